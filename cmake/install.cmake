@@ -1,0 +1,20 @@
+# make install: both libraries, headers, pkg-config file and a CMake package so
+# that find_package(corio) gives corio::corio (shared) and corio::corio_static.
+include(CMakePackageConfigHelpers)
+
+install(TARGETS corio_static corio_shared EXPORT corioTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/corio DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT corioTargets NAMESPACE corio:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/corio)
+
+configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/corioConfig.cmake.in
+  ${CMAKE_BINARY_DIR}/corioConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/corio)
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/corioConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/corioConfig.cmake ${CMAKE_BINARY_DIR}/corioConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/corio)
+
+configure_file(${CMAKE_CURRENT_LIST_DIR}/corio.pc.in ${CMAKE_BINARY_DIR}/corio.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/corio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

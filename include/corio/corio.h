@@ -1,0 +1,12 @@
+/* corio: asyncio-style coroutines, structured concurrency and I/O for C. */
+#ifndef CORIO_H
+#define CORIO_H
+
+#include "common.h"
+#include "error.h"
+#include "nursery.h"
+#include "run.h"
+#include "task.h"
+#include "time.h"
+
+#endif

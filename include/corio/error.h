@@ -1,0 +1,19 @@
+/* Error codes: every corio call that can fail returns 0 (or a count / handle)
+ * on success and a negative errno on failure. */
+#ifndef CORIO_ERROR_H
+#define CORIO_ERROR_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A static, human-readable description of rc (a negative errno, or 0).
+ * Never NULL; thread-safe. */
+CORIO_API const char *corio_strerror(intptr_t rc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,57 @@
+/* Running an event loop: corio_run() turns the calling thread into a loop,
+ * runs `main` as the first task and returns when it and every task it started
+ * have finished. One loop per thread; a loop and its tasks never leave it. */
+#ifndef CORIO_RUN_H
+#define CORIO_RUN_H
+
+#include <stdio.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Defaults of corio_config; each can be overridden per loop. */
+#define CORIO_STACK_DEFAULT (256u * 1024u) /* bytes per task stack */
+#define CORIO_STACK_MIN 4096u              /* one page: a tiny task that only sleeps */
+#define CORIO_STACK_MAX (1024u * 1024u * 1024u)
+#define CORIO_STACK_POOL_DEFAULT 1024u /* idle stacks kept ready for reuse */
+
+/* Loop settings. Zero-initialise, then set what you need; 0 means default. */
+typedef struct corio_config {
+    /* Stack size of a task spawned without its own size (bytes, rounded up to
+     * a page). */
+    size_t stack_size;
+    /* Stacks with a PROT_NONE guard page cost two memory maps each, and the
+     * kernel allows vm.max_map_count (65530 by default) per process. Up to
+     * this many live stacks get a guard page; stacks beyond it get a canary
+     * checked on every switch. 0: an eighth of vm.max_map_count. -1: none. */
+    long guard_budget;
+    /* Idle stacks kept for reuse; beyond this their memory is given back to
+     * the kernel. 0: CORIO_STACK_POOL_DEFAULT. */
+    size_t stack_pool;
+    /* Report stack overflows in guarded stacks (a SIGSEGV handler on an
+     * alternate signal stack, installed only when SIGSEGV is at its default
+     * action). 0: on; 1: leave SIGSEGV alone. */
+    int no_segv_handler;
+} corio_config;
+
+/* Runs main(arg) as the root task of a new loop on the calling thread and
+ * returns main's result once main and all its descendants have finished.
+ * Errors (negative): -EINVAL main is NULL; -EBUSY this thread already runs a
+ * loop; -ENOMEM, -EMFILE setting up the loop; -EDEADLK every remaining task
+ * waits for something that nothing can deliver (those tasks are abandoned and
+ * their stacks freed, without running further). */
+CORIO_API intptr_t corio_run(corio_fn *main, void *arg);
+CORIO_API intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg);
+
+/* Writes one line per live task of this thread's loop: id, name, state and
+ * what it waits on. Returns the number of tasks listed, or -EPERM outside a
+ * loop. Safe to call from any task. */
+CORIO_API int corio_dump_tasks(FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,59 @@
+/* Tasks: stackful coroutines scheduled FIFO by their thread's loop.
+ * All functions here must be called from inside corio_run() on the loop's
+ * thread; outside it they return -EPERM (or NULL). */
+#ifndef CORIO_TASK_H
+#define CORIO_TASK_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CORIO_TASK_NAME_MAX 32 /* including the terminating NUL */
+
+typedef struct corio_spawn_opts {
+    const char *name;  /* copied; truncated to CORIO_TASK_NAME_MAX-1 bytes */
+    size_t stack_size; /* 0: the loop's default; else CORIO_STACK_MIN..MAX */
+} corio_spawn_opts;
+
+/* Starts fn(arg) as a new task in nursery `n` (NULL: the calling task's own
+ * implicit nursery, which the caller waits for before it finishes). The new
+ * task first runs at the caller's next suspension point, in FIFO order.
+ * If `handle` is non-NULL it receives a handle for corio_join(); the handle
+ * stays valid until corio_task_release() or until the nursery closes.
+ * Without a handle a task's memory goes back to the pool as soon as it ends.
+ * Errors: -EINVAL fn NULL or bad stack size; -EPERM outside a task or into a
+ * nursery this task does not own; -ENOMEM no memory or memory maps left. */
+CORIO_API int corio_spawn(corio_nursery *n, corio_fn *fn, void *arg, corio_task **handle);
+CORIO_API int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg,
+                             const corio_spawn_opts *opts, corio_task **handle);
+
+/* Waits until task t has finished and stores its result in *result (if
+ * non-NULL). Can be called any number of times, from any task of the loop.
+ * Errors: -EINVAL t is NULL or not a handle; -EDEADLK t is the caller;
+ * -EPERM outside a task. */
+CORIO_API int corio_join(corio_task *t, intptr_t *result);
+
+/* Gives up a handle from corio_spawn(). A finished task is freed at once, a
+ * running one when it finishes. The handle must not be used afterwards. */
+CORIO_API void corio_task_release(corio_task *t);
+
+/* Lets every other runnable task run once, then returns 0. -EPERM outside a
+ * task. */
+CORIO_API int corio_yield(void);
+
+/* The running task, or NULL outside any task. */
+CORIO_API corio_task *corio_current(void);
+
+/* Unique (per loop, from 1) id and name ("task-<id>" unless set) of t. */
+CORIO_API uint64_t corio_task_id(const corio_task *t);
+CORIO_API const char *corio_task_name(const corio_task *t);
+
+/* Renames the task (copied, truncated). */
+CORIO_API void corio_task_set_name(corio_task *t, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

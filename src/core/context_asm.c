@@ -1,0 +1,43 @@
+/* Initial frames for the assembly context switch: the layout each
+ * switch_<arch>.S pops on the first switch into a new task. */
+#include <stdint.h>
+#include <string.h>
+
+#include "context.h"
+
+void corio__ctx_start(void);
+
+#if defined(__x86_64__)
+/* Low to high: MXCSR + x87 CW, r15, r14, r13, r12, rbx, rbp, return address. */
+enum { FRAME_WORDS = 8 };
+
+void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg)
+{
+    uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
+    /* corio__ctx_start is entered with a 16-aligned sp: the slot above the
+     * return address is padding. */
+    uint64_t *f = (uint64_t *)(top - 16) - FRAME_WORDS;
+    memset(f, 0, FRAME_WORDS * sizeof *f);
+    f[0] = 0x1F80u | ((uint64_t)0x037Fu << 32); /* default MXCSR, x87 CW */
+    f[3] = (uint64_t)(uintptr_t)arg;            /* r13 */
+    f[4] = (uint64_t)(uintptr_t)entry;          /* r12 */
+    f[7] = (uint64_t)(uintptr_t)corio__ctx_start;
+    ctx->sp = f;
+}
+#elif defined(__aarch64__)
+/* d8-d15 (8 words), x19-x28 (10 words), x29, x30: 176 bytes. */
+enum { FRAME_WORDS = 22 };
+
+void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg)
+{
+    uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
+    uint64_t *f = (uint64_t *)top - FRAME_WORDS;
+    memset(f, 0, FRAME_WORDS * sizeof *f);
+    f[8] = (uint64_t)(uintptr_t)entry; /* x19 */
+    f[9] = (uint64_t)(uintptr_t)arg;   /* x20 */
+    f[21] = (uint64_t)(uintptr_t)corio__ctx_start; /* x30 */
+    ctx->sp = f;
+}
+#else
+#error "no assembly context switch for this architecture: configure with -DCORIO_CONTEXT=ucontext"
+#endif

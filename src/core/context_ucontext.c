@@ -1,0 +1,31 @@
+/* Portable context switch over ucontext: slower (swapcontext saves the
+ * signal mask with a system call) but needs no assembly. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "context.h"
+
+/* makecontext passes only int arguments: pointers travel in two halves. */
+static void ctx_start(unsigned int e_hi, unsigned int e_lo, unsigned int a_hi, unsigned int a_lo)
+{
+    void (*entry)(void *) = (void (*)(void *))(((uintptr_t)e_hi << 32) | e_lo);
+    void *arg = (void *)(((uintptr_t)a_hi << 32) | a_lo);
+    entry(arg);
+    abort(); /* entry never returns */
+}
+
+void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg)
+{
+    uintptr_t e = (uintptr_t)entry, a = (uintptr_t)arg;
+    getcontext(&ctx->uc);
+    ctx->uc.uc_stack.ss_sp = lo;
+    ctx->uc.uc_stack.ss_size = size;
+    ctx->uc.uc_link = NULL;
+    makecontext(&ctx->uc, (void (*)(void))ctx_start, 4, (unsigned int)(e >> 32),
+                (unsigned int)e, (unsigned int)(a >> 32), (unsigned int)a);
+}
+
+void corio__ctx_switch(corio__ctx *from, corio__ctx *to)
+{
+    swapcontext(&from->uc, &to->uc);
+}

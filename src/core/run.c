@@ -1,0 +1,112 @@
+/* corio_run: a loop on the calling thread and the scheduler context's cycle.
+ *
+ * Each turn of the cycle, in order:
+ *   1. choose how long to wait: not at all if tasks are runnable, until the
+ *      earliest timer otherwise, forever if only I/O can wake anyone; if
+ *      nothing at all can, every remaining task is stuck: -EDEADLK;
+ *   2. poll for I/O, blocking for that long (0% CPU while all tasks sleep);
+ *   3. fire due timers, which queue their tasks;
+ *   4. run one round: the tasks runnable now, each once, in FIFO order. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <corio/time.h>
+
+#include "overflow.h"
+#include "sched.h"
+
+static intptr_t cycle(corio__loop *l)
+{
+    while (l->live > 0) {
+        int64_t timeout;
+        corio__timer *first = corio__timer_first(&l->timers);
+        if (l->runq_head)
+            timeout = 0;
+        else if (first) {
+            timeout = first->deadline - corio_now_ns();
+            if (timeout < 0)
+                timeout = 0;
+        } else if (l->poller.nfd)
+            timeout = -1;
+        else
+            return -EDEADLK;
+
+        if (timeout != 0 || l->poller.nfd) {
+            int rc = corio__poller_wait(&l->poller, timeout);
+            if (rc < 0)
+                return rc;
+        }
+        if (l->timers.n)
+            corio__timers_run(&l->timers, corio_now_ns());
+
+        l->batch = l->runq_len;
+        corio_task *t = corio__runq_pop(l);
+        if (t) {
+            l->batch--;
+            corio__resume(l, t);
+        }
+    }
+    return 0;
+}
+
+static int configure(corio__loop *l, const corio_config *cfg)
+{
+    if (cfg)
+        l->cfg = *cfg;
+    if (!l->cfg.stack_size)
+        l->cfg.stack_size = CORIO_STACK_DEFAULT;
+    corio__stacks_init(&l->stacks, l->cfg.guard_budget, l->cfg.stack_pool);
+    l->cfg.stack_size = corio__stack_round(&l->stacks, l->cfg.stack_size);
+    return l->cfg.stack_size ? 0 : -EINVAL;
+}
+
+intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
+{
+    if (!main)
+        return -EINVAL;
+    if (corio__tls_loop)
+        return -EBUSY;
+    corio__loop *l = calloc(1, sizeof *l);
+    if (!l)
+        return -ENOMEM;
+    corio__list_init(&l->tasks);
+    corio__overflow overflow = {0};
+    intptr_t result = configure(l, cfg);
+    if (result < 0)
+        goto out_stacks;
+    result = corio__poller_init(&l->poller);
+    if (result < 0)
+        goto out_stacks;
+    if (!l->cfg.no_segv_handler && corio__overflow_start(&overflow) < 0) {
+        result = -ENOMEM;
+        goto out_poller;
+    }
+
+    corio__tls_loop = l;
+    corio_task *root;
+    result = corio__spawn_root(l, main, arg, &root);
+    if (result == 0) {
+        result = cycle(l);
+        if (result == 0)
+            result = root->result;
+    }
+    /* Normally only root is left; after a deadlock, the stuck tasks too. */
+    while (!corio__list_empty(&l->tasks))
+        corio__task_free(l, corio__container_of(l->tasks.next, corio_task, all));
+    corio__tls_loop = NULL;
+
+    corio__overflow_stop(&overflow);
+out_poller:
+    corio__poller_destroy(&l->poller);
+out_stacks:
+    corio__timers_destroy(&l->timers);
+    corio__stacks_destroy(&l->stacks);
+    free(l);
+    return result;
+}
+
+intptr_t corio_run(corio_fn *main, void *arg)
+{
+    return corio_run_ex(main, arg, NULL);
+}

@@ -1,0 +1,207 @@
+/* Task stacks: see stack.h for the guard-page budget and slab layout. */
+#include "stack.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <corio/run.h>
+
+#include "sanitizer.h"
+
+/* Slabs aim at this many bytes, within [SLAB_MIN, SLAB_MAX] stacks each: big
+ * enough that a million small stacks need few maps, small enough that a
+ * handful of tasks does not reserve much address space. */
+#define SLAB_BYTES (4u << 20)
+#define SLAB_MIN 8u
+#define SLAB_MAX 1024u
+
+/* An idle stack keeps its pool link in its own top bytes. */
+typedef struct free_node {
+    struct free_node *next;
+    corio__stack st;
+} free_node;
+
+struct corio__stack_pool {
+    size_t size;
+    free_node *free;
+    size_t nfree;
+    char *slab_next; /* uncarved part of the newest slab */
+    size_t slab_left;
+};
+
+static long default_guard_budget(void)
+{
+    long maps = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+    if (f) {
+        if (fscanf(f, "%ld", &maps) != 1 || maps <= 0)
+            maps = 65530;
+        fclose(f);
+    }
+    return maps / 8;
+}
+
+int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max)
+{
+    memset(s, 0, sizeof *s);
+    s->page = (size_t)sysconf(_SC_PAGESIZE);
+    s->guard_budget = guard_budget == 0 ? default_guard_budget() : guard_budget < 0 ? 0 : guard_budget;
+    s->pool_max = pool_max ? pool_max : CORIO_STACK_POOL_DEFAULT;
+    return 0;
+}
+
+size_t corio__stack_round(const corio__stacks *s, size_t size)
+{
+    if (size < CORIO_STACK_MIN || size > CORIO_STACK_MAX)
+        return 0;
+    return (size + s->page - 1) & ~(s->page - 1);
+}
+
+static corio__stack_pool *pool_for(corio__stacks *s, size_t size)
+{
+    for (size_t i = 0; i < s->npools; i++)
+        if (s->pools[i].size == size)
+            return &s->pools[i];
+    corio__stack_pool *p = realloc(s->pools, (s->npools + 1) * sizeof *p);
+    if (!p)
+        return NULL;
+    s->pools = p;
+    p = &s->pools[s->npools++];
+    memset(p, 0, sizeof *p);
+    p->size = size;
+    return p;
+}
+
+static int map_guarded(corio__stacks *s, size_t size, corio__stack *out)
+{
+    size_t len = size + s->page;
+    char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED)
+        return -ENOMEM;
+    if (mprotect(base, s->page, PROT_NONE) != 0) {
+        munmap(base, len);
+        return -ENOMEM;
+    }
+    s->guarded++;
+    out->lo = base + s->page;
+    out->size = size;
+    out->flags = CORIO__STACK_GUARDED;
+    return 0;
+}
+
+static int carve_slab(corio__stacks *s, corio__stack_pool *p, corio__stack *out)
+{
+    if (p->slab_left == 0) {
+        size_t n = SLAB_BYTES / p->size;
+        n = n < SLAB_MIN ? SLAB_MIN : n > SLAB_MAX ? SLAB_MAX : n;
+        if (s->nslabs == s->slabs_cap) {
+            size_t cap = s->slabs_cap ? s->slabs_cap * 2 : 64;
+            void **slabs = realloc(s->slabs, cap * sizeof *slabs);
+            if (!slabs)
+                return -ENOMEM;
+            s->slabs = slabs;
+            size_t *lens = realloc(s->slab_len, cap * sizeof *lens);
+            if (!lens)
+                return -ENOMEM;
+            s->slab_len = lens;
+            s->slabs_cap = cap;
+        }
+        char *base = mmap(NULL, n * p->size, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (base == MAP_FAILED)
+            return -ENOMEM;
+        s->slabs[s->nslabs] = base;
+        s->slab_len[s->nslabs++] = n * p->size;
+        p->slab_next = base;
+        p->slab_left = n;
+    }
+    out->lo = p->slab_next;
+    out->size = p->size;
+    out->flags = CORIO__STACK_SLAB;
+    p->slab_next += p->size;
+    p->slab_left--;
+    return 0;
+}
+
+int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
+{
+    corio__stack_pool *p = pool_for(s, size);
+    if (!p)
+        return -ENOMEM;
+    if (p->free) {
+        free_node *n = p->free;
+        p->free = n->next;
+        p->nfree--;
+        *out = n->st;
+    } else {
+        int rc = s->guarded < s->guard_budget ? map_guarded(s, size, out) : carve_slab(s, p, out);
+        if (rc < 0)
+            return rc;
+        out->vg_id = CORIO__VG_REGISTER(out->lo, out->lo + out->size);
+    }
+    if (out->flags & CORIO__STACK_SLAB) {
+        uint64_t *c = (uint64_t *)out->lo;
+        for (int i = 0; i < CORIO__CANARY_WORDS; i++)
+            c[i] = CORIO__CANARY;
+    }
+    return 0;
+}
+
+static void unmap_guarded(corio__stacks *s, const corio__stack *st)
+{
+    CORIO__VG_DEREGISTER(st->vg_id);
+    munmap(st->lo - s->page, st->size + s->page);
+    s->guarded--;
+}
+
+void corio__stack_put(corio__stacks *s, const corio__stack *st)
+{
+    corio__stack_pool *p = pool_for(s, st->size);
+    /* A stack's last frames stay poisoned when its task switches away for
+     * good; the next task on it must start clean. */
+    CORIO__UNPOISON(st->lo, st->size);
+    if (p && p->nfree >= s->pool_max) {
+        if (st->flags & CORIO__STACK_GUARDED) {
+            unmap_guarded(s, st);
+            return;
+        }
+        /* Slab stacks cannot be unmapped alone: keep the address range, give
+         * the pages back. The top page keeps the pool link. */
+        madvise(st->lo, st->size - s->page, MADV_DONTNEED);
+    }
+    if (!p) { /* no memory even for the pool table: drop the stack */
+        if (st->flags & CORIO__STACK_GUARDED)
+            unmap_guarded(s, st);
+        return;
+    }
+    free_node *n = (free_node *)(st->lo + st->size - sizeof(free_node));
+    n->st = *st;
+    n->next = p->free;
+    p->free = n;
+    p->nfree++;
+}
+
+void corio__stacks_destroy(corio__stacks *s)
+{
+    for (size_t i = 0; i < s->npools; i++) {
+        for (free_node *n = s->pools[i].free, *next; n; n = next) {
+            next = n->next;
+            corio__stack st = n->st;
+            if (st.flags & CORIO__STACK_GUARDED)
+                unmap_guarded(s, &st);
+            else
+                CORIO__VG_DEREGISTER(st.vg_id);
+        }
+    }
+    for (size_t i = 0; i < s->nslabs; i++)
+        munmap(s->slabs[i], s->slab_len[i]);
+    free(s->slabs);
+    free(s->slab_len);
+    free(s->pools);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,66 @@
+/* Task stacks: mmap'd, recycled through per-size pools.
+ *
+ * vm.max_map_count (65530 by default) caps the memory maps of a process, and
+ * a stack with a PROT_NONE guard page costs two. So the first guard_budget
+ * live stacks get a guard page (an overflow faults at once and the SIGSEGV
+ * handler names the task), and later ones are carved, without guard pages,
+ * from slabs of many stacks sharing one map; those carry a canary in their
+ * lowest bytes that is checked every time the task switches out. */
+#ifndef CORIO_CORE_STACK_H
+#define CORIO_CORE_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    CORIO__STACK_GUARDED = 1u << 0, /* own mapping, guard page below lo */
+    CORIO__STACK_SLAB = 1u << 1,    /* carved from a slab, canary at lo */
+};
+
+typedef struct corio__stack {
+    char *lo;      /* lowest usable byte */
+    size_t size;   /* usable bytes from lo */
+    unsigned flags;
+    unsigned vg_id; /* valgrind's stack id, 0 when not under valgrind */
+} corio__stack;
+
+typedef struct corio__stack_pool corio__stack_pool;
+
+typedef struct corio__stacks {
+    corio__stack_pool *pools; /* one per distinct stack size in use */
+    size_t npools;
+    void **slabs; /* every slab mapping, unmapped at loop end */
+    size_t *slab_len;
+    size_t nslabs, slabs_cap;
+    long guard_budget;
+    long guarded; /* live guarded stacks, pooled or in use */
+    size_t pool_max;
+    size_t page;
+} corio__stacks;
+
+#define CORIO__CANARY UINT64_C(0xC0510C0FFEE5CA1E)
+#define CORIO__CANARY_WORDS 4
+
+int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max);
+void corio__stacks_destroy(corio__stacks *s);
+
+/* Rounds size up to whole pages; 0 when it is outside the allowed range. */
+size_t corio__stack_round(const corio__stacks *s, size_t size);
+
+/* Gets a stack of exactly `size` (already rounded) bytes. -ENOMEM when the
+ * kernel has no memory or maps left. */
+int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out);
+
+/* Returns a stack for reuse. */
+void corio__stack_put(corio__stacks *s, const corio__stack *st);
+
+static inline bool corio__stack_canary_ok(const corio__stack *st)
+{
+    const uint64_t *c = (const uint64_t *)st->lo;
+    if (!(st->flags & CORIO__STACK_SLAB))
+        return true;
+    return c[0] == CORIO__CANARY && c[CORIO__CANARY_WORDS - 1] == CORIO__CANARY;
+}
+
+#endif

@@ -1,0 +1,201 @@
+/* Tasks: spawning, the body's life cycle, joining and releasing handles. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched.h"
+
+static void copy_name(corio_task *t, const char *name)
+{
+    size_t n = strnlen(name, CORIO_TASK_NAME_MAX - 1);
+    memcpy(t->name, name, n);
+    t->name[n] = '\0';
+}
+
+/* Every task starts here, on its own stack, and never returns: it ends by
+ * switching away for the last time. */
+static void task_entry(void *arg)
+{
+    corio_task *t = arg;
+    corio__loop *l = t->loop;
+
+#if defined(CORIO__ASAN)
+    const void *bottom;
+    size_t size;
+    __sanitizer_finish_switch_fiber(NULL, &bottom, &size);
+    if (!l->sched_stack_lo) { /* the first task is always entered from there */
+        l->sched_stack_lo = bottom;
+        l->sched_stack_size = size;
+    }
+#endif
+    if (l->zombie)
+        corio__reap(l);
+
+    intptr_t result = t->fn(t->arg);
+    intptr_t children = corio_nursery_close(&t->implicit);
+    if (result >= 0 && children < 0)
+        result = children;
+    if (t->open_nurseries > 0)
+        corio__die_in_task("task returned with a nursery still open (corio_nursery_close it)", t);
+
+    t->result = result;
+    t->state = CORIO__DONE;
+    l->live--;
+    corio__waitq_wake_all(l, &t->joiners, 0);
+    if (t->parent)
+        corio__nursery_child_done(l, t->parent, t);
+    if (!t->has_handle)
+        l->zombie = t; /* freed by whoever runs next, off this stack */
+    corio__schedule(l);
+    abort(); /* a DONE task is never resumed */
+}
+
+static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
+                 const corio_spawn_opts *opts, corio_task **handle)
+{
+    size_t want = opts && opts->stack_size ? opts->stack_size : l->cfg.stack_size;
+    size_t size = corio__stack_round(&l->stacks, want);
+    if (!fn || !size)
+        return -EINVAL;
+
+    corio__stack st;
+    int rc = corio__stack_get(&l->stacks, size, &st);
+    if (rc < 0)
+        return rc;
+
+    /* The task lives at the top of its own stack: one allocation, and a
+     * sleeping task touches a single page there. */
+    uintptr_t top = (uintptr_t)st.lo + st.size;
+    corio_task *t = (corio_task *)((top - sizeof(corio_task)) & ~(uintptr_t)63);
+    memset(t, 0, offsetof(corio_task, name) + 1);
+    t->stack = st;
+    t->magic = CORIO__TASK_MAGIC;
+    t->loop = l;
+    t->fn = fn;
+    t->arg = arg;
+    t->id = ++l->next_id;
+    if (opts && opts->name)
+        copy_name(t, opts->name);
+    t->timer.index = SIZE_MAX;
+    t->has_handle = handle != NULL;
+    corio__nursery_init(&t->implicit, t, true);
+    corio__list_push(&l->tasks, &t->all);
+    t->parent = n;
+    if (n) {
+        corio__list_push(&n->children, &t->sibling);
+        n->running++;
+    } else {
+        corio__list_init(&t->sibling);
+    }
+    corio__ctx_make(&t->ctx, st.lo, (size_t)((char *)t - st.lo), task_entry, t);
+    l->live++;
+    corio__runq_push(l, t);
+    if (handle)
+        *handle = t;
+    return 0;
+}
+
+int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out)
+{
+    static const corio_spawn_opts root = {.name = "main"};
+    return spawn(l, NULL, fn, arg, &root, out);
+}
+
+int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts,
+                   corio_task **handle)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l || !l->current)
+        return -EPERM;
+    if (!n)
+        n = &l->current->implicit;
+    else if (n->owner->loop != l)
+        return -EPERM;
+    return spawn(l, n, fn, arg, opts, handle);
+}
+
+int corio_spawn(corio_nursery *n, corio_fn *fn, void *arg, corio_task **handle)
+{
+    return corio_spawn_ex(n, fn, arg, NULL, handle);
+}
+
+static bool is_handle(const corio_task *t)
+{
+    return t && t->magic == CORIO__TASK_MAGIC && t->has_handle;
+}
+
+int corio_join(corio_task *t, intptr_t *result)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l || !l->current)
+        return -EPERM;
+    if (!is_handle(t) || t->loop != l)
+        return -EINVAL;
+    if (t == l->current)
+        return -EDEADLK;
+    if (t->state != CORIO__DONE) {
+        corio__waitq_push(&t->joiners, l->current);
+        corio__park(l, "join task #%lld", (int64_t)t->id);
+    }
+    if (result)
+        *result = t->result;
+    return 0;
+}
+
+void corio_task_release(corio_task *t)
+{
+    corio__loop *l = corio__loop_get();
+    if (!is_handle(t) || t->loop != l) {
+        fputs("corio: corio_task_release: not a task handle of this thread's loop\n", stderr);
+        abort();
+    }
+    t->has_handle = false;
+    if (t->state == CORIO__DONE)
+        corio__task_free(l, t);
+}
+
+void corio__task_free(corio__loop *l, corio_task *t)
+{
+    corio__stack st = t->stack;
+    corio__list_unlink(&t->all);
+    corio__list_unlink(&t->sibling);
+    t->magic = 0;
+    corio__stack_put(&l->stacks, &st);
+}
+
+int corio_yield(void)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l || !l->current)
+        return -EPERM;
+    corio__runq_push(l, l->current);
+    corio__schedule(l);
+    return 0;
+}
+
+corio_task *corio_current(void)
+{
+    corio__loop *l = corio__loop_get();
+    return l ? l->current : NULL;
+}
+
+uint64_t corio_task_id(const corio_task *t)
+{
+    return t ? t->id : 0;
+}
+
+const char *corio_task_name(const corio_task *t)
+{
+    if (!t)
+        return "";
+    if (!t->name[0]) /* named lazily: formatting on every spawn would cost more than the spawn */
+        snprintf(((corio_task *)t)->name, CORIO_TASK_NAME_MAX, "task-%llu", (unsigned long long)t->id);
+    return t->name;
+}
+
+void corio_task_set_name(corio_task *t, const char *name)
+{
+    if (t && name)
+        copy_name(t, name);
+}

@@ -1,0 +1,50 @@
+/* The monotonic clock and sleeping on the loop's timer heap. */
+#include <errno.h>
+#include <time.h>
+
+#include <corio/time.h>
+
+#include "../core/sched.h"
+
+int64_t corio_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t corio_now(void)
+{
+    return corio_now_ns() / 1000000;
+}
+
+static void wake_sleeper(corio__timer *timer)
+{
+    corio_task *t = corio__container_of(timer, corio_task, timer);
+    corio__wake(t->loop, t, 0);
+}
+
+int corio_sleep_until_ns(int64_t deadline_ns)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l || !l->current)
+        return -EPERM;
+    corio_task *t = l->current;
+    t->timer.fire = wake_sleeper;
+    int rc = corio__timer_add(&l->timers, &t->timer, deadline_ns);
+    if (rc < 0)
+        return rc;
+    corio__park(l, "sleep", deadline_ns);
+    return 0;
+}
+
+int corio_sleep(int64_t ms)
+{
+    if (ms < 0)
+        return -EINVAL;
+    if (ms == 0)
+        return corio_yield();
+    if (ms > INT64_MAX / 2000000) /* would overflow the ns clock: forever */
+        ms = INT64_MAX / 2000000;
+    return corio_sleep_until_ns(corio_now_ns() + ms * 1000000);
+}

@@ -1,0 +1,221 @@
+/* Stacks: overflow detection (guard page and canary), sizes, exhaustion. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <corio/corio.h>
+
+/* Runs fn in a forked child with stderr captured; returns its wait status. */
+static int in_child(void (*fn)(void), char *err, size_t errlen)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        dup2(p[1], STDERR_FILENO);
+        close(p[0]);
+        fn();
+        _exit(0);
+    }
+    close(p[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n < errlen - 1 && (r = read(p[0], err + n, errlen - 1 - n)) > 0)
+        n += (size_t)r;
+    err[n] = '\0';
+    close(p[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static volatile int sink;
+
+/* Recurses until the stack runs out; the test of sink keeps the compiler
+ * from seeing (and rejecting) the unbounded recursion. */
+static int runaway(int depth)
+{
+    volatile char frame[512];
+    frame[0] = (char)depth;
+    if (sink < 0)
+        return 0;
+    sink = runaway(depth + 1) + frame[0];
+    return sink;
+}
+
+static intptr_t overflowing(void *arg)
+{
+    (void)arg;
+    return runaway(0);
+}
+
+static intptr_t spawn_overflowing(void *arg)
+{
+    corio_spawn_opts o = {.name = "bottomless", .stack_size = 64 * 1024};
+    corio_spawn_ex(NULL, overflowing, NULL, &o, NULL);
+    return (intptr_t)arg;
+}
+
+static void guarded_overflow(void)
+{
+    corio_run(spawn_overflowing, NULL);
+}
+
+Test(stack, guard_page_overflow_names_the_task, .timeout = 20)
+{
+    char err[1024];
+    int status = in_child(guarded_overflow, err, sizeof err);
+    cr_assert(WIFSIGNALED(status), "child exited normally: %s", err);
+    cr_assert(strstr(err, "corio: stack overflow in task 'bottomless'"), "stderr: %s", err);
+}
+
+/* Overflows by a bounded amount, then switches: the canary catches it. (A
+ * canary only sees what is written: frames that skip it go unnoticed, which is
+ * why stacks within the guard budget get a guard page instead.) */
+static int bounded(int depth)
+{
+    volatile char frame[1024];
+    for (size_t i = 0; i < sizeof frame; i++)
+        frame[i] = (char)depth;
+    if (depth == 0)
+        return 0;
+    return bounded(depth - 1) + frame[0];
+}
+
+static intptr_t overflow_then_yield(void *arg)
+{
+    (void)arg;
+    sink = bounded(24); /* ~24 KiB on a 16 KiB stack */
+    corio_yield();
+    return 0;
+}
+
+static intptr_t idle(void *arg)
+{
+    (void)arg;
+    corio_sleep(50);
+    return 0;
+}
+
+static intptr_t spawn_canary(void *arg)
+{
+    (void)arg;
+    corio_spawn_opts idle_opts = {.name = "neighbour", .stack_size = 16 * 1024};
+    corio_spawn_opts o = {.name = "canary-victim", .stack_size = 16 * 1024};
+    /* The neighbour sits just below in the slab, so the overflow lands in
+     * mapped memory and only the canary can tell. */
+    corio_spawn_ex(NULL, idle, NULL, &idle_opts, NULL);
+    corio_spawn_ex(NULL, overflow_then_yield, NULL, &o, NULL);
+    return 0;
+}
+
+static void canary_overflow(void)
+{
+    corio_config cfg = {.guard_budget = -1};
+    corio_run_ex(spawn_canary, NULL, &cfg);
+}
+
+Test(stack, canary_overflow_names_the_task, .timeout = 20)
+{
+    char err[1024];
+    int status = in_child(canary_overflow, err, sizeof err);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "status %d: %s", status, err);
+    cr_assert(strstr(err, "corio: stack overflow") && strstr(err, "'canary-victim'"), "stderr: %s", err);
+}
+
+static int mixed_done;
+
+static intptr_t touch_and_sleep(void *arg)
+{
+    volatile char buf[2048];
+    buf[0] = 1;
+    corio_sleep((intptr_t)arg);
+    mixed_done += buf[0];
+    return 0;
+}
+
+static intptr_t mixed_main(void *arg)
+{
+    size_t sizes[] = {4096, 16384, 65536, 0};
+    for (int i = 0; i < 4000; i++) {
+        corio_spawn_opts o = {.stack_size = sizes[i % 4]};
+        cr_assert_eq(corio_spawn_ex(NULL, touch_and_sleep, arg, &o, NULL), 0);
+    }
+    return 0;
+}
+
+Test(stack, guarded_and_slab_stacks_of_many_sizes, .timeout = 30)
+{
+    corio_config cfg = {.guard_budget = 100, .stack_pool = 64};
+    mixed_done = 0;
+    cr_assert_eq(corio_run_ex(mixed_main, (void *)(intptr_t)5, &cfg), 0);
+    cr_assert_eq(mixed_done, 4000);
+    /* Again, reusing pooled stacks of the first batch within one loop. */
+    mixed_done = 0;
+    cr_assert_eq(corio_run_ex(mixed_main, (void *)(intptr_t)0, &cfg), 0);
+    cr_assert_eq(mixed_done, 4000);
+}
+
+static intptr_t reuse_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 20000; i++) {
+        corio_task *t;
+        intptr_t r;
+        cr_assert_eq(corio_spawn(NULL, idle, NULL, NULL), 0);
+        cr_assert_eq(corio_spawn(NULL, touch_and_sleep, NULL, &t), 0);
+        cr_assert_eq(corio_join(t, &r), 0);
+        corio_task_release(t);
+    }
+    return 0;
+}
+
+Test(stack, pooled_stacks_are_reused, .timeout = 60)
+{
+    mixed_done = 0;
+    cr_assert_eq(corio_run(reuse_main, NULL), 0);
+    cr_assert_eq(mixed_done, 20000);
+}
+
+/* Running out of memory or maps is an error for the spawner, not a crash. */
+static long spawned;
+
+static intptr_t forever(void *arg)
+{
+    (void)arg;
+    corio_sleep(100);
+    return 0;
+}
+
+static intptr_t exhaust_main(void *arg)
+{
+    (void)arg;
+    int rc;
+    corio_spawn_opts o = {.stack_size = 64 * 1024};
+    while ((rc = corio_spawn_ex(NULL, forever, NULL, &o, NULL)) == 0)
+        spawned++;
+    return rc;
+}
+
+static void exhaust(void)
+{
+    struct rlimit lim = {.rlim_cur = 256u << 20, .rlim_max = 256u << 20};
+    setrlimit(RLIMIT_AS, &lim);
+    intptr_t rc = corio_run(exhaust_main, NULL);
+    fprintf(stderr, "rc=%ld spawned=%ld\n", (long)rc, spawned);
+    _exit(rc == -ENOMEM && spawned > 100 ? 0 : 1);
+}
+
+Test(stack, exhausting_memory_is_an_error_not_a_crash, .timeout = 30)
+{
+    char err[256];
+    int status = in_child(exhaust, err, sizeof err);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s", status, err);
+}

@@ -1,0 +1,537 @@
+/* Tasks and the scheduler: order, fairness, spawn/join, results, errors. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <corio/corio.h>
+
+/* --- ping-pong order ---------------------------------------------------- */
+
+static char order_log[64];
+static size_t order_len;
+
+static intptr_t pinger(void *arg)
+{
+    for (int i = 0; i < 4; i++) {
+        order_log[order_len++] = *(const char *)arg;
+        corio_yield();
+    }
+    return 0;
+}
+
+static intptr_t ping_pong_main(void *arg)
+{
+    (void)arg;
+    corio_spawn(NULL, pinger, "a", NULL);
+    corio_spawn(NULL, pinger, "b", NULL);
+    return 0;
+}
+
+Test(task, ping_pong_alternates, .timeout = 10)
+{
+    order_len = 0;
+    cr_assert_eq(corio_run(ping_pong_main, NULL), 0);
+    order_log[order_len] = '\0';
+    cr_assert_str_eq(order_log, "abababab");
+}
+
+/* --- many tasks, fairness --------------------------------------------- */
+
+#define FAIR_TASKS 100
+#define FAIR_ROUNDS 50
+static int fair_seen[FAIR_TASKS];
+static int fair_max_skew;
+
+static intptr_t fair_worker(void *arg)
+{
+    intptr_t me = (intptr_t)arg;
+    for (int r = 0; r < FAIR_ROUNDS; r++) {
+        fair_seen[me]++;
+        /* Round robin: nobody gets two turns before everyone had one. */
+        for (int i = 0; i < FAIR_TASKS; i++) {
+            int skew = abs(fair_seen[me] - fair_seen[i]);
+            if (skew > fair_max_skew)
+                fair_max_skew = skew;
+        }
+        corio_yield();
+    }
+    return 0;
+}
+
+static intptr_t fair_main(void *arg)
+{
+    (void)arg;
+    for (intptr_t i = 0; i < FAIR_TASKS; i++)
+        cr_assert_eq(corio_spawn(NULL, fair_worker, (void *)i, NULL), 0);
+    return 0;
+}
+
+Test(task, yield_is_fair_round_robin, .timeout = 10)
+{
+    memset(fair_seen, 0, sizeof fair_seen);
+    fair_max_skew = 0;
+    cr_assert_eq(corio_run(fair_main, NULL), 0);
+    for (int i = 0; i < FAIR_TASKS; i++)
+        cr_assert_eq(fair_seen[i], FAIR_ROUNDS);
+    cr_assert_leq(fair_max_skew, 1);
+}
+
+static long many_count;
+
+static intptr_t many_worker(void *arg)
+{
+    (void)arg;
+    many_count++;
+    corio_yield();
+    many_count++;
+    return 0;
+}
+
+static intptr_t many_main(void *arg)
+{
+    for (long i = 0; i < (long)(intptr_t)arg; i++)
+        cr_assert_eq(corio_spawn(NULL, many_worker, NULL, NULL), 0);
+    return 0;
+}
+
+Test(task, ten_thousand_tasks, .timeout = 30)
+{
+    many_count = 0;
+    cr_assert_eq(corio_run(many_main, (void *)(intptr_t)10000), 0);
+    cr_assert_eq(many_count, 20000);
+}
+
+/* --- deep recursion inside the stack --------------------------------- */
+
+static volatile int sink;
+
+static int recurse(int depth)
+{
+    volatile char frame[1024];
+    frame[0] = (char)(depth & 0x7f);
+    if (depth == 0)
+        return frame[0];
+    return recurse(depth - 1) + frame[0];
+}
+
+static intptr_t deep_task(void *arg)
+{
+    int depth = (int)(intptr_t)arg;
+    corio_yield(); /* switch with a deep stack in between */
+    sink = recurse(depth);
+    return depth;
+}
+
+static intptr_t deep_main(void *arg)
+{
+    (void)arg;
+    corio_task *t;
+    intptr_t r = 0;
+    corio_spawn_opts o = {.name = "deep", .stack_size = 4u << 20};
+    cr_assert_eq(corio_spawn_ex(NULL, deep_task, (void *)(intptr_t)1500, &o, &t), 0);
+    cr_assert_eq(corio_join(t, &r), 0);
+    return r;
+}
+
+Test(task, deep_recursion_within_stack, .timeout = 10)
+{
+    cr_assert_eq(corio_run(deep_main, NULL), 1500);
+}
+
+/* --- spawn, join, results ------------------------------------------- */
+
+static intptr_t square(void *arg)
+{
+    intptr_t v = (intptr_t)arg;
+    corio_sleep(v % 3);
+    return v * v;
+}
+
+static intptr_t join_main(void *arg)
+{
+    (void)arg;
+    corio_task *t[20];
+    for (intptr_t i = 0; i < 20; i++)
+        cr_assert_eq(corio_spawn(NULL, square, (void *)i, &t[i]), 0);
+    for (intptr_t i = 0; i < 20; i++) {
+        intptr_t r = -1;
+        cr_assert_eq(corio_join(t[i], &r), 0);
+        cr_assert_eq(r, i * i);
+        r = -1; /* joining again gives the same result */
+        cr_assert_eq(corio_join(t[i], &r), 0);
+        cr_assert_eq(r, i * i);
+    }
+    for (int i = 0; i < 10; i++)
+        corio_task_release(t[i]); /* the rest are released by the nursery */
+    return 7;
+}
+
+Test(task, spawn_join_results, .timeout = 10)
+{
+    cr_assert_eq(corio_run(join_main, NULL), 7);
+}
+
+static intptr_t joiner(void *arg)
+{
+    intptr_t r = 0;
+    corio_join(arg, &r);
+    return r + 1;
+}
+
+static intptr_t many_joiners_main(void *arg)
+{
+    (void)arg;
+    corio_task *target, *j[5];
+    cr_assert_eq(corio_spawn(NULL, square, (void *)(intptr_t)4, &target), 0);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(corio_spawn(NULL, joiner, target, &j[i]), 0);
+    for (int i = 0; i < 5; i++) {
+        intptr_t r;
+        corio_join(j[i], &r);
+        cr_assert_eq(r, 17);
+    }
+    return 0;
+}
+
+Test(task, many_joiners_of_one_task, .timeout = 10)
+{
+    cr_assert_eq(corio_run(many_joiners_main, NULL), 0);
+}
+
+static intptr_t record_self(void *arg)
+{
+    *(corio_task **)arg = corio_current();
+    return corio_sleep(10);
+}
+
+static intptr_t self_join_main(void *arg)
+{
+    (void)arg;
+    corio_task *me = corio_current();
+    cr_assert_not_null(me);
+    cr_assert_eq(corio_join(NULL, NULL), -EINVAL);
+    cr_assert_eq(corio_join(me, NULL), -EDEADLK);
+    /* A task without a handle cannot be joined. */
+    static corio_task *bare;
+    cr_assert_eq(corio_spawn(NULL, record_self, &bare, NULL), 0);
+    corio_yield();
+    cr_assert_not_null(bare);
+    cr_assert_eq(corio_join(bare, NULL), -EINVAL);
+    return 0;
+}
+
+static intptr_t join_self(void *arg)
+{
+    corio_task **slot = arg;
+    return corio_join(*slot, NULL);
+}
+
+static intptr_t join_self_main(void *arg)
+{
+    (void)arg;
+    static corio_task *t;
+    cr_assert_eq(corio_spawn(NULL, join_self, &t, &t), 0);
+    intptr_t r;
+    corio_join(t, &r);
+    return r;
+}
+
+Test(task, bad_joins_are_errors, .timeout = 10)
+{
+    cr_assert_eq(corio_run(self_join_main, NULL), 0);
+    cr_assert_eq(corio_run(join_self_main, NULL), -EDEADLK);
+}
+
+/* --- release ------------------------------------------------------- */
+
+static intptr_t release_main(void *arg)
+{
+    (void)arg;
+    corio_task *early, *late;
+    cr_assert_eq(corio_spawn(NULL, square, (void *)(intptr_t)2, &early), 0);
+    cr_assert_eq(corio_spawn(NULL, square, (void *)(intptr_t)1, &late), 0);
+    corio_task_release(early); /* still running: freed when it ends */
+    corio_join(late, NULL);
+    corio_task_release(late); /* done: freed now */
+    return 0;
+}
+
+Test(task, release_running_and_done, .timeout = 10)
+{
+    cr_assert_eq(corio_run(release_main, NULL), 0);
+}
+
+/* --- nested spawns -------------------------------------------------- */
+
+static int tree_nodes;
+
+static intptr_t tree(void *arg)
+{
+    intptr_t depth = (intptr_t)arg;
+    tree_nodes++;
+    if (depth == 0)
+        return 1;
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(corio_spawn(NULL, tree, (void *)(depth - 1), NULL), 0);
+    corio_yield();
+    return 0;
+}
+
+static int parent_done, child_done_before_parent;
+
+static intptr_t slow_child(void *arg)
+{
+    (void)arg;
+    corio_sleep(20);
+    child_done_before_parent = !parent_done;
+    return 0;
+}
+
+static intptr_t parent(void *arg)
+{
+    (void)arg;
+    corio_spawn(NULL, slow_child, NULL, NULL);
+    return 0; /* returns at once; finishes only after slow_child */
+}
+
+static intptr_t nested_main(void *arg)
+{
+    (void)arg;
+    corio_task *p;
+    tree_nodes = 0;
+    cr_assert_eq(corio_spawn(NULL, tree, (void *)(intptr_t)5, NULL), 0);
+    cr_assert_eq(corio_spawn(NULL, parent, NULL, &p), 0);
+    corio_join(p, NULL);
+    parent_done = 1;
+    return 0;
+}
+
+Test(task, nested_spawns_and_parent_waits_for_children, .timeout = 10)
+{
+    parent_done = child_done_before_parent = 0;
+    cr_assert_eq(corio_run(nested_main, NULL), 0);
+    cr_assert_eq(tree_nodes, 1 + 3 + 9 + 27 + 81 + 243);
+    cr_assert(child_done_before_parent);
+}
+
+/* --- corio_run ------------------------------------------------------- */
+
+static int late_child_ran;
+
+static intptr_t late_child(void *arg)
+{
+    (void)arg;
+    corio_sleep(10);
+    late_child_ran = 1;
+    return 0;
+}
+
+static intptr_t returns_early(void *arg)
+{
+    corio_spawn(NULL, late_child, NULL, NULL);
+    return (intptr_t)arg;
+}
+
+static intptr_t failing(void *arg)
+{
+    (void)arg;
+    return -EIO;
+}
+
+static intptr_t child_fails_main(void *arg)
+{
+    (void)arg;
+    corio_spawn(NULL, failing, NULL, NULL);
+    return 5;
+}
+
+Test(run, result_and_waiting_for_children, .timeout = 10)
+{
+    late_child_ran = 0;
+    cr_assert_eq(corio_run(returns_early, (void *)(intptr_t)123), 123);
+    cr_assert(late_child_ran);
+    cr_assert_eq(corio_run(failing, NULL), -EIO);
+    /* A failed child fails its parent. */
+    cr_assert_eq(corio_run(child_fails_main, NULL), -EIO);
+}
+
+static intptr_t nested_run(void *arg)
+{
+    (void)arg;
+    return corio_run(failing, NULL);
+}
+
+Test(run, bad_input, .timeout = 10)
+{
+    cr_assert_eq(corio_run(NULL, NULL), -EINVAL);
+    cr_assert_eq(corio_run(nested_run, NULL), -EBUSY);
+    corio_config cfg = {.stack_size = 1};
+    cr_assert_eq(corio_run_ex(failing, NULL, &cfg), -EINVAL);
+    cfg.stack_size = (size_t)CORIO_STACK_MAX + 1;
+    cr_assert_eq(corio_run_ex(failing, NULL, &cfg), -EINVAL);
+}
+
+/* Two tasks joining each other can never finish. */
+static corio_task *dl_a, *dl_b;
+
+static intptr_t dl_task(void *arg)
+{
+    corio_sleep(1);
+    return corio_join(arg ? dl_a : dl_b, NULL);
+}
+
+static intptr_t deadlock_main(void *arg)
+{
+    (void)arg;
+    corio_spawn(NULL, dl_task, NULL, &dl_a);
+    corio_spawn(NULL, dl_task, (void *)1, &dl_b);
+    return 0;
+}
+
+Test(run, deadlock_is_reported, .timeout = 10)
+{
+    cr_assert_eq(corio_run(deadlock_main, NULL), -EDEADLK);
+}
+
+Test(run, blocking_calls_outside_a_task, .timeout = 10)
+{
+    corio_task *t;
+    corio_nursery *n;
+    cr_assert_eq(corio_sleep(1), -EPERM);
+    cr_assert_eq(corio_yield(), -EPERM);
+    cr_assert_eq(corio_spawn(NULL, failing, NULL, &t), -EPERM);
+    cr_assert_eq(corio_nursery_open(&n), -EPERM);
+    cr_assert_null(corio_current());
+    cr_assert_eq(corio_dump_tasks(stderr), -EPERM);
+    cr_assert_str_eq(corio_strerror(-EPERM), "not allowed here (outside a task, or not the owner)");
+    cr_assert_str_eq(corio_strerror(-ENOENT), "No such file or directory");
+    cr_assert_str_eq(corio_strerror(-99999), "unknown error");
+}
+
+/* --- spawn arguments, names, ids, dump -------------------------------- */
+
+static intptr_t noop(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static intptr_t sleeper(void *arg)
+{
+    return corio_sleep((intptr_t)arg);
+}
+
+static intptr_t names_main(void *arg)
+{
+    (void)arg;
+    corio_task *a, *b, *c;
+    corio_spawn_opts o = {.name = "a-very-long-task-name-that-will-be-cut-short"};
+    cr_assert_eq(corio_spawn(NULL, NULL, NULL, NULL), -EINVAL);
+    o.stack_size = 16;
+    cr_assert_eq(corio_spawn_ex(NULL, noop, NULL, &o, NULL), -EINVAL);
+    o.stack_size = (size_t)2 << 30;
+    cr_assert_eq(corio_spawn_ex(NULL, noop, NULL, &o, NULL), -EINVAL);
+    o.stack_size = 0;
+    cr_assert_eq(corio_spawn_ex(NULL, sleeper, (void *)(intptr_t)50, &o, &a), 0);
+    cr_assert_eq(corio_spawn(NULL, noop, NULL, &b), 0);
+    cr_assert_eq(corio_spawn(NULL, sleeper, (void *)(intptr_t)20, &c), 0);
+    corio_task_set_name(c, "napper");
+
+    cr_assert_eq(strlen(corio_task_name(a)), CORIO_TASK_NAME_MAX - 1);
+    cr_assert_str_eq(corio_task_name(corio_current()), "main");
+    cr_assert_eq(corio_task_id(corio_current()), 1);
+    cr_assert_eq(corio_task_id(a), 2);
+    cr_assert_eq(corio_task_id(b), 3);
+    char expect[32];
+    snprintf(expect, sizeof expect, "task-%llu", (unsigned long long)corio_task_id(b));
+    cr_assert_str_eq(corio_task_name(b), expect);
+
+    corio_yield(); /* let them start */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int n = corio_dump_tasks(f);
+    fclose(f);
+    cr_assert_eq(n, 4, "dump listed %d tasks:\n%s", n, buf); /* b has ended and is held */
+    cr_assert(strstr(buf, "main") && strstr(buf, "running"), "%s", buf);
+    cr_assert(strstr(buf, "napper") && strstr(buf, "sleep (wakes in"), "%s", buf);
+    cr_assert(strstr(buf, "done result 0"), "%s", buf);
+    free(buf);
+
+    corio_join(a, NULL);
+    f = open_memstream(&buf, &len);
+    corio_dump_tasks(f);
+    fclose(f);
+    cr_assert(!strstr(buf, "sleep (wakes in"), "%s", buf);
+    free(buf);
+    return 0;
+}
+
+Test(task, names_ids_and_dump, .timeout = 10)
+{
+    cr_assert_eq(corio_run(names_main, NULL), 0);
+}
+
+static intptr_t join_waits_dump(void *arg)
+{
+    (void)arg;
+    corio_task *t;
+    corio_spawn(NULL, sleeper, (void *)(intptr_t)30, &t);
+    corio_spawn(NULL, joiner, t, NULL);
+    corio_sleep(5);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    corio_dump_tasks(f);
+    fclose(f);
+    char expect[64];
+    snprintf(expect, sizeof expect, "join task #%llu", (unsigned long long)corio_task_id(t));
+    cr_assert(strstr(buf, expect), "%s", buf);
+    free(buf);
+    return 0;
+}
+
+Test(task, dump_shows_what_a_task_waits_on, .timeout = 10)
+{
+    cr_assert_eq(corio_run(join_waits_dump, NULL), 0);
+}
+
+/* --- loops on several threads ---------------------------------------- */
+
+#include <pthread.h>
+
+/* No cr_assert off the test's main thread: the result says what went wrong. */
+static intptr_t thread_main(void *arg)
+{
+    (void)arg;
+    corio_task *t[50];
+    intptr_t sum = 0, r;
+    for (intptr_t i = 0; i < 50; i++)
+        if (corio_spawn(NULL, square, (void *)i, &t[i]) < 0)
+            return -1;
+    for (int i = 0; i < 50; i++) {
+        if (corio_join(t[i], &r) < 0)
+            return -2;
+        sum += r;
+    }
+    return sum;
+}
+
+static void *thread_loop(void *arg)
+{
+    return (void *)corio_run(thread_main, arg);
+}
+
+Test(run, one_loop_per_thread, .timeout = 20)
+{
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, thread_loop, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        cr_assert_eq((intptr_t)r, 40425); /* sum of squares 0..49 */
+    }
+}
