@@ -26,7 +26,7 @@ typedef struct corio_config {
     /* Stacks with a PROT_NONE guard page cost two memory maps each, and the
      * kernel allows vm.max_map_count (65530 by default) per process. Up to
      * this many live stacks get a guard page; stacks beyond it get a canary
-     * checked on every switch. 0: an eighth of vm.max_map_count. -1: none. */
+     * checked on every switch. 0: a quarter of vm.max_map_count. -1: none. */
     long guard_budget;
     /* Idle stacks kept for reuse; beyond this their memory is given back to
      * the kernel. 0: CORIO_STACK_POOL_DEFAULT. */

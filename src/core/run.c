@@ -4,7 +4,8 @@
  *   1. choose how long to wait: not at all if tasks are runnable, until the
  *      earliest timer otherwise, forever if only I/O can wake anyone; if
  *      nothing at all can, every remaining task is stuck: -EDEADLK;
- *   2. poll for I/O, blocking for that long (0% CPU while all tasks sleep);
+ *   2. if it will block, give the memory of surplus idle stacks back; then
+ *      poll for I/O, blocking for that long (0% CPU while all tasks sleep);
  *   3. fire due timers, which queue their tasks;
  *   4. run one round: the tasks runnable now, each once, in FIFO order. */
 #include <errno.h>
@@ -32,6 +33,8 @@ static intptr_t cycle(corio__loop *l)
         else
             return -EDEADLK;
 
+        if (timeout != 0)
+            corio__stacks_trim(&l->stacks); /* idle: a good time for syscalls */
         if (timeout != 0 || l->poller.nfd) {
             int rc = corio__poller_wait(&l->poller, timeout);
             if (rc < 0)

@@ -27,8 +27,9 @@ typedef struct free_node {
 
 struct corio__stack_pool {
     size_t size;
-    free_node *free;
+    free_node *free; /* idle stacks with their pages still resident */
     size_t nfree;
+    free_node *trimmed; /* idle slab stacks whose pages went back to the kernel */
     char *slab_next; /* uncarved part of the newest slab */
     size_t slab_left;
 };
@@ -42,7 +43,7 @@ static long default_guard_budget(void)
             maps = 65530;
         fclose(f);
     }
-    return maps / 8;
+    return maps / 4;
 }
 
 int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max)
@@ -138,6 +139,10 @@ int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
         p->free = n->next;
         p->nfree--;
         *out = n->st;
+    } else if (p->trimmed) {
+        free_node *n = p->trimmed;
+        p->trimmed = n->next;
+        *out = n->st;
     } else {
         int rc = s->guarded < s->guard_budget ? map_guarded(s, size, out) : carve_slab(s, p, out);
         if (rc < 0)
@@ -159,43 +164,63 @@ static void unmap_guarded(corio__stacks *s, const corio__stack *st)
     s->guarded--;
 }
 
+static void push(free_node **list, const corio__stack *st)
+{
+    free_node *n = (free_node *)(st->lo + st->size - sizeof(free_node));
+    n->st = *st;
+    n->next = *list;
+    *list = n;
+}
+
 void corio__stack_put(corio__stacks *s, const corio__stack *st)
 {
     corio__stack_pool *p = pool_for(s, st->size);
     /* A stack's last frames stay poisoned when its task switches away for
      * good; the next task on it must start clean. */
     CORIO__UNPOISON(st->lo, st->size);
-    if (p && p->nfree >= s->pool_max) {
-        if (st->flags & CORIO__STACK_GUARDED) {
-            unmap_guarded(s, st);
-            return;
-        }
-        /* Slab stacks cannot be unmapped alone: keep the address range, give
-         * the pages back. The top page keeps the pool link. */
-        madvise(st->lo, st->size - s->page, MADV_DONTNEED);
-    }
     if (!p) { /* no memory even for the pool table: drop the stack */
         if (st->flags & CORIO__STACK_GUARDED)
             unmap_guarded(s, st);
         return;
     }
-    free_node *n = (free_node *)(st->lo + st->size - sizeof(free_node));
-    n->st = *st;
-    n->next = p->free;
-    p->free = n;
+    push(&p->free, st);
     p->nfree++;
+}
+
+void corio__stacks_trim(corio__stacks *s)
+{
+    for (size_t i = 0; i < s->npools; i++) {
+        corio__stack_pool *p = &s->pools[i];
+        while (p->nfree > s->pool_max) {
+            free_node *n = p->free;
+            corio__stack st = n->st;
+            p->free = n->next;
+            p->nfree--;
+            if (st.flags & CORIO__STACK_GUARDED) {
+                unmap_guarded(s, &st);
+                continue;
+            }
+            /* Slab stacks cannot be unmapped alone: keep the address range,
+             * give the pages back. The top page keeps the pool link. */
+            madvise(st.lo, st.size - s->page, MADV_DONTNEED);
+            push(&p->trimmed, &st);
+        }
+    }
 }
 
 void corio__stacks_destroy(corio__stacks *s)
 {
     for (size_t i = 0; i < s->npools; i++) {
-        for (free_node *n = s->pools[i].free, *next; n; n = next) {
-            next = n->next;
-            corio__stack st = n->st;
-            if (st.flags & CORIO__STACK_GUARDED)
-                unmap_guarded(s, &st);
-            else
-                CORIO__VG_DEREGISTER(st.vg_id);
+        free_node *lists[] = {s->pools[i].free, s->pools[i].trimmed};
+        for (int l = 0; l < 2; l++) {
+            for (free_node *n = lists[l], *next; n; n = next) {
+                next = n->next;
+                corio__stack st = n->st;
+                if (st.flags & CORIO__STACK_GUARDED)
+                    unmap_guarded(s, &st);
+                else
+                    CORIO__VG_DEREGISTER(st.vg_id);
+            }
         }
     }
     for (size_t i = 0; i < s->nslabs; i++)

@@ -52,8 +52,13 @@ size_t corio__stack_round(const corio__stacks *s, size_t size);
  * kernel has no memory or maps left. */
 int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out);
 
-/* Returns a stack for reuse. */
+/* Returns a stack to its pool, at once reusable. */
 void corio__stack_put(corio__stacks *s, const corio__stack *st);
+
+/* Gives the memory of idle stacks beyond the pool size back to the kernel.
+ * One system call per stack, so the loop calls it when it is about to block,
+ * not on the path of a task ending. */
+void corio__stacks_trim(corio__stacks *s);
 
 static inline bool corio__stack_canary_ok(const corio__stack *st)
 {
