@@ -16,5 +16,8 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/corioConfigVersion.cmake
 install(FILES ${CMAKE_BINARY_DIR}/corioConfig.cmake ${CMAKE_BINARY_DIR}/corioConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/corio)
 
+# The .pc file finds its prefix from where it is installed, so
+# `cmake --install --prefix` anywhere gives a working corio.pc.
+file(RELATIVE_PATH CORIO_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/corio.pc.in ${CMAKE_BINARY_DIR}/corio.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/corio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

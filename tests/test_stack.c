@@ -10,6 +10,16 @@
 
 #include <corio/corio.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+/* ASan's redzones make frames bigger, and its shadow memory rules out
+ * RLIMIT_AS. */
+#define ASAN 1
+#define FRAME_SCALE 4
+#else
+#define ASAN 0
+#define FRAME_SCALE 1
+#endif
+
 /* Runs fn in a forked child with stderr captured; returns its wait status. */
 static int in_child(void (*fn)(void), char *err, size_t errlen)
 {
@@ -126,15 +136,18 @@ Test(stack, canary_overflow_names_the_task, .timeout = 20)
 {
     char err[1024];
     int status = in_child(canary_overflow, err, sizeof err);
-    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "status %d: %s", status, err);
-    cr_assert(strstr(err, "corio: stack overflow") && strstr(err, "'canary-victim'"), "stderr: %s", err);
+    cr_assert(WIFSIGNALED(status) || ASAN, "status %d: %s", status, err);
+    if (ASAN) /* it sees the overflow first, and says so */
+        cr_assert(strstr(err, "AddressSanitizer: stack-buffer-underflow"), "stderr: %s", err);
+    else
+        cr_assert(strstr(err, "corio: stack overflow") && strstr(err, "'canary-victim'"), "stderr: %s", err);
 }
 
 static int mixed_done;
 
 static intptr_t touch_and_sleep(void *arg)
 {
-    volatile char buf[2048];
+    volatile char buf[512];
     buf[0] = 1;
     corio_sleep((intptr_t)arg);
     mixed_done += buf[0];
@@ -143,7 +156,7 @@ static intptr_t touch_and_sleep(void *arg)
 
 static intptr_t mixed_main(void *arg)
 {
-    size_t sizes[] = {4096, 16384, 65536, 0};
+    size_t sizes[] = {4096 * FRAME_SCALE, 16384, 65536, 0};
     for (int i = 0; i < 4000; i++) {
         corio_spawn_opts o = {.stack_size = sizes[i % 4]};
         cr_assert_eq(corio_spawn_ex(NULL, touch_and_sleep, arg, &o, NULL), 0);
@@ -213,7 +226,7 @@ static void exhaust(void)
     _exit(rc == -ENOMEM && spawned > 100 ? 0 : 1);
 }
 
-Test(stack, exhausting_memory_is_an_error_not_a_crash, .timeout = 30)
+Test(stack, exhausting_memory_is_an_error_not_a_crash, .timeout = 30, .disabled = ASAN)
 {
     char err[256];
     int status = in_child(exhaust, err, sizeof err);

@@ -25,7 +25,8 @@ void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void 
     ctx->sp = f;
 }
 #elif defined(__aarch64__)
-/* d8-d15 (8 words), x19-x28 (10 words), x29, x30: 176 bytes. */
+/* d8-d15 (words 0-7), x19-x28 (8-17), x29 (18), x30 (19), padding to keep
+ * sp 16-aligned: 176 bytes. */
 enum { FRAME_WORDS = 22 };
 
 void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg)
@@ -35,7 +36,7 @@ void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void 
     memset(f, 0, FRAME_WORDS * sizeof *f);
     f[8] = (uint64_t)(uintptr_t)entry; /* x19 */
     f[9] = (uint64_t)(uintptr_t)arg;   /* x20 */
-    f[21] = (uint64_t)(uintptr_t)corio__ctx_start; /* x30 */
+    f[19] = (uint64_t)(uintptr_t)corio__ctx_start; /* x30 */
     ctx->sp = f;
 }
 #else
