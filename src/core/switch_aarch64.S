@@ -5,7 +5,8 @@
  * Saves the callee-saved registers x19-x30 and d8-d15 in a 176-byte frame on
  * the current stack, stores sp in *save_sp, loads load_sp and restores the
  * same frame from there, returning through the restored x30. A new context
- * gets this frame from corio__ctx_make with x30 = corio__ctx_start. */
+ * gets this frame from corio__ctx_make with x30 = corio__ctx_start. FPCR is
+ * not switched: like x86-64's MXCSR it belongs to the thread. */
     .text
     .globl  corio__ctx_swap
     .hidden corio__ctx_swap

@@ -2,11 +2,15 @@
  *
  * void corio__ctx_swap(void **save_sp, void *load_sp)
  *
- * Pushes the callee-saved registers (rbp, rbx, r12-r15) and the two control
- * words the ABI also asks callees to preserve (MXCSR, x87 CW) on the current
- * stack, stores the stack pointer in *save_sp, loads load_sp and pops the same
- * frame from there. A new context gets this frame from corio__ctx_make with
- * the return address pointing at corio__ctx_start. */
+ * Pushes the callee-saved registers (rbp, rbx, r12-r15) on the current stack,
+ * stores the stack pointer in *save_sp, loads load_sp and pops the same frame
+ * from there. A new context gets this frame from corio__ctx_make with the
+ * return address pointing at corio__ctx_start.
+ *
+ * The floating-point control words (MXCSR, x87 CW) are not switched: saving
+ * them (stmxcsr is slow) cost more than the rest of the switch together. They
+ * belong to the thread, as in libdill and Go; a task that changes the rounding
+ * mode or exception masks restores them before it can suspend. */
     .text
     .globl  corio__ctx_swap
     .hidden corio__ctx_swap
@@ -20,14 +24,8 @@ corio__ctx_swap:
     pushq   %r13
     pushq   %r14
     pushq   %r15
-    subq    $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw  4(%rsp)
     movq    %rsp, (%rdi)
     movq    %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw   4(%rsp)
-    addq    $8, %rsp
     popq    %r15
     popq    %r14
     popq    %r13
