@@ -232,3 +232,33 @@ Test(stack, exhausting_memory_is_an_error_not_a_crash, .timeout = 30, .disabled 
     int status = in_child(exhaust, err, sizeof err);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s", status, err);
 }
+
+/* More tasks at once than libraries with a guard page per stack can hold
+ * under vm.max_map_count (they stop near 32,750): the guard budget plus slabs
+ * keep the map count low. */
+#define CROWD 40000
+static long crowd_woken;
+
+static intptr_t crowd_member(void *arg)
+{
+    (void)arg;
+    corio_sleep(50);
+    crowd_woken++;
+    return 0;
+}
+
+static intptr_t crowd_main(void *arg)
+{
+    (void)arg;
+    corio_spawn_opts o = {.stack_size = ASAN ? 64 * 1024 : 0};
+    for (int i = 0; i < CROWD; i++)
+        cr_assert_eq(corio_spawn_ex(NULL, crowd_member, NULL, &o, NULL), 0, "spawn %d failed", i);
+    return 0;
+}
+
+Test(stack, forty_thousand_tasks_with_default_limits, .timeout = 120)
+{
+    crowd_woken = 0;
+    cr_assert_eq(corio_run(crowd_main, NULL), 0);
+    cr_assert_eq(crowd_woken, CROWD);
+}
