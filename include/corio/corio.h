@@ -2,6 +2,7 @@
 #ifndef CORIO_H
 #define CORIO_H
 
+#include "cancel.h"
 #include "common.h"
 #include "error.h"
 #include "nursery.h"

@@ -1,6 +1,10 @@
 /* Nurseries (trio's): every task belongs to one, and whoever opens a nursery
- * waits for all its children before going on. This is the minimal nursery:
- * spawn and wait-all, reporting the first child failure. */
+ * waits for all its children before going on. When a child fails (returns a
+ * negative errno other than the cancellation it was under) the nursery
+ * cancels the other children and the owner's code up to the close, and close
+ * reports that first failure. corio_nursery_cancel() (cancel.h) cancels it
+ * all. A nursery is also a cancel scope, so nurseries and scopes must be
+ * closed in the reverse order they were opened. */
 #ifndef CORIO_NURSERY_H
 #define CORIO_NURSERY_H
 
@@ -15,8 +19,10 @@ extern "C" {
 CORIO_API int corio_nursery_open(corio_nursery **out);
 
 /* Waits for every child of n (including those they spawn into n meanwhile),
- * releases the handles still held, frees n and returns the first negative
- * result a child returned, or 0. Only the owner may close: -EPERM. */
+ * releases the handles still held, frees n and returns the first failure of a
+ * child, or 0. Not a checkpoint: the owner waits even when cancelled (the
+ * children are cancelled with it). Only the owner may close: -EPERM; -EINVAL
+ * while a scope or nursery opened after n is still open. */
 CORIO_API intptr_t corio_nursery_close(corio_nursery *n);
 
 #ifdef __cplusplus

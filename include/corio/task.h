@@ -31,16 +31,17 @@ CORIO_API int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg,
 
 /* Waits until task t has finished and stores its result in *result (if
  * non-NULL). Can be called any number of times, from any task of the loop.
- * Errors: -EINVAL t is NULL or not a handle; -EDEADLK t is the caller;
- * -EPERM outside a task. */
+ * A checkpoint: -ECANCELED / -ETIMEDOUT if the caller is cancelled first (t
+ * runs on). Errors: -EINVAL t is NULL or not a handle; -EDEADLK t is the
+ * caller; -EPERM outside a task. */
 CORIO_API int corio_join(corio_task *t, intptr_t *result);
 
 /* Gives up a handle from corio_spawn(). A finished task is freed at once, a
  * running one when it finishes. The handle must not be used afterwards. */
 CORIO_API void corio_task_release(corio_task *t);
 
-/* Lets every other runnable task run once, then returns 0. -EPERM outside a
- * task. */
+/* Lets every other runnable task run once, then returns 0, or -ECANCELED /
+ * -ETIMEDOUT if the task is cancelled (a checkpoint). -EPERM outside a task. */
 CORIO_API int corio_yield(void);
 
 /* The running task, or NULL outside any task. */

@@ -7,8 +7,9 @@
 
 #include "sched.h"
 
-void corio__nursery_init(corio_nursery *n, corio_task *owner, bool implicit)
+void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope, bool implicit)
 {
+    corio__scope_init(&n->scope, parent_scope, owner, false);
     n->owner = owner;
     corio__list_init(&n->children);
     n->running = 0;
@@ -20,8 +21,14 @@ void corio__nursery_init(corio_nursery *n, corio_task *owner, bool implicit)
 void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t)
 {
     n->running--;
-    if (t->result < 0 && n->first_error == 0)
+    /* A failure cancels the siblings and the owner's code in the nursery, as
+     * in trio. Ending by a cancellation (the child's own, or a deadline's
+     * around it) is not a failure: that scope's owner hears about it. */
+    bool failed = t->result < 0 && t->result != -ECANCELED && !t->ended_cancelled;
+    if (failed && n->first_error == 0) {
         n->first_error = t->result;
+        corio__scope_cancel(l, &n->scope, -ECANCELED);
+    }
     if (!t->has_handle)
         corio__list_unlink(&t->sibling);
     if (n->running == 0 && n->waiting) {
@@ -40,7 +47,8 @@ int corio_nursery_open(corio_nursery **out)
     corio_nursery *n = malloc(sizeof *n);
     if (!n)
         return -ENOMEM;
-    corio__nursery_init(n, l->current, false);
+    corio__nursery_init(n, l->current, l->current->scope, false);
+    l->current->scope = &n->scope;
     l->current->open_nurseries++;
     *out = n;
     return 0;
@@ -53,9 +61,13 @@ intptr_t corio_nursery_close(corio_nursery *n)
         return -EINVAL;
     if (!l || l->current != n->owner)
         return -EPERM;
+    if (!n->implicit && n->owner->scope != &n->scope)
+        return -EINVAL; /* a scope or nursery opened after n is still open */
+    /* Not a checkpoint: whatever happens, the owner waits for the children
+     * (cancellation reaches them through the nursery's scope). */
     while (n->running > 0) {
         n->waiting = true;
-        corio__park(l, "nursery (%lld children left)", (int64_t)n->running);
+        corio__park_uncancellable(l, "nursery (%lld children left)", (int64_t)n->running);
     }
     /* Every child has ended; drop the handles nobody released. */
     while (!corio__list_empty(&n->children)) {
@@ -64,10 +76,10 @@ intptr_t corio_nursery_close(corio_nursery *n)
     }
     intptr_t err = n->first_error;
     if (!n->implicit) {
+        n->owner->scope = n->scope.parent;
+        corio__scope_fini(l, &n->scope);
         n->owner->open_nurseries--;
         free(n);
-    } else {
-        n->first_error = 0;
     }
     return err;
 }

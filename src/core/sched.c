@@ -6,6 +6,7 @@
  * runnable when it began; at its end control returns to the scheduler context
  * (corio_run's loop), which fires due timers and polls for I/O before starting
  * the next. When there is nothing to poll the next round starts in place. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "sched.h"
@@ -66,14 +67,44 @@ void corio__resume(corio__loop *l, corio_task *t)
     switch_to(l, NULL, t);
 }
 
-int corio__park(corio__loop *l, const char *what, int64_t detail)
+static void park_deadline(corio__timer *timer)
+{
+    corio_task *t = corio__container_of(timer, corio_task, timer);
+    if (t->cancel_hook)
+        t->cancel_hook(t);
+    corio__wake(t->loop, t, CORIO__EDEADLINE);
+}
+
+int corio__park(corio__loop *l, const char *what, int64_t detail, int64_t deadline_ns,
+                corio__cancel_hook *hook)
+{
+    corio_task *t = l->current;
+    int rc = corio__cancelled(l, t);
+    if (rc)
+        return rc;
+    if (deadline_ns >= 0) {
+        t->timer.fire = park_deadline;
+        if (corio__timer_add(&l->timers, &t->timer, deadline_ns) < 0)
+            return -ENOMEM;
+    }
+    t->state = CORIO__WAITING;
+    t->wait_what = what;
+    t->wait_detail = detail;
+    t->cancel_hook = hook;
+    t->cancellable = true;
+    corio__schedule(l);
+    if (t->timer.index != SIZE_MAX)
+        corio__timer_remove(&l->timers, &t->timer);
+    return t->wake_code;
+}
+
+void corio__park_uncancellable(corio__loop *l, const char *what, int64_t detail)
 {
     corio_task *t = l->current;
     t->state = CORIO__WAITING;
     t->wait_what = what;
     t->wait_detail = detail;
     corio__schedule(l);
-    return t->wake_code;
 }
 
 void corio__reap(corio__loop *l)
@@ -83,23 +114,36 @@ void corio__reap(corio__loop *l)
     corio__task_free(l, t);
 }
 
-void corio__waitq_push(corio__waitq *q, corio_task *t)
+static void leave_waitq(corio_task *t)
 {
-    t->wait_next = NULL;
-    if (q->tail)
-        q->tail->wait_next = t;
-    else
-        q->head = t;
-    q->tail = t;
+    corio__list_unlink(&t->wait_node);
+}
+
+int corio__waitq_park(corio__loop *l, corio__waitq *q, const char *what, int64_t detail,
+                      int64_t deadline_ns)
+{
+    corio_task *t = l->current;
+    int rc = corio__cancelled(l, t);
+    if (rc)
+        return rc;
+    corio__list_push(q, &t->wait_node);
+    rc = corio__park(l, what, detail, deadline_ns, leave_waitq);
+    corio__list_unlink(&t->wait_node); /* still queued if the deadline timer could not be armed */
+    return rc;
+}
+
+corio_task *corio__waitq_wake_one(corio__loop *l, corio__waitq *q, int code)
+{
+    if (corio__list_empty(q))
+        return NULL;
+    corio_task *t = corio__container_of(q->next, corio_task, wait_node);
+    corio__list_unlink(&t->wait_node);
+    corio__wake(l, t, code);
+    return t;
 }
 
 void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code)
 {
-    corio_task *t = q->head;
-    q->head = q->tail = NULL;
-    while (t) {
-        corio_task *next = t->wait_next;
-        corio__wake(l, t, code);
-        t = next;
-    }
+    while (corio__waitq_wake_one(l, q, code))
+        ;
 }

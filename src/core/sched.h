@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <corio/run.h>
+#include <corio/cancel.h>
 #include <corio/nursery.h>
 #include <corio/task.h>
 
@@ -34,12 +35,32 @@ enum corio__state {
     CORIO__DONE,    /* finished; result is final */
 };
 
-/* A FIFO of parked tasks (joiners, nursery owner, later locks and queues). */
-typedef struct corio__waitq {
-    corio_task *head, *tail;
-} corio__waitq;
+/* A FIFO of parked tasks (joiners, lock and queue waiters, ...). Tasks link in
+ * through their wait_node, so a cancelled waiter leaves in O(1). */
+typedef corio__list corio__waitq;
+
+/* What a park returns when the park's own deadline passed (callers turn it
+ * into -ETIMEDOUT, or 0 for a sleep); distinct from a scope's -ETIMEDOUT. */
+#define CORIO__EDEADLINE (-100000)
+
+/* A cancel scope (the public corio_scope is storage for one). Scopes form a
+ * tree over tasks: a task's scopes nest; a nursery's scope sits inside the
+ * scope where it was opened; a child task's root scope (its implicit
+ * nursery's) sits inside its nursery's. Cancelling a scope reaches everything
+ * below it except through shields. */
+typedef struct corio__scope corio__scope;
+struct corio__scope {
+    corio__scope *parent;
+    corio__list children;
+    corio__list_node sibling; /* in parent->children */
+    corio_task *owner;        /* whose code runs directly inside */
+    corio__timer timer;       /* the deadline, when there is one */
+    int cancelled;            /* 0, -ECANCELED or -ETIMEDOUT */
+    bool shield;
+};
 
 struct corio_nursery {
+    corio__scope scope; /* covers the children and the owner until close */
     corio_task *owner;
     corio__list children; /* running children and finished ones with a handle */
     size_t running;
@@ -50,10 +71,12 @@ struct corio_nursery {
 
 #define CORIO__TASK_MAGIC 0x7A5C0510u
 
+typedef void corio__cancel_hook(corio_task *t);
+
 struct corio_task {
     corio__ctx ctx;
-    corio_task *run_next;  /* run queue link */
-    corio_task *wait_next; /* waitq link */
+    corio_task *run_next;     /* run queue link */
+    corio__list_node wait_node; /* in a waitq while parked on one */
     corio__loop *loop;
     corio_fn *fn;
     void *arg;
@@ -62,12 +85,18 @@ struct corio_task {
     uint32_t magic;
     uint8_t state;
     bool has_handle; /* someone may still join: keep it after it ends */
+    bool ended_cancelled; /* its result is the cancellation it was under */
     int open_nurseries;
     /* What a parked task waits on, for corio_dump_tasks. */
     const char *wait_what;
     int64_t wait_detail;
     int wake_code; /* what corio__park returns */
-    corio__timer timer;
+    /* Set while parked: cancellation calls it to take the task out of what
+     * it waits on. NULL with cancellable false: the wait cannot be cut. */
+    corio__cancel_hook *cancel_hook;
+    bool cancellable;
+    corio__scope *scope; /* innermost cancel scope */
+    corio__timer timer;  /* the park deadline */
     corio_nursery *parent;
     corio__list_node sibling; /* in parent->children */
     corio__list_node all;     /* in loop->tasks */
@@ -90,6 +119,7 @@ struct corio__loop {
     size_t batch;
     corio_task *zombie; /* ended, its stack to be freed off its own stack */
     size_t live;        /* tasks not yet DONE */
+    size_t ncancelled;  /* cancelled scopes not yet left: 0 skips all checks */
     uint64_t next_id;
     corio__list tasks; /* every task not yet freed, for the dump */
     corio__timers timers;
@@ -135,15 +165,30 @@ static inline corio_task *corio__runq_pop(corio__loop *l)
     return t;
 }
 
-/* Suspends the running task until corio__wake(); returns the code passed to
- * it. what/detail describe the wait for corio_dump_tasks. */
-int corio__park(corio__loop *l, const char *what, int64_t detail);
+/* The cancellation that applies to t now: the code of the nearest cancelled
+ * scope around it (stopping at a shield), or 0. */
+int corio__cancelled(const corio__loop *l, const corio_task *t);
 
-/* Makes a parked task runnable; its corio__park returns code. */
+/* Suspends the running task until corio__wake() and returns the code passed
+ * to it; a checkpoint: returns the cancellation at once, without parking, if
+ * the task is cancelled already, and wakes early with it (after calling hook
+ * to undo the task's registration) if it is cancelled meanwhile. With
+ * deadline_ns >= 0 it also wakes at that time with CORIO__EDEADLINE (again
+ * after hook). what/detail describe the wait for corio_dump_tasks. */
+int corio__park(corio__loop *l, const char *what, int64_t detail, int64_t deadline_ns,
+                corio__cancel_hook *hook);
+
+/* The same, but neither cancellation nor a deadline can end the wait. */
+void corio__park_uncancellable(corio__loop *l, const char *what, int64_t detail);
+
+/* Makes a parked task runnable; its corio__park returns code. The caller has
+ * already taken it out of whatever it waited on. */
 static inline void corio__wake(corio__loop *l, corio_task *t, int code)
 {
     t->wake_code = code;
     t->wait_what = NULL;
+    t->cancel_hook = NULL;
+    t->cancellable = false;
     corio__runq_push(l, t);
 }
 
@@ -151,9 +196,27 @@ static inline void corio__wake(corio__loop *l, corio_task *t, int code)
  * runnable one, or the scheduler context when the round is over. */
 void corio__schedule(corio__loop *l);
 
-void corio__waitq_push(corio__waitq *q, corio_task *t);
+static inline void corio__waitq_init(corio__waitq *q)
+{
+    corio__list_init(q);
+}
+
+/* Parks the running task at the tail of q (see corio__park). */
+int corio__waitq_park(corio__loop *l, corio__waitq *q, const char *what, int64_t detail,
+                      int64_t deadline_ns);
+
+/* Takes the first waiter out of q and wakes it with code; NULL if none. */
+corio_task *corio__waitq_wake_one(corio__loop *l, corio__waitq *q, int code);
+
 /* Wakes every task in q with code, in arrival order. */
 void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code);
+
+/* Scopes (scope.c). */
+void corio__scope_init(corio__scope *s, corio__scope *parent, corio_task *owner, bool shield);
+/* Unlinks a scope from the tree; it must have no children left. */
+void corio__scope_fini(corio__loop *l, corio__scope *s);
+/* Cancels s with code and wakes every cancellable task parked below it. */
+void corio__scope_cancel(corio__loop *l, corio__scope *s, int code);
 
 /* Scheduler context: switches into t; returns when a task switches back. */
 void corio__resume(corio__loop *l, corio_task *t);
@@ -167,7 +230,8 @@ void corio__task_free(corio__loop *l, corio_task *t);
 /* Spawning the root task, from corio_run (no current task). */
 int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out);
 
-void corio__nursery_init(corio_nursery *n, corio_task *owner, bool implicit);
+/* Sets up n for owner; its scope sits inside parent_scope. */
+void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope, bool implicit);
 /* A child of n ended: account for it and wake a waiting owner. */
 void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t);
 

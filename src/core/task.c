@@ -33,11 +33,15 @@ static void task_entry(void *arg)
         corio__reap(l);
 
     intptr_t result = t->fn(t->arg);
+    if (t->open_nurseries > 0 || t->scope != &t->implicit.scope)
+        corio__die_in_task("task returned with a nursery or cancel scope still open", t);
+    /* A child's failure cancels its siblings and the parent's body, which may
+     * then return -ECANCELED: the failure is the better result. */
     intptr_t children = corio_nursery_close(&t->implicit);
-    if (result >= 0 && children < 0)
+    if (children < 0 && (result >= 0 || result == -ECANCELED))
         result = children;
-    if (t->open_nurseries > 0)
-        corio__die_in_task("task returned with a nursery still open (corio_nursery_close it)", t);
+    t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
+    corio__scope_fini(l, &t->implicit.scope);
 
     t->result = result;
     t->state = CORIO__DONE;
@@ -79,7 +83,10 @@ static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
         copy_name(t, opts->name);
     t->timer.index = SIZE_MAX;
     t->has_handle = handle != NULL;
-    corio__nursery_init(&t->implicit, t, true);
+    corio__list_init(&t->wait_node);
+    corio__waitq_init(&t->joiners);
+    corio__nursery_init(&t->implicit, t, n ? &n->scope : NULL, true);
+    t->scope = &t->implicit.scope;
     corio__list_push(&l->tasks, &t->all);
     t->parent = n;
     if (n) {
@@ -135,8 +142,9 @@ int corio_join(corio_task *t, intptr_t *result)
     if (t == l->current)
         return -EDEADLK;
     if (t->state != CORIO__DONE) {
-        corio__waitq_push(&t->joiners, l->current);
-        corio__park(l, "join task #%lld", (int64_t)t->id);
+        int rc = corio__waitq_park(l, &t->joiners, "join task #%lld", (int64_t)t->id, -1);
+        if (rc < 0)
+            return rc;
     }
     if (result)
         *result = t->result;
@@ -171,7 +179,7 @@ int corio_yield(void)
         return -EPERM;
     corio__runq_push(l, l->current);
     corio__schedule(l);
-    return 0;
+    return corio__cancelled(l, l->current);
 }
 
 corio_task *corio_current(void)

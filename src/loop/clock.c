@@ -18,24 +18,13 @@ int64_t corio_now(void)
     return corio_now_ns() / 1000000;
 }
 
-static void wake_sleeper(corio__timer *timer)
-{
-    corio_task *t = corio__container_of(timer, corio_task, timer);
-    corio__wake(t->loop, t, 0);
-}
-
 int corio_sleep_until_ns(int64_t deadline_ns)
 {
     corio__loop *l = corio__loop_get();
     if (!l || !l->current)
         return -EPERM;
-    corio_task *t = l->current;
-    t->timer.fire = wake_sleeper;
-    int rc = corio__timer_add(&l->timers, &t->timer, deadline_ns);
-    if (rc < 0)
-        return rc;
-    corio__park(l, "sleep", deadline_ns);
-    return 0;
+    int rc = corio__park(l, "sleep", deadline_ns, deadline_ns, NULL);
+    return rc == CORIO__EDEADLINE ? 0 : rc;
 }
 
 int corio_sleep(int64_t ms)
