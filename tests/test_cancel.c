@@ -345,6 +345,7 @@ static intptr_t cancelled_joiner_main(void *arg)
 
 Test(cancel, cancelling_a_joiner, .timeout = 10)
 {
-    /* slow fails with -EIO, which fails main's implicit nursery */
-    cr_assert_eq(corio_run(cancelled_joiner_main, NULL), -EIO);
+    /* slow's -EIO reached main through the join, so it is not a failure of
+     * main's implicit nursery */
+    cr_assert_eq(corio_run(cancelled_joiner_main, NULL), 0);
 }

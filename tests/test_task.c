@@ -347,6 +347,22 @@ static intptr_t child_fails_main(void *arg)
     return 5;
 }
 
+static intptr_t handled_failure_main(void *arg)
+{
+    corio_task *t;
+    intptr_t r;
+    corio_spawn(NULL, failing, NULL, &t);
+    if (arg) /* joined: the failure was delivered, main decides */
+        return corio_join(t, &r) == 0 && r == -EIO ? 9 : -1;
+    return 9; /* never joined: the nursery reports it */
+}
+
+Test(run, handled_children_report_failure_by_join, .timeout = 10)
+{
+    cr_assert_eq(corio_run(handled_failure_main, (void *)1), 9);
+    cr_assert_eq(corio_run(handled_failure_main, NULL), -EIO);
+}
+
 Test(run, result_and_waiting_for_children, .timeout = 10)
 {
     late_child_ran = 0;

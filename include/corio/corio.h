@@ -6,7 +6,9 @@
 #include "common.h"
 #include "error.h"
 #include "nursery.h"
+#include "queue.h"
 #include "run.h"
+#include "sync.h"
 #include "task.h"
 #include "time.h"
 

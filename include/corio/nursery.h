@@ -1,9 +1,11 @@
 /* Nurseries (trio's): every task belongs to one, and whoever opens a nursery
- * waits for all its children before going on. When a child fails (returns a
- * negative errno other than the cancellation it was under) the nursery
- * cancels the other children and the owner's code up to the close, and close
- * reports that first failure. corio_nursery_cancel() (cancel.h) cancels it
- * all. A nursery is also a cancel scope, so nurseries and scopes must be
+ * waits for all its children before going on. When a child spawned without a
+ * handle fails (returns a negative errno other than the cancellation it was
+ * under) the nursery cancels the other children and the owner's code up to the
+ * close, and close reports that first failure. A child spawned with a handle
+ * reports its failure through corio_join instead, as an awaited asyncio task
+ * does; if nobody joined it, close reports it. corio_nursery_cancel()
+ * (cancel.h) cancels it all. A nursery is also a cancel scope, so nurseries and scopes must be
  * closed in the reverse order they were opened. */
 #ifndef CORIO_NURSERY_H
 #define CORIO_NURSERY_H

@@ -21,11 +21,11 @@ void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *pare
 void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t)
 {
     n->running--;
-    /* A failure cancels the siblings and the owner's code in the nursery, as
-     * in trio. Ending by a cancellation (the child's own, or a deadline's
-     * around it) is not a failure: that scope's owner hears about it. */
-    bool failed = t->result < 0 && t->result != -ECANCELED && !t->ended_cancelled;
-    if (failed && n->first_error == 0) {
+    /* A failure of a child nobody holds a handle to cancels the siblings and
+     * the owner's code in the nursery, as in trio. A handle holder hears of
+     * it from corio_join instead (asyncio's create_task + await), or close
+     * reports it if nobody ever joined. */
+    if (corio__task_failed(t) && !t->has_handle && n->first_error == 0) {
         n->first_error = t->result;
         corio__scope_cancel(l, &n->scope, -ECANCELED);
     }
@@ -69,9 +69,12 @@ intptr_t corio_nursery_close(corio_nursery *n)
         n->waiting = true;
         corio__park_uncancellable(l, "nursery (%lld children left)", (int64_t)n->running);
     }
-    /* Every child has ended; drop the handles nobody released. */
+    /* Every child has ended; drop the handles nobody released. A failure no
+     * join delivered is not lost: close reports it. */
     while (!corio__list_empty(&n->children)) {
         corio_task *t = corio__container_of(n->children.next, corio_task, sibling);
+        if (corio__task_failed(t) && !t->joined && n->first_error == 0)
+            n->first_error = t->result;
         corio__task_free(l, t);
     }
     intptr_t err = n->first_error;

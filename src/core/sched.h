@@ -3,6 +3,7 @@
 #ifndef CORIO_CORE_SCHED_H
 #define CORIO_CORE_SCHED_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -77,6 +78,7 @@ struct corio_task {
     corio__ctx ctx;
     corio_task *run_next;     /* run queue link */
     corio__list_node wait_node; /* in a waitq while parked on one */
+    void *wait_data;            /* what a waker hands over (queue items, ...) */
     corio__loop *loop;
     corio_fn *fn;
     void *arg;
@@ -86,6 +88,7 @@ struct corio_task {
     uint8_t state;
     bool has_handle; /* someone may still join: keep it after it ends */
     bool ended_cancelled; /* its result is the cancellation it was under */
+    bool joined;          /* a join has delivered its result */
     int open_nurseries;
     /* What a parked task waits on, for corio_dump_tasks. */
     const char *wait_what;
@@ -138,6 +141,39 @@ extern __thread corio__loop *corio__tls_loop __attribute__((tls_model("initial-e
 static inline corio__loop *corio__loop_get(void)
 {
     return corio__tls_loop;
+}
+
+/* The loop, when called from one of its tasks; NULL otherwise. */
+static inline corio__loop *corio__task_loop(void)
+{
+    corio__loop *l = corio__tls_loop;
+    return l && l->current ? l : NULL;
+}
+
+/* A public deadline (absolute corio_now() ms, negative: none) in the timer
+ * heap's nanoseconds. */
+static inline int64_t corio__deadline_ns(int64_t deadline_ms)
+{
+    if (deadline_ms < 0)
+        return -1;
+    return deadline_ms > INT64_MAX / 1000000 ? INT64_MAX : deadline_ms * 1000000;
+}
+
+/* What a wait with a caller's deadline returns: its own deadline is -ETIMEDOUT. */
+static inline int corio__wait_rc(int rc)
+{
+    return rc == CORIO__EDEADLINE ? -ETIMEDOUT : rc;
+}
+
+/* A sync object belongs to the loop of the tasks that hold it or wait on it
+ * (busy); an idle one moves to whichever loop uses it next. A task of another
+ * loop touching a busy object is refused: its waiters would be woken on the
+ * wrong thread. */
+static inline int corio__bind(corio__loop **owner, corio__loop *l, bool busy)
+{
+    if (!busy)
+        *owner = l;
+    return *owner == l ? 0 : -EPERM;
 }
 
 /* Appends t to the run queue. */
@@ -229,6 +265,14 @@ void corio__task_free(corio__loop *l, corio_task *t);
 
 /* Spawning the root task, from corio_run (no current task). */
 int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out);
+
+/* A finished task failed: a negative result that is not the cancellation it
+ * was under (ending by cancellation is not a failure: the cancelled scope's
+ * owner hears of it). */
+static inline bool corio__task_failed(const corio_task *t)
+{
+    return t->result < 0 && t->result != -ECANCELED && !t->ended_cancelled;
+}
 
 /* Sets up n for owner; its scope sits inside parent_scope. */
 void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope, bool implicit);

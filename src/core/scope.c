@@ -98,8 +98,7 @@ int corio_scope_enter(corio_scope *storage, int64_t deadline_ms, unsigned flags)
     corio__scope_init(s, t->scope, t, flags & CORIO_SCOPE_SHIELD);
     if (deadline_ms >= 0) {
         s->timer.fire = deadline_fired;
-        int64_t ns = deadline_ms > INT64_MAX / 1000000 ? INT64_MAX : deadline_ms * 1000000;
-        if (corio__timer_add(&l->timers, &s->timer, ns) < 0) {
+        if (corio__timer_add(&l->timers, &s->timer, corio__deadline_ns(deadline_ms)) < 0) {
             corio__list_unlink(&s->sibling);
             return -ENOMEM;
         }

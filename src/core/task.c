@@ -146,6 +146,7 @@ int corio_join(corio_task *t, intptr_t *result)
         if (rc < 0)
             return rc;
     }
+    t->joined = true;
     if (result)
         *result = t->result;
     return 0;

@@ -1,0 +1,58 @@
+/* Queues between the tasks of one loop (asyncio.Queue and PriorityQueue):
+ * bounded or unbounded, FIFO or by priority, closable, with join/task_done.
+ *
+ * Items are pointers (or integers cast to them); the queue never owns what
+ * they point to. A get on an empty queue parks the task; a put into a full
+ * bounded one parks the putter; a put while a getter waits hands the item
+ * straight to it. Waiters are served in arrival order. Waits take an absolute
+ * deadline in corio_now() ms (-1: none) and are checkpoints (-ETIMEDOUT,
+ * -ECANCELED); a cancelled putter's item is not enqueued. As with sync.h, a
+ * queue belongs to the loop that first uses it and calls outside a task get
+ * -EPERM. */
+#ifndef CORIO_QUEUE_H
+#define CORIO_QUEUE_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct corio_queue corio_queue;
+
+enum {
+    CORIO_QUEUE_PRIORITY = 1u << 0, /* get returns the lowest priority first, FIFO among equals */
+};
+
+/* capacity 0: unbounded. -EINVAL for unknown flags; -ENOMEM. */
+CORIO_API int corio_queue_new(corio_queue **out, size_t capacity, unsigned flags);
+/* Frees q; -EBUSY (nothing freed) while tasks wait on it. Items still in it
+ * are dropped (they are the caller's). */
+CORIO_API int corio_queue_free(corio_queue *q);
+
+/* Errors: -EPIPE closed; -ENOMEM growing an unbounded queue. */
+CORIO_API int corio_queue_put(corio_queue *q, void *item, int64_t deadline);
+CORIO_API int corio_queue_try_put(corio_queue *q, void *item); /* -EAGAIN when full */
+/* With CORIO_QUEUE_PRIORITY: put with a priority (plain put uses 0). */
+CORIO_API int corio_queue_put_prio(corio_queue *q, void *item, int64_t prio, int64_t deadline);
+
+/* Once closed and drained, get returns -EPIPE. */
+CORIO_API int corio_queue_get(corio_queue *q, void **item, int64_t deadline);
+CORIO_API int corio_queue_try_get(corio_queue *q, void **item); /* -EAGAIN when empty */
+
+/* No more puts: waiting putters get -EPIPE at once, getters take what is
+ * left and then -EPIPE; join waiters are released. Idempotent. */
+CORIO_API void corio_queue_close(corio_queue *q);
+
+/* asyncio's Queue.join: each put counts one unfinished item, each
+ * corio_queue_task_done one finished; join waits until none is unfinished
+ * (or the queue is closed). task_done without a matching put: -EINVAL. */
+CORIO_API int corio_queue_task_done(corio_queue *q);
+CORIO_API int corio_queue_join(corio_queue *q, int64_t deadline);
+
+CORIO_API size_t corio_queue_size(const corio_queue *q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
