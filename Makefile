@@ -37,6 +37,8 @@ bench: build
 	$(BUILD)/bin/bench-spawn
 	$(BUILD)/bin/bench-sleepers 100000
 	$(BUILD)/bin/bench-sleepers 1000000 --stack 4096
+	$(BUILD)/bin/bench-queue
+	$(BUILD)/bin/bench-lock
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -67,7 +67,7 @@ void corio__resume(corio__loop *l, corio_task *t)
     switch_to(l, NULL, t);
 }
 
-static void park_deadline(corio__timer *timer)
+void corio__park_deadline(corio__timer *timer)
 {
     corio_task *t = corio__container_of(timer, corio_task, timer);
     if (t->cancel_hook)
@@ -75,27 +75,17 @@ static void park_deadline(corio__timer *timer)
     corio__wake(t->loop, t, CORIO__EDEADLINE);
 }
 
-int corio__park(corio__loop *l, const char *what, int64_t detail, int64_t deadline_ns,
-                corio__cancel_hook *hook)
+int corio__park_slow(corio__loop *l, const char *what, int64_t detail, int64_t deadline_ns,
+                     corio__cancel_hook *hook)
 {
     corio_task *t = l->current;
-    int rc = corio__cancelled(l, t);
-    if (rc)
-        return rc;
-    if (deadline_ns >= 0) {
-        t->timer.fire = park_deadline;
-        if (corio__timer_add(&l->timers, &t->timer, deadline_ns) < 0)
-            return -ENOMEM;
-    }
-    t->state = CORIO__WAITING;
-    t->wait_what = what;
-    t->wait_detail = detail;
-    t->cancel_hook = hook;
-    t->cancellable = true;
-    corio__schedule(l);
+    t->timer.fire = corio__park_deadline;
+    if (corio__timer_add(&l->timers, &t->timer, deadline_ns) < 0)
+        return -ENOMEM;
+    int rc = corio__park_now(l, what, detail, hook);
     if (t->timer.index != SIZE_MAX)
         corio__timer_remove(&l->timers, &t->timer);
-    return t->wake_code;
+    return rc;
 }
 
 void corio__park_uncancellable(corio__loop *l, const char *what, int64_t detail)
@@ -114,32 +104,9 @@ void corio__reap(corio__loop *l)
     corio__task_free(l, t);
 }
 
-static void leave_waitq(corio_task *t)
+void corio__waitq_leave(corio_task *t)
 {
     corio__list_unlink(&t->wait_node);
-}
-
-int corio__waitq_park(corio__loop *l, corio__waitq *q, const char *what, int64_t detail,
-                      int64_t deadline_ns)
-{
-    corio_task *t = l->current;
-    int rc = corio__cancelled(l, t);
-    if (rc)
-        return rc;
-    corio__list_push(q, &t->wait_node);
-    rc = corio__park(l, what, detail, deadline_ns, leave_waitq);
-    corio__list_unlink(&t->wait_node); /* still queued if the deadline timer could not be armed */
-    return rc;
-}
-
-corio_task *corio__waitq_wake_one(corio__loop *l, corio__waitq *q, int code)
-{
-    if (corio__list_empty(q))
-        return NULL;
-    corio_task *t = corio__container_of(q->next, corio_task, wait_node);
-    corio__list_unlink(&t->wait_node);
-    corio__wake(l, t, code);
-    return t;
 }
 
 void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code)

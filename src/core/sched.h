@@ -169,12 +169,7 @@ static inline int corio__wait_rc(int rc)
  * (busy); an idle one moves to whichever loop uses it next. A task of another
  * loop touching a busy object is refused: its waiters would be woken on the
  * wrong thread. */
-static inline int corio__bind(corio__loop **owner, corio__loop *l, bool busy)
-{
-    if (!busy)
-        *owner = l;
-    return *owner == l ? 0 : -EPERM;
-}
+#define CORIO__BIND(obj, l, busy) ((obj)->loop == (l) ? 0 : (busy) ? -EPERM : ((obj)->loop = (l), 0))
 
 /* Appends t to the run queue. */
 static inline void corio__runq_push(corio__loop *l, corio_task *t)
@@ -201,18 +196,54 @@ static inline corio_task *corio__runq_pop(corio__loop *l)
     return t;
 }
 
+int corio__cancelled_slow(const corio_task *t);
+
 /* The cancellation that applies to t now: the code of the nearest cancelled
  * scope around it (stopping at a shield), or 0. */
-int corio__cancelled(const corio__loop *l, const corio_task *t);
+static inline int corio__cancelled(const corio__loop *l, const corio_task *t)
+{
+    return CORIO__LIKELY(l->ncancelled == 0) ? 0 : corio__cancelled_slow(t);
+}
+
+/* Leaves the running task (already queued, parked or ended) for the next
+ * runnable one, or the scheduler context when the round is over. */
+void corio__schedule(corio__loop *l);
+
+/* Parks the running task, cancellable, without a deadline and without the
+ * checkpoint test (callers of corio__park have done it). */
+static inline int corio__park_now(corio__loop *l, const char *what, int64_t detail,
+                                  corio__cancel_hook *hook)
+{
+    corio_task *t = l->current;
+    t->state = CORIO__WAITING;
+    t->wait_what = what;
+    t->wait_detail = detail;
+    t->cancel_hook = hook;
+    t->cancellable = true;
+    corio__schedule(l);
+    return t->wake_code;
+}
+
+int corio__park_slow(corio__loop *l, const char *what, int64_t detail, int64_t deadline_ns,
+                     corio__cancel_hook *hook);
 
 /* Suspends the running task until corio__wake() and returns the code passed
  * to it; a checkpoint: returns the cancellation at once, without parking, if
  * the task is cancelled already, and wakes early with it (after calling hook
  * to undo the task's registration) if it is cancelled meanwhile. With
  * deadline_ns >= 0 it also wakes at that time with CORIO__EDEADLINE (again
- * after hook). what/detail describe the wait for corio_dump_tasks. */
-int corio__park(corio__loop *l, const char *what, int64_t detail, int64_t deadline_ns,
-                corio__cancel_hook *hook);
+ * after hook). what/detail describe the wait for corio_dump_tasks. Inline:
+ * it is on the path of every queue hand-off and lock wait. */
+static inline int corio__park(corio__loop *l, const char *what, int64_t detail,
+                              int64_t deadline_ns, corio__cancel_hook *hook)
+{
+    int rc = corio__cancelled(l, l->current);
+    if (rc)
+        return rc;
+    if (deadline_ns >= 0)
+        return corio__park_slow(l, what, detail, deadline_ns, hook);
+    return corio__park_now(l, what, detail, hook);
+}
 
 /* The same, but neither cancellation nor a deadline can end the wait. */
 void corio__park_uncancellable(corio__loop *l, const char *what, int64_t detail);
@@ -228,21 +259,39 @@ static inline void corio__wake(corio__loop *l, corio_task *t, int code)
     corio__runq_push(l, t);
 }
 
-/* Leaves the running task (already queued, parked or ended) for the next
- * runnable one, or the scheduler context when the round is over. */
-void corio__schedule(corio__loop *l);
 
 static inline void corio__waitq_init(corio__waitq *q)
 {
     corio__list_init(q);
 }
 
+void corio__waitq_leave(corio_task *t);
+
 /* Parks the running task at the tail of q (see corio__park). */
-int corio__waitq_park(corio__loop *l, corio__waitq *q, const char *what, int64_t detail,
-                      int64_t deadline_ns);
+static inline int corio__waitq_park(corio__loop *l, corio__waitq *q, const char *what,
+                                    int64_t detail, int64_t deadline_ns)
+{
+    corio_task *t = l->current;
+    int rc = corio__cancelled(l, t);
+    if (rc)
+        return rc;
+    corio__list_push(q, &t->wait_node);
+    rc = deadline_ns >= 0 ? corio__park_slow(l, what, detail, deadline_ns, corio__waitq_leave)
+                          : corio__park_now(l, what, detail, corio__waitq_leave);
+    corio__list_unlink(&t->wait_node); /* still queued if the deadline timer could not be armed */
+    return rc;
+}
 
 /* Takes the first waiter out of q and wakes it with code; NULL if none. */
-corio_task *corio__waitq_wake_one(corio__loop *l, corio__waitq *q, int code);
+static inline corio_task *corio__waitq_wake_one(corio__loop *l, corio__waitq *q, int code)
+{
+    if (corio__list_empty(q))
+        return NULL;
+    corio_task *t = corio__container_of(q->next, corio_task, wait_node);
+    corio__list_unlink(&t->wait_node);
+    corio__wake(l, t, code);
+    return t;
+}
 
 /* Wakes every task in q with code, in arrival order. */
 void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code);

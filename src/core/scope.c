@@ -34,10 +34,8 @@ void corio__scope_fini(corio__loop *l, corio__scope *s)
     corio__list_unlink(&s->sibling);
 }
 
-int corio__cancelled(const corio__loop *l, const corio_task *t)
+int corio__cancelled_slow(const corio_task *t)
 {
-    if (CORIO__LIKELY(l->ncancelled == 0))
-        return 0;
     for (const corio__scope *s = t->scope; s; s = s->parent) {
         if (s->cancelled)
             return s->cancelled;

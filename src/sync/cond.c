@@ -38,7 +38,7 @@ int corio_cond_free(corio_cond *c)
 int corio_cond_wait(corio_cond *c, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&c->loop, l, !corio__list_empty(&c->waiters)) < 0)
+    if (!l || CORIO__BIND(c, l, !corio__list_empty(&c->waiters)) < 0)
         return -EPERM;
     int rc = corio_lock_release(c->lock);
     if (rc < 0)
@@ -57,7 +57,7 @@ int corio_cond_wait(corio_cond *c, int64_t deadline)
 static int notify(corio_cond *c, long n)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&c->loop, l, !corio__list_empty(&c->waiters)) < 0)
+    if (!l || CORIO__BIND(c, l, !corio__list_empty(&c->waiters)) < 0)
         return -EPERM;
     if (!corio_lock_owned(c->lock))
         return -EPERM;

@@ -51,7 +51,7 @@ bool corio_event_is_set(const corio_event *e)
 int corio_event_wait(corio_event *e, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&e->loop, l, !corio__list_empty(&e->waiters)) < 0)
+    if (!l || CORIO__BIND(e, l, !corio__list_empty(&e->waiters)) < 0)
         return -EPERM;
     if (e->set)
         return corio__cancelled(l, l->current);

@@ -35,7 +35,7 @@ int corio_lock_free(corio_lock *m)
 int corio_lock_try_acquire(corio_lock *m)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&m->loop, l, m->owner || !corio__list_empty(&m->waiters)) < 0)
+    if (!l || CORIO__BIND(m, l, m->owner || !corio__list_empty(&m->waiters)) < 0)
         return -EPERM;
     if (m->owner)
         return m->owner == l->current ? -EDEADLK : -EBUSY;

@@ -154,7 +154,7 @@ static int try_put(corio__loop *l, corio_queue *q, void *item, int64_t prio)
 int corio_queue_put_prio(corio_queue *q, void *item, int64_t prio, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&q->loop, l, busy(q)) < 0)
+    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
         return -EPERM;
     int rc = corio__cancelled(l, l->current);
     if (rc)
@@ -177,7 +177,7 @@ int corio_queue_put(corio_queue *q, void *item, int64_t deadline)
 int corio_queue_try_put(corio_queue *q, void *item)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&q->loop, l, busy(q)) < 0)
+    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
         return -EPERM;
     return try_put(l, q, item, 0);
 }
@@ -209,7 +209,7 @@ static int try_get(corio__loop *l, corio_queue *q, void **item)
 int corio_queue_get(corio_queue *q, void **item, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&q->loop, l, busy(q)) < 0)
+    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
         return -EPERM;
     int rc = corio__cancelled(l, l->current);
     if (rc)
@@ -229,7 +229,7 @@ int corio_queue_get(corio_queue *q, void **item, int64_t deadline)
 int corio_queue_try_get(corio_queue *q, void **item)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&q->loop, l, busy(q)) < 0)
+    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
         return -EPERM;
     return try_get(l, q, item);
 }
@@ -258,7 +258,7 @@ int corio_queue_task_done(corio_queue *q)
 int corio_queue_join(corio_queue *q, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&q->loop, l, busy(q)) < 0)
+    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
         return -EPERM;
     if (q->unfinished == 0 || q->closed)
         return corio__cancelled(l, l->current);

@@ -39,7 +39,7 @@ int corio_sem_free(corio_sem *s)
 int corio_sem_try_acquire(corio_sem *s)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&s->loop, l, !corio__list_empty(&s->waiters)) < 0)
+    if (!l || CORIO__BIND(s, l, !corio__list_empty(&s->waiters)) < 0)
         return -EPERM;
     if (s->value == 0)
         return -EAGAIN;
@@ -59,7 +59,7 @@ int corio_sem_acquire(corio_sem *s, int64_t deadline)
 int corio_sem_release(corio_sem *s)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || corio__bind(&s->loop, l, !corio__list_empty(&s->waiters)) < 0)
+    if (!l || CORIO__BIND(s, l, !corio__list_empty(&s->waiters)) < 0)
         return -EPERM;
     if (corio__waitq_wake_one(l, &s->waiters, 0))
         return 0; /* the unit went to that waiter */
