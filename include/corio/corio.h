@@ -5,6 +5,8 @@
 #include "cancel.h"
 #include "common.h"
 #include "error.h"
+#include "future.h"
+#include "loop.h"
 #include "nursery.h"
 #include "queue.h"
 #include "run.h"

@@ -1,9 +1,12 @@
 /* corio_run: a loop on the calling thread and the scheduler context's cycle.
  *
  * Each turn of the cycle, in order:
- *   1. choose how long to wait: not at all if tasks are runnable, until the
- *      earliest timer otherwise, forever if only I/O can wake anyone; if
- *      nothing at all can, every remaining task is stuck: -EDEADLK;
+ *   0. run the callbacks queued so far (call_soon, and what other threads
+ *      queued with call_soon_threadsafe);
+ *   1. choose how long to wait: not at all if tasks or callbacks are ready,
+ *      until the earliest timer otherwise, forever if only I/O or another
+ *      thread can wake anyone; if nothing at all can, every remaining task is
+ *      stuck: -EDEADLK;
  *   2. if it will block, give the memory of surplus idle stacks back; then
  *      poll for I/O, blocking for that long (0% CPU while all tasks sleep);
  *   3. fire due timers, which queue their tasks;
@@ -20,15 +23,19 @@
 static intptr_t cycle(corio__loop *l)
 {
     while (l->live > 0) {
+        if (atomic_load_explicit(&l->ts_pending, memory_order_acquire))
+            corio__callbacks_drain_threadsafe(l);
+        corio__callbacks_run(l);
+
         int64_t timeout;
         corio__timer *first = corio__timer_first(&l->timers);
-        if (l->runq_head)
+        if (l->runq_head || corio__callbacks_pending(l))
             timeout = 0;
         else if (first) {
             timeout = first->deadline - corio_now_ns();
             if (timeout < 0)
                 timeout = 0;
-        } else if (l->poller.nfd)
+        } else if (l->poller.nfd || atomic_load(&l->external))
             timeout = -1;
         else
             return -EDEADLK;
@@ -81,14 +88,18 @@ intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
     result = corio__poller_init(&l->poller);
     if (result < 0)
         goto out_stacks;
+    result = corio__callbacks_init(l);
+    if (result < 0)
+        goto out_poller;
     if (!l->cfg.no_segv_handler && corio__overflow_start(&overflow) < 0) {
         result = -ENOMEM;
-        goto out_poller;
+        goto out_callbacks;
     }
 
     corio__tls_loop = l;
     corio_task *root;
     result = corio__spawn_root(l, main, arg, &root);
+    l->root = root;
     if (result == 0) {
         result = cycle(l);
         if (result == 0)
@@ -100,6 +111,8 @@ intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
     corio__tls_loop = NULL;
 
     corio__overflow_stop(&overflow);
+out_callbacks:
+    corio__callbacks_destroy(l);
 out_poller:
     corio__poller_destroy(&l->poller);
 out_stacks:

@@ -50,7 +50,8 @@ void corio__schedule(corio__loop *l)
         next = corio__runq_pop(l);
         if (next)
             l->batch--;
-    } else if (l->runq_head && l->timers.n == 0 && l->poller.nfd == 0) {
+    } else if (l->runq_head && l->timers.n == 0 && l->poller.nfd == 0 &&
+               !corio__callbacks_pending(l)) {
         /* Nothing for the scheduler context to look at: next round here. */
         l->batch = l->runq_len - 1;
         next = corio__runq_pop(l);

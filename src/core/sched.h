@@ -4,11 +4,15 @@
 #define CORIO_CORE_SCHED_H
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <corio/run.h>
 #include <corio/cancel.h>
+#include <corio/future.h>
+#include <corio/loop.h>
 #include <corio/nursery.h>
 #include <corio/task.h>
 
@@ -27,7 +31,7 @@
 #define CORIO__UNLIKELY(x) (x)
 #endif
 
-typedef struct corio__loop corio__loop;
+typedef struct corio_loop corio__loop; /* the public corio_loop */
 
 enum corio__state {
     CORIO__READY,   /* in the run queue */
@@ -70,6 +74,25 @@ struct corio_nursery {
     bool implicit; /* embedded in its owner task, not malloc'd */
 };
 
+/* Internal, synchronous observers of a future (gather and wait use them;
+ * user callbacks go through call_soon instead). */
+typedef struct corio__listener corio__listener;
+struct corio__listener {
+    corio__list_node node;
+    void (*fn)(corio__listener *ls);
+    void *data;
+};
+
+struct corio_future {
+    corio__loop *loop;
+    intptr_t result;
+    bool done;
+    corio_task *task; /* the task this is the future of, or NULL */
+    corio__waitq waiters;
+    corio__list listeners;
+    corio__list callbacks; /* user callbacks not yet run (struct done_cb) */
+};
+
 #define CORIO__TASK_MAGIC 0x7A5C0510u
 
 typedef void corio__cancel_hook(corio_task *t);
@@ -104,7 +127,7 @@ struct corio_task {
     corio__list_node sibling; /* in parent->children */
     corio__list_node all;     /* in loop->tasks */
     corio_nursery implicit;   /* children spawned with a NULL nursery */
-    corio__waitq joiners;
+    corio_future future; /* resolved with the result; joiners wait on it */
     corio__stack stack;
 #if defined(CORIO__ASAN)
     void *asan_fake_stack;
@@ -112,7 +135,7 @@ struct corio_task {
     char name[CORIO_TASK_NAME_MAX];
 };
 
-struct corio__loop {
+struct corio_loop {
     corio_task *current; /* NULL while the scheduler context runs */
     corio__ctx sched_ctx;
     corio_task *runq_head, *runq_tail;
@@ -127,6 +150,20 @@ struct corio__loop {
     corio__list tasks; /* every task not yet freed, for the dump */
     corio__timers timers;
     corio__poller poller;
+    corio_task *root;
+    /* call_soon callbacks: a ring, run by the scheduler context. */
+    struct corio__callback *cbq;
+    size_t cbq_head, cbq_n, cbq_cap;
+    /* call_soon_threadsafe: other threads append under ts_lock, set
+     * ts_pending and, if it was clear, write wake_fd so a blocked poll
+     * returns. */
+    pthread_mutex_t ts_lock;
+    struct corio__ts_node *ts_head, **ts_tail;
+    atomic_bool ts_pending;
+    corio__io wake_io;
+    /* Outstanding operations on other threads that will wake the loop (pool
+     * jobs): while non-zero the loop blocks instead of reporting -EDEADLK. */
+    atomic_size_t external;
     corio__stacks stacks;
     corio_config cfg;
     /* The thread's own stack, where the scheduler context runs: AddressSanitizer
@@ -296,12 +333,41 @@ static inline corio_task *corio__waitq_wake_one(corio__loop *l, corio__waitq *q,
 /* Wakes every task in q with code, in arrival order. */
 void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code);
 
+/* Futures (src/sync/future.c). */
+void corio__future_init(corio_future *f, corio__loop *l, corio_task *task);
+/* Resolves f (not yet done) and notifies waiters, listeners and callbacks. */
+void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result);
+
 /* Scopes (scope.c). */
 void corio__scope_init(corio__scope *s, corio__scope *parent, corio_task *owner, bool shield);
 /* Unlinks a scope from the tree; it must have no children left. */
 void corio__scope_fini(corio__loop *l, corio__scope *s);
 /* Cancels s with code and wakes every cancellable task parked below it. */
 void corio__scope_cancel(corio__loop *l, corio__scope *s, int code);
+
+typedef struct corio__callback {
+    corio_callback *cb;
+    void *arg;
+} corio__callback;
+
+typedef struct corio__ts_node {
+    struct corio__ts_node *next;
+    corio__callback call;
+} corio__ts_node;
+
+/* Callbacks (src/loop/callbacks.c). */
+int corio__callbacks_init(corio__loop *l);
+void corio__callbacks_destroy(corio__loop *l);
+/* Moves what other threads queued into the callback ring. */
+void corio__callbacks_drain_threadsafe(corio__loop *l);
+/* Runs the callbacks queued so far (not those they queue). */
+void corio__callbacks_run(corio__loop *l);
+/* Work for the scheduler context besides tasks: pending callbacks or
+ * thread-safe calls. */
+static inline bool corio__callbacks_pending(corio__loop *l)
+{
+    return l->cbq_n || atomic_load_explicit(&l->ts_pending, memory_order_relaxed);
+}
 
 /* Scheduler context: switches into t; returns when a task switches back. */
 void corio__resume(corio__loop *l, corio_task *t);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <corio/future.h>
+
 #include "sched.h"
 
 static void copy_name(corio_task *t, const char *name)
@@ -46,7 +48,7 @@ static void task_entry(void *arg)
     t->result = result;
     t->state = CORIO__DONE;
     l->live--;
-    corio__waitq_wake_all(l, &t->joiners, 0);
+    corio__future_resolve(l, &t->future, result);
     if (t->parent)
         corio__nursery_child_done(l, t->parent, t);
     if (!t->has_handle)
@@ -84,7 +86,7 @@ static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
     t->timer.index = SIZE_MAX;
     t->has_handle = handle != NULL;
     corio__list_init(&t->wait_node);
-    corio__waitq_init(&t->joiners);
+    corio__future_init(&t->future, l, t);
     corio__nursery_init(&t->implicit, t, n ? &n->scope : NULL, true);
     t->scope = &t->implicit.scope;
     corio__list_push(&l->tasks, &t->all);
@@ -113,11 +115,11 @@ int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_
                    corio_task **handle)
 {
     corio__loop *l = corio__loop_get();
-    if (!l || !l->current)
+    if (!l)
         return -EPERM;
-    if (!n)
-        n = &l->current->implicit;
-    else if (n->owner->loop != l)
+    if (!n) /* from a loop callback: into the root nursery */
+        n = l->current ? &l->current->implicit : l->root ? &l->root->implicit : NULL;
+    if (!n || n->owner->loop != l || n->owner->state == CORIO__DONE)
         return -EPERM;
     return spawn(l, n, fn, arg, opts, handle);
 }
@@ -142,7 +144,7 @@ int corio_join(corio_task *t, intptr_t *result)
     if (t == l->current)
         return -EDEADLK;
     if (t->state != CORIO__DONE) {
-        int rc = corio__waitq_park(l, &t->joiners, "join task #%lld", (int64_t)t->id, -1);
+        int rc = corio__waitq_park(l, &t->future.waiters, "join task #%lld", (int64_t)t->id, -1);
         if (rc < 0)
             return rc;
     }
@@ -167,6 +169,7 @@ void corio_task_release(corio_task *t)
 void corio__task_free(corio__loop *l, corio_task *t)
 {
     corio__stack st = t->stack;
+    corio_future_free(&t->future); /* drops callbacks not yet run */
     corio__list_unlink(&t->all);
     corio__list_unlink(&t->sibling);
     t->magic = 0;

@@ -18,6 +18,23 @@ void corio__poller_destroy(corio__poller *p)
     p->fd = -1;
 }
 
+int corio__poller_add(corio__poller *p, corio__io *io, uint32_t events, bool counted)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = io};
+    if (epoll_ctl(p->fd, EPOLL_CTL_ADD, io->fd, &ev) < 0)
+        return -errno;
+    p->nfd += counted;
+    return 0;
+}
+
+int corio__poller_del(corio__poller *p, corio__io *io, bool counted)
+{
+    if (epoll_ctl(p->fd, EPOLL_CTL_DEL, io->fd, NULL) < 0)
+        return -errno;
+    p->nfd -= counted;
+    return 0;
+}
+
 int corio__poller_wait(corio__poller *p, int64_t timeout_ns)
 {
     struct epoll_event ev[64];
@@ -31,7 +48,9 @@ int corio__poller_wait(corio__poller *p, int64_t timeout_ns)
     int n = epoll_wait(p->fd, ev, 64, ms);
     if (n < 0)
         return errno == EINTR ? 0 : -errno;
-    /* No descriptor is registered yet (the I/O layer adds them): nothing to
-     * dispatch, the wait itself is what the loop needs. */
+    for (int i = 0; i < n; i++) {
+        corio__io *io = ev[i].data.ptr;
+        io->ready(io, ev[i].events);
+    }
     return n;
 }

@@ -1,0 +1,86 @@
+/* Futures (asyncio.Future) and the combinators over them: gather and wait.
+ *
+ * A future holds one outcome: a value >= 0 or an error < 0 (a negative errno;
+ * -ECANCELED once cancelled). It belongs to the loop of the thread that
+ * creates it; other threads resolve it through corio_call_soon_threadsafe.
+ * Every task is a future too (corio_task_future), resolved with the task's
+ * result, so gather and wait work on tasks and plain futures alike. */
+#ifndef CORIO_FUTURE_H
+#define CORIO_FUTURE_H
+
+#include <stdbool.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct corio_future corio_future;
+typedef void corio_done_fn(corio_future *f, void *arg);
+
+/* Errors: -EPERM not on a loop's thread; -ENOMEM. */
+CORIO_API int corio_future_new(corio_future **out);
+/* Frees f; -EBUSY (nothing freed) while tasks wait on it; -EINVAL for a
+ * task's future (it goes with the task). Callbacks not yet run are dropped. */
+CORIO_API int corio_future_free(corio_future *f);
+
+/* Resolve: value must be >= 0, err < 0 (-EINVAL otherwise). A second
+ * resolution is refused with -EALREADY and changes nothing. Waiters wake,
+ * done-callbacks are scheduled with corio_call_soon in the order added. */
+CORIO_API int corio_future_set_result(corio_future *f, intptr_t value);
+CORIO_API int corio_future_set_error(corio_future *f, intptr_t err);
+/* Resolves with -ECANCELED; for a task's future, cancels the task instead
+ * (it resolves when the task ends). -EALREADY when done. */
+CORIO_API int corio_future_cancel(corio_future *f);
+
+CORIO_API bool corio_future_done(const corio_future *f);
+/* The outcome (value >= 0 or error < 0) of a done future; -EAGAIN if pending. */
+CORIO_API intptr_t corio_future_result(const corio_future *f);
+
+/* Calls fn(f, arg) on the loop once f is done (at once if it is: scheduled
+ * with corio_call_soon). Callbacks run in the order they were added. */
+CORIO_API int corio_future_add_done_callback(corio_future *f, corio_done_fn *fn, void *arg);
+
+/* Waits until f is done; returns 0 and stores the value in *value, or
+ * returns f's error. The wait itself can end with -ETIMEDOUT (deadline,
+ * absolute corio_now() ms, -1 none) or -ECANCELED (the caller cancelled);
+ * f is untouched then. -EPERM outside a task or for another loop's future. */
+CORIO_API int corio_future_await(corio_future *f, intptr_t *value, int64_t deadline);
+
+/* The future of task t (valid as long as the handle). */
+CORIO_API corio_future *corio_task_future(corio_task *t);
+
+/* --- combinators ---------------------------------------------------------- */
+
+enum {
+    /* gather: wait for all and report each outcome; do not cancel the rest
+     * on the first error (asyncio's return_exceptions=True). */
+    CORIO_GATHER_COLLECT_ALL = 1u << 0,
+};
+
+/* Waits for all n futures and stores their outcomes, in order, in results
+ * (values or errors). On the first error, unless CORIO_GATHER_COLLECT_ALL,
+ * the futures still pending are cancelled (tasks: cancelled and waited for)
+ * and that error is returned. Returns 0 when all succeeded (or with
+ * COLLECT_ALL, when all are done). A cancelled caller gets -ECANCELED and the
+ * futures are cancelled too, as with asyncio. */
+CORIO_API int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned flags);
+
+enum corio_wait_mode {
+    CORIO_FIRST_COMPLETED, /* any one done */
+    CORIO_FIRST_ERROR,     /* any one failed, or all done */
+    CORIO_ALL_COMPLETED,
+};
+
+/* Waits until `mode` holds or the deadline passes (absolute ms, -1 none) and
+ * returns how many of the futures are done (check each with
+ * corio_future_done). A deadline is not an error. Nothing is cancelled.
+ * -ECANCELED when the caller is cancelled; -EINVAL bad mode. */
+CORIO_API int corio_wait(corio_future *const *fs, size_t n, enum corio_wait_mode mode,
+                         int64_t deadline);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,189 @@
+/* Futures: one outcome, waiters, internal listeners and user callbacks. */
+#include <stdlib.h>
+
+#include <corio/future.h>
+
+#include "../core/sched.h"
+
+/* A user callback, queued on its future until the future is done, then on
+ * the loop's call_soon ring until it runs. */
+typedef struct done_cb {
+    corio__list_node node; /* in future->callbacks until it runs */
+    corio_future *future;  /* NULL once the future is freed: dropped */
+    corio_done_fn *fn;
+    void *arg;
+    bool scheduled;
+} done_cb;
+
+void corio__future_init(corio_future *f, corio__loop *l, corio_task *task)
+{
+    f->loop = l;
+    f->result = 0;
+    f->done = false;
+    f->task = task;
+    corio__waitq_init(&f->waiters);
+    corio__list_init(&f->listeners);
+    corio__list_init(&f->callbacks);
+}
+
+int corio_future_new(corio_future **out)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l)
+        return -EPERM;
+    corio_future *f = malloc(sizeof *f);
+    if (!f)
+        return -ENOMEM;
+    corio__future_init(f, l, NULL);
+    *out = f;
+    return 0;
+}
+
+static void run_cb(void *arg)
+{
+    done_cb *cb = arg;
+    if (cb->future) {
+        corio__list_unlink(&cb->node);
+        cb->fn(cb->future, cb->arg);
+    }
+    free(cb);
+}
+
+static int schedule_cb(corio__loop *l, done_cb *cb)
+{
+    cb->scheduled = true;
+    if (corio_call_soon(run_cb, cb) < 0) {
+        run_cb(cb); /* no memory to defer it: run it now rather than lose it */
+        return -ENOMEM;
+    }
+    (void)l;
+    return 0;
+}
+
+void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result)
+{
+    f->result = result;
+    f->done = true;
+    corio__waitq_wake_all(l, &f->waiters, 0);
+    while (!corio__list_empty(&f->listeners)) {
+        corio__listener *ls = corio__container_of(f->listeners.next, corio__listener, node);
+        corio__list_unlink(&ls->node);
+        ls->fn(ls);
+    }
+    for (corio__list_node *n = f->callbacks.next, *next; n != &f->callbacks; n = next) {
+        next = n->next;
+        schedule_cb(l, corio__container_of(n, done_cb, node));
+    }
+}
+
+int corio_future_free(corio_future *f)
+{
+    if (!f)
+        return 0;
+    if (!corio__list_empty(&f->waiters) || !corio__list_empty(&f->listeners))
+        return -EBUSY;
+    while (!corio__list_empty(&f->callbacks)) {
+        done_cb *cb = corio__container_of(f->callbacks.next, done_cb, node);
+        corio__list_unlink(&cb->node);
+        if (cb->scheduled)
+            cb->future = NULL; /* run_cb frees it */
+        else
+            free(cb);
+    }
+    if (!f->task)
+        free(f);
+    return 0;
+}
+
+static int resolve_checked(corio_future *f, intptr_t outcome)
+{
+    corio__loop *l = corio__loop_get();
+    if (!f)
+        return -EINVAL;
+    if (l != f->loop || f->task)
+        return -EPERM;
+    if (f->done)
+        return -EALREADY;
+    corio__future_resolve(l, f, outcome);
+    return 0;
+}
+
+int corio_future_set_result(corio_future *f, intptr_t value)
+{
+    return value < 0 ? -EINVAL : resolve_checked(f, value);
+}
+
+int corio_future_set_error(corio_future *f, intptr_t err)
+{
+    return err >= 0 ? -EINVAL : resolve_checked(f, err);
+}
+
+int corio_future_cancel(corio_future *f)
+{
+    if (!f)
+        return -EINVAL;
+    if (f->done)
+        return -EALREADY;
+    if (f->task) {
+        corio_task_cancel(f->task);
+        return 0;
+    }
+    return resolve_checked(f, -ECANCELED);
+}
+
+bool corio_future_done(const corio_future *f)
+{
+    return f->done;
+}
+
+intptr_t corio_future_result(const corio_future *f)
+{
+    return f->done ? f->result : -EAGAIN;
+}
+
+int corio_future_add_done_callback(corio_future *f, corio_done_fn *fn, void *arg)
+{
+    corio__loop *l = corio__loop_get();
+    if (!f || !fn)
+        return -EINVAL;
+    if (l != f->loop)
+        return -EPERM;
+    done_cb *cb = calloc(1, sizeof *cb);
+    if (!cb)
+        return -ENOMEM;
+    cb->future = f;
+    cb->fn = fn;
+    cb->arg = arg;
+    corio__list_push(&f->callbacks, &cb->node);
+    if (f->done)
+        schedule_cb(l, cb);
+    return 0;
+}
+
+int corio_future_await(corio_future *f, intptr_t *value, int64_t deadline)
+{
+    corio__loop *l = corio__task_loop();
+    if (!f)
+        return -EINVAL;
+    if (!l || l != f->loop)
+        return -EPERM;
+    if (!f->done) {
+        if (f->task == l->current)
+            return -EDEADLK;
+        int rc = corio__waitq_park(l, &f->waiters, "future", 0, corio__deadline_ns(deadline));
+        if (rc < 0)
+            return corio__wait_rc(rc);
+    }
+    if (f->task)
+        f->task->joined = true;
+    if (f->result < 0)
+        return (int)f->result;
+    if (value)
+        *value = f->result;
+    return 0;
+}
+
+corio_future *corio_task_future(corio_task *t)
+{
+    return t ? &t->future : NULL;
+}

@@ -1,0 +1,389 @@
+/* Futures, done-callbacks, loop callbacks, gather and wait. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+
+#include <corio/corio.h>
+
+/* --- futures ------------------------------------------------------------ */
+
+static int log_[16], nlog;
+
+static void note(corio_future *f, void *arg)
+{
+    (void)f;
+    log_[nlog++] = (int)(intptr_t)arg;
+}
+
+static intptr_t resolver(void *arg)
+{
+    corio_sleep(5);
+    return corio_future_set_result(arg, 77);
+}
+
+static intptr_t future_main2(void *arg)
+{
+    (void)arg;
+    corio_future *f;
+    intptr_t v = 0;
+    corio_future_new(&f);
+    for (intptr_t i = 1; i <= 3; i++)
+        corio_future_add_done_callback(f, note, (void *)i);
+    corio_spawn(NULL, resolver, f, NULL);
+    cr_assert_eq(corio_future_await(f, &v, -1), 0);
+    cr_assert_eq(v, 77);
+    cr_assert_eq(corio_future_set_result(f, 1), -EALREADY, "a second resolution is refused");
+    cr_assert_eq(corio_future_set_error(f, -EIO), -EALREADY);
+    cr_assert_eq(corio_future_cancel(f), -EALREADY);
+    cr_assert_eq(corio_future_result(f), 77);
+    corio_sleep(0); /* callbacks run between rounds */
+    corio_sleep(1);
+    cr_assert_eq(nlog, 3);
+    cr_assert(log_[0] == 1 && log_[1] == 2 && log_[2] == 3, "in the order added");
+    corio_future_add_done_callback(f, note, (void *)4); /* already done: scheduled now */
+    corio_sleep(1);
+    cr_assert_eq(nlog, 4);
+    cr_assert_eq(corio_future_free(f), 0);
+
+    corio_future_new(&f);
+    cr_assert_eq(corio_future_set_result(f, -1), -EINVAL);
+    cr_assert_eq(corio_future_set_error(f, 3), -EINVAL);
+    cr_assert_eq(corio_future_set_error(f, -EIO), 0);
+    cr_assert_eq(corio_future_await(f, &v, -1), -EIO);
+    corio_future_free(f);
+
+    corio_future_new(&f);
+    corio_future_add_done_callback(f, note, (void *)5);
+    corio_future_free(f); /* pending callbacks of a freed future are dropped */
+    corio_sleep(1);
+    cr_assert_eq(nlog, 4);
+
+    corio_future_new(&f);
+    cr_assert_eq(corio_future_cancel(f), 0);
+    cr_assert_eq(corio_future_await(f, &v, -1), -ECANCELED);
+    corio_future_free(f);
+    return 0;
+}
+
+Test(future, resolve_await_callbacks, .timeout = 10)
+{
+    nlog = 0;
+    cr_assert_eq(corio_run(future_main2, NULL), 0);
+}
+
+static corio_future *shared;
+
+static intptr_t await_shared(void *arg)
+{
+    (void)arg;
+    intptr_t v;
+    int rc = corio_future_await(shared, &v, -1);
+    return rc < 0 ? rc : v;
+}
+
+static intptr_t cancel_waiter_main(void *arg)
+{
+    (void)arg;
+    corio_task *t;
+    intptr_t r;
+    corio_future_new(&shared);
+    corio_spawn(NULL, await_shared, NULL, &t);
+    corio_yield();
+    cr_assert_eq(corio_future_free(shared), -EBUSY);
+    corio_task_cancel(t);
+    corio_join(t, &r);
+    cr_assert_eq(r, -ECANCELED);
+    cr_assert(!corio_future_done(shared), "cancelling a waiter leaves the future alone");
+    cr_assert_eq(corio_future_free(shared), 0);
+    return 0;
+}
+
+Test(future, cancelling_a_waiter, .timeout = 10)
+{
+    cr_assert_eq(corio_run(cancel_waiter_main, NULL), 0);
+}
+
+static intptr_t sleepy(void *arg)
+{
+    int rc = corio_sleep((intptr_t)arg);
+    return rc < 0 ? rc : (intptr_t)arg;
+}
+
+static intptr_t task_future_main(void *arg)
+{
+    (void)arg;
+    corio_task *t;
+    intptr_t v;
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)5, &t);
+    corio_future *f = corio_task_future(t);
+    cr_assert_eq(corio_future_set_result(f, 1), -EPERM, "a task's future is the task's");
+    cr_assert_eq(corio_future_add_done_callback(f, note, (void *)9), 0);
+    cr_assert_eq(corio_future_await(f, &v, -1), 0);
+    cr_assert_eq(v, 5);
+    cr_assert_eq(corio_future_free(NULL), 0);
+    corio_task_release(t);
+    corio_sleep(1);
+    cr_assert_eq(nlog, 1, "the callback ran once");
+
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)10000, &t);
+    corio_yield();
+    cr_assert_eq(corio_future_cancel(corio_task_future(t)), 0, "cancels the task");
+    cr_assert_eq(corio_future_await(corio_task_future(t), &v, -1), -ECANCELED);
+    return 0;
+}
+
+Test(future, a_task_is_a_future, .timeout = 10)
+{
+    nlog = 0;
+    cr_assert_eq(corio_run(task_future_main, NULL), 0);
+}
+
+/* --- loop callbacks --------------------------------------------------- */
+
+static int order[32], norder;
+
+static void record(void *arg)
+{
+    order[norder++] = (int)(intptr_t)arg;
+}
+
+static intptr_t callbacks_main(void *arg)
+{
+    (void)arg;
+    corio_handle *h, *h2;
+    cr_assert_eq(corio_call_soon(NULL, NULL), -EINVAL);
+    cr_assert_eq(corio_call_later(-1, record, NULL, NULL), -EINVAL);
+    cr_assert_eq(corio_call_later(30, record, (void *)30, NULL), 0);
+    cr_assert_eq(corio_call_later(10, record, (void *)10, &h), 0);
+    cr_assert_eq(corio_call_later(20, record, (void *)20, &h2), 0);
+    cr_assert_eq(corio_call_soon(record, (void *)1), 0);
+    cr_assert_eq(corio_call_soon(record, (void *)2), 0);
+    cr_assert_eq(norder, 0, "not before the task suspends");
+    corio_yield();
+    cr_assert_eq(norder, 2);
+    cr_assert_eq(corio_handle_cancel(h2), 0);
+    corio_sleep(50);
+    cr_assert_eq(norder, 4);
+    cr_assert(order[0] == 1 && order[1] == 2 && order[2] == 10 && order[3] == 30);
+    cr_assert_eq(corio_handle_cancel(h), -EALREADY, "it ran; the handle is freed now");
+    return 0;
+}
+
+Test(loop, call_soon_and_call_later, .timeout = 10)
+{
+    norder = 0;
+    cr_assert_eq(corio_call_soon(record, NULL), -EPERM, "no loop here");
+    cr_assert_eq(corio_run(callbacks_main, NULL), 0);
+}
+
+#define THREADS 4
+#define CALLS 10000
+static long received;
+static corio_loop *target;
+
+static void count(void *arg)
+{
+    (void)arg;
+    received++;
+}
+
+static void *caller(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < CALLS; i++)
+        while (corio_call_soon_threadsafe(target, count, NULL) < 0)
+            ;
+    return NULL;
+}
+
+static intptr_t threadsafe_main(void *arg)
+{
+    (void)arg;
+    pthread_t th[THREADS];
+    target = corio_loop_current();
+    cr_assert_not_null(target);
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&th[i], NULL, caller, NULL);
+    while (received < (long)THREADS * CALLS)
+        corio_sleep(1);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(th[i], NULL); /* they are done: all calls were counted */
+    return 0;
+}
+
+Test(loop, call_soon_threadsafe_from_four_threads_loses_nothing, .timeout = 30)
+{
+    received = 0;
+    cr_assert_eq(corio_run(threadsafe_main, NULL), 0);
+    cr_assert_eq(received, (long)THREADS * CALLS);
+}
+
+static intptr_t spawned_by_callback(void *arg)
+{
+    *(int *)arg = 1;
+    return 0;
+}
+
+static int cb_spawn_ran;
+
+static void spawn_from_callback(void *arg)
+{
+    (void)arg;
+    cr_assert_eq(corio_sleep(1), -EPERM, "callbacks cannot block");
+    cr_assert_eq(corio_spawn(NULL, spawned_by_callback, &cb_spawn_ran, NULL), 0);
+}
+
+static intptr_t cb_spawn_main(void *arg)
+{
+    (void)arg;
+    corio_call_soon(spawn_from_callback, NULL);
+    corio_yield(); /* the callback runs; the root nursery waits for its task */
+    return 0;
+}
+
+Test(loop, callbacks_spawn_into_the_root_nursery, .timeout = 10)
+{
+    cb_spawn_ran = 0;
+    cr_assert_eq(corio_run(cb_spawn_main, NULL), 0);
+    cr_assert(cb_spawn_ran);
+}
+
+/* --- gather and wait ----------------------------------------------------- */
+
+static intptr_t fails_after(void *arg)
+{
+    corio_sleep((intptr_t)arg);
+    return -EIO;
+}
+
+static intptr_t gather_main(void *arg)
+{
+    (void)arg;
+    corio_task *t[4];
+    corio_future *fs[4];
+    intptr_t res[4];
+    static const intptr_t delay[] = {30, 10, 20, 0};
+    for (int i = 0; i < 4; i++) {
+        corio_spawn(NULL, sleepy, (void *)delay[i], &t[i]);
+        fs[i] = corio_task_future(t[i]);
+    }
+    cr_assert_eq(corio_gather(fs, 4, res, 0), 0);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(res[i], delay[i], "results in order, not in completion order");
+
+    /* First error cancels the rest. */
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)10000, &t[0]);
+    corio_spawn(NULL, fails_after, (void *)(intptr_t)5, &t[1]);
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)10000, &t[2]);
+    for (int i = 0; i < 3; i++)
+        fs[i] = corio_task_future(t[i]);
+    int64_t t0 = corio_now();
+    cr_assert_eq(corio_gather(fs, 3, res, 0), -EIO);
+    cr_assert_lt(corio_now() - t0, 5000);
+    cr_assert_eq(res[0], -ECANCELED);
+    cr_assert_eq(res[1], -EIO);
+    cr_assert_eq(res[2], -ECANCELED);
+
+    /* Collect all. */
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)15, &t[0]);
+    corio_spawn(NULL, fails_after, (void *)(intptr_t)5, &t[1]);
+    for (int i = 0; i < 2; i++)
+        fs[i] = corio_task_future(t[i]);
+    cr_assert_eq(corio_gather(fs, 2, res, CORIO_GATHER_COLLECT_ALL), 0);
+    cr_assert_eq(res[0], 15);
+    cr_assert_eq(res[1], -EIO);
+
+    corio_future *plain;
+    corio_future_new(&plain);
+    fs[0] = plain;
+    cr_assert_eq(corio_gather(fs, 0, res, 0), 0, "nothing to gather");
+    corio_future_set_result(plain, 3);
+    cr_assert_eq(corio_gather(fs, 1, res, 0), 0);
+    cr_assert_eq(res[0], 3);
+    corio_future_free(plain);
+    return 0;
+}
+
+Test(combinators, gather, .timeout = 10)
+{
+    cr_assert_eq(corio_run(gather_main, NULL), 0);
+}
+
+static intptr_t wait_main(void *arg)
+{
+    (void)arg;
+    corio_task *t[3];
+    corio_future *fs[3];
+    static const intptr_t delay[] = {40, 10, 25};
+    for (int i = 0; i < 3; i++) {
+        corio_spawn(NULL, sleepy, (void *)delay[i], &t[i]);
+        fs[i] = corio_task_future(t[i]);
+    }
+    cr_assert_eq(corio_wait(fs, 3, 7, -1), -EINVAL);
+    cr_assert_eq(corio_wait(fs, 3, CORIO_FIRST_COMPLETED, corio_now() + 1), 0, "deadline: none done");
+    cr_assert_eq(corio_wait(fs, 3, CORIO_FIRST_COMPLETED, -1), 1);
+    cr_assert(corio_future_done(fs[1]) && !corio_future_done(fs[0]) && !corio_future_done(fs[2]));
+    cr_assert_eq(corio_wait(fs, 3, CORIO_ALL_COMPLETED, -1), 3);
+
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)10000, &t[0]);
+    corio_spawn(NULL, fails_after, (void *)(intptr_t)5, &t[1]);
+    for (int i = 0; i < 2; i++)
+        fs[i] = corio_task_future(t[i]);
+    cr_assert_eq(corio_wait(fs, 2, CORIO_FIRST_ERROR, -1), 1);
+    cr_assert_eq(corio_future_result(fs[1]), -EIO);
+    cr_assert(!corio_future_done(fs[0]), "wait cancels nothing");
+    corio_task_cancel(t[0]);
+    corio_join(t[1], NULL);
+    return 0;
+}
+
+Test(combinators, wait_modes, .timeout = 10)
+{
+    cr_assert_eq(corio_run(wait_main, NULL), 0);
+}
+
+/* The seed's pattern: keep N in flight, refill as each completes. */
+static intptr_t refill_main(void *arg)
+{
+    (void)arg;
+    enum { TOTAL = 40, INFLIGHT = 5 };
+    corio_task *t[INFLIGHT];
+    corio_future *fs[INFLIGHT];
+    int started = 0, finished = 0, max_inflight = 0;
+    for (; started < INFLIGHT; started++) {
+        corio_spawn(NULL, sleepy, (void *)(intptr_t)(1 + started % 3), &t[started]);
+        fs[started] = corio_task_future(t[started]);
+    }
+    while (finished < TOTAL) {
+        int inflight = 0;
+        for (int i = 0; i < INFLIGHT; i++)
+            inflight += fs[i] && !corio_future_done(fs[i]);
+        if (inflight > max_inflight)
+            max_inflight = inflight;
+        corio_future *live[INFLIGHT];
+        int nlive = 0;
+        for (int i = 0; i < INFLIGHT; i++)
+            if (fs[i])
+                live[nlive++] = fs[i];
+        cr_assert_geq(corio_wait(live, (size_t)nlive, CORIO_FIRST_COMPLETED, -1), 1);
+        for (int i = 0; i < INFLIGHT; i++) {
+            if (!fs[i] || !corio_future_done(fs[i]))
+                continue;
+            finished++;
+            corio_task_release(t[i]);
+            fs[i] = NULL;
+            if (started < TOTAL) {
+                corio_spawn(NULL, sleepy, (void *)(intptr_t)(1 + started % 3), &t[i]);
+                fs[i] = corio_task_future(t[i]);
+                started++;
+            }
+        }
+    }
+    cr_assert_eq(max_inflight, INFLIGHT);
+    return 0;
+}
+
+Test(combinators, keep_n_in_flight, .timeout = 10)
+{
+    cr_assert_eq(corio_run(refill_main, NULL), 0);
+}
