@@ -8,6 +8,7 @@
 #include "future.h"
 #include "loop.h"
 #include "nursery.h"
+#include "pool.h"
 #include "queue.h"
 #include "run.h"
 #include "sync.h"

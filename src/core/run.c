@@ -22,10 +22,14 @@
 
 static intptr_t cycle(corio__loop *l)
 {
-    while (l->live > 0) {
+    /* Work handed to other threads keeps the loop up even once its tasks are
+     * done: their results are posted back to it. */
+    for (;;) {
         if (atomic_load_explicit(&l->ts_pending, memory_order_acquire))
             corio__callbacks_drain_threadsafe(l);
         corio__callbacks_run(l);
+        if (l->live == 0 && atomic_load(&l->external) == 0)
+            break;
 
         int64_t timeout;
         corio__timer *first = corio__timer_first(&l->timers);

@@ -353,6 +353,7 @@ typedef struct corio__callback {
 typedef struct corio__ts_node {
     struct corio__ts_node *next;
     corio__callback call;
+    bool owned; /* malloc'd by call_soon_threadsafe; else the caller's */
 } corio__ts_node;
 
 /* Callbacks (src/loop/callbacks.c). */
@@ -360,6 +361,9 @@ int corio__callbacks_init(corio__loop *l);
 void corio__callbacks_destroy(corio__loop *l);
 /* Moves what other threads queued into the callback ring. */
 void corio__callbacks_drain_threadsafe(corio__loop *l);
+/* call_soon_threadsafe with a node the caller provides (and keeps alive
+ * until the callback has run). */
+void corio__call_threadsafe_node(corio__loop *l, corio__ts_node *n);
 /* Runs the callbacks queued so far (not those they queue). */
 void corio__callbacks_run(corio__loop *l);
 /* Work for the scheduler context besides tasks: pending callbacks or

@@ -96,11 +96,11 @@ void corio__callbacks_drain_threadsafe(corio__loop *l)
     pthread_mutex_unlock(&l->ts_lock);
     while (n) {
         corio__ts_node *next = n->next;
-        if (push(l, n->call.cb, n->call.arg) < 0) {
-            /* Out of memory for the ring: run it now rather than lose it. */
-            n->call.cb(n->call.arg);
-        }
-        free(n);
+        corio__callback call = n->call;
+        if (n->owned)
+            free(n);
+        if (push(l, call.cb, call.arg) < 0)
+            call.cb(call.arg); /* no memory for the ring: run it now rather than lose it */
         n = next;
     }
 }
@@ -177,8 +177,15 @@ int corio_call_soon_threadsafe(corio_loop *l, corio_callback *cb, void *arg)
     corio__ts_node *n = malloc(sizeof *n);
     if (!n)
         return -ENOMEM;
-    n->next = NULL;
     n->call = (corio__callback){cb, arg};
+    n->owned = true;
+    corio__call_threadsafe_node(l, n);
+    return 0;
+}
+
+void corio__call_threadsafe_node(corio__loop *l, corio__ts_node *n)
+{
+    n->next = NULL;
     pthread_mutex_lock(&l->ts_lock);
     *l->ts_tail = n;
     l->ts_tail = &n->next;
@@ -188,5 +195,4 @@ int corio_call_soon_threadsafe(corio_loop *l, corio_callback *cb, void *arg)
         ssize_t w = write(l->wake_io.fd, &one, sizeof one);
         (void)w; /* EAGAIN: the counter is full, so the loop is awake anyway */
     }
-    return 0;
 }
