@@ -20,8 +20,9 @@ configure: $(BUILD)/build.ninja
 build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+TEST_ARGS ?=
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(TEST_ARGS)
 
 # Until the website checker lands, the demo shows the core at work: the seeds'
 # concurrent factorials, dinner cooked sequentially vs concurrently, and a
@@ -39,6 +40,7 @@ bench: build
 	$(BUILD)/bin/bench-sleepers 1000000 --stack 4096
 	$(BUILD)/bin/bench-queue
 	$(BUILD)/bin/bench-lock
+	$(BUILD)/bin/bench-to-thread
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

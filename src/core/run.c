@@ -101,6 +101,7 @@ intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
     }
 
     corio__tls_loop = l;
+    l->sched_tsan_fiber = CORIO__TSAN_CURRENT();
     corio_task *root;
     result = corio__spawn_root(l, main, arg, &root);
     l->root = root;

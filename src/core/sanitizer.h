@@ -25,6 +25,29 @@
 #define CORIO__FIBER_FINISH(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define CORIO__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CORIO__TSAN 1
+#endif
+#endif
+
+/* ThreadSanitizer must be told which stack ("fiber") runs, or it takes a
+ * task switch for memory corruption. */
+#if defined(CORIO__TSAN)
+#include <sanitizer/tsan_interface.h>
+#define CORIO__TSAN_CURRENT() __tsan_get_current_fiber()
+#define CORIO__TSAN_CREATE() __tsan_create_fiber(0)
+#define CORIO__TSAN_DESTROY(f) __tsan_destroy_fiber(f)
+#define CORIO__TSAN_SWITCH(f) __tsan_switch_to_fiber((f), 0)
+#else
+#define CORIO__TSAN_CURRENT() NULL
+#define CORIO__TSAN_CREATE() NULL
+#define CORIO__TSAN_DESTROY(f) ((void)(f))
+#define CORIO__TSAN_SWITCH(f) ((void)(f))
+#endif
+
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>

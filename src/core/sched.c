@@ -25,6 +25,9 @@ static void switch_to(corio__loop *l, corio_task *from, corio_task *to)
     l->current = to;
     if (to)
         to->state = CORIO__RUNNING;
+#if defined(CORIO__TSAN)
+    CORIO__TSAN_SWITCH(to ? to->tsan_fiber : l->sched_tsan_fiber);
+#endif
 #if defined(CORIO__ASAN)
     void **fake = from ? &from->asan_fake_stack : &l->sched_fake_stack;
     if (from && from->state == CORIO__DONE)

@@ -132,6 +132,9 @@ struct corio_task {
 #if defined(CORIO__ASAN)
     void *asan_fake_stack;
 #endif
+#if defined(CORIO__TSAN)
+    void *tsan_fiber;
+#endif
     char name[CORIO_TASK_NAME_MAX];
 };
 
@@ -171,6 +174,7 @@ struct corio_loop {
     const void *sched_stack_lo;
     size_t sched_stack_size;
     void *sched_fake_stack;
+    void *sched_tsan_fiber;
 };
 
 extern __thread corio__loop *corio__tls_loop __attribute__((tls_model("initial-exec")));

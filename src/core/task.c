@@ -98,6 +98,9 @@ static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
         corio__list_init(&t->sibling);
     }
     corio__ctx_make(&t->ctx, st.lo, (size_t)((char *)t - st.lo), task_entry, t);
+#if defined(CORIO__TSAN)
+    t->tsan_fiber = CORIO__TSAN_CREATE();
+#endif
     l->live++;
     corio__runq_push(l, t);
     if (handle)
@@ -170,6 +173,9 @@ void corio__task_free(corio__loop *l, corio_task *t)
 {
     corio__stack st = t->stack;
     corio_future_free(&t->future); /* drops callbacks not yet run */
+#if defined(CORIO__TSAN)
+    CORIO__TSAN_DESTROY(t->tsan_fiber);
+#endif
     corio__list_unlink(&t->all);
     corio__list_unlink(&t->sibling);
     t->magic = 0;

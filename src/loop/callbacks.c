@@ -186,13 +186,16 @@ int corio_call_soon_threadsafe(corio_loop *l, corio_callback *cb, void *arg)
 void corio__call_threadsafe_node(corio__loop *l, corio__ts_node *n)
 {
     n->next = NULL;
+    /* The wake-up is written under the lock: once the loop has taken the
+     * node (under the same lock) it may finish and close the eventfd, so no
+     * caller may still be about to write to it. */
     pthread_mutex_lock(&l->ts_lock);
     *l->ts_tail = n;
     l->ts_tail = &n->next;
-    pthread_mutex_unlock(&l->ts_lock);
     if (!atomic_exchange(&l->ts_pending, true)) {
         uint64_t one = 1;
         ssize_t w = write(l->wake_io.fd, &one, sizeof one);
         (void)w; /* EAGAIN: the counter is full, so the loop is awake anyway */
     }
+    pthread_mutex_unlock(&l->ts_lock);
 }
