@@ -6,6 +6,7 @@
 #include "common.h"
 #include "error.h"
 #include "future.h"
+#include "gen.h"
 #include "loop.h"
 #include "nursery.h"
 #include "pool.h"
