@@ -36,17 +36,20 @@ static intptr_t gather(void *arg)
 {
     (void)arg;
     static const struct job jobs[] = {{"A", 2}, {"B", 3}, {"C", 4}};
-    corio_task *t[3];
+    corio_future *fs[3];
     int64_t start = corio_now();
     for (int i = 0; i < 3; i++) {
+        corio_task *t;
         corio_spawn_opts o = {.name = jobs[i].name};
-        int rc = corio_spawn_ex(NULL, factorial, (void *)&jobs[i], &o, &t[i]);
+        int rc = corio_spawn_ex(NULL, factorial, (void *)&jobs[i], &o, &t);
         if (rc < 0)
             return rc;
+        fs[i] = corio_task_future(t);
     }
     intptr_t r[3];
-    for (int i = 0; i < 3; i++) /* results in spawn order, like gather */
-        corio_join(t[i], &r[i]);
+    int rc = corio_gather(fs, 3, r, 0); /* results in spawn order */
+    if (rc < 0)
+        return rc;
     printf("results: %ld %ld %ld\n", (long)r[0], (long)r[1], (long)r[2]);
     printf("all three took %.2f s (%ld units; sequentially %ld)\n",
            (double)(corio_now() - start) / 1000.0, 3L, 6L);
