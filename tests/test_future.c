@@ -387,3 +387,35 @@ Test(combinators, keep_n_in_flight, .timeout = 10)
 {
     cr_assert_eq(corio_run(refill_main, NULL), 0);
 }
+
+/* A future belongs to the loop that made it. */
+static corio_future *foreign;
+
+static intptr_t make_foreign(void *arg)
+{
+    (void)arg;
+    return corio_future_new(&foreign);
+}
+
+static void *make_in_thread(void *arg)
+{
+    (void)arg;
+    corio_run(make_foreign, NULL);
+    return NULL;
+}
+
+static intptr_t await_foreign(void *arg)
+{
+    (void)arg;
+    intptr_t v;
+    return corio_future_await(foreign, &v, -1);
+}
+
+Test(future, awaiting_another_loops_future_is_refused, .timeout = 10)
+{
+    pthread_t th;
+    pthread_create(&th, NULL, make_in_thread, NULL);
+    pthread_join(th, NULL);
+    cr_assert_eq(corio_run(await_foreign, NULL), -EPERM);
+    cr_assert_eq(corio_future_set_result(foreign, 1), -EPERM, "not from outside its loop");
+}

@@ -208,6 +208,14 @@ static intptr_t sem_edges(void *arg)
     cr_assert_eq(corio_sem_try_acquire(sem), -EAGAIN);
     cr_assert_eq(corio_sem_acquire(sem, corio_now() + 5), -ETIMEDOUT);
     cr_assert_eq(corio_sem_value(sem), 0);
+    corio_task *w;
+    intptr_t r;
+    corio_spawn(NULL, sem_user, NULL, &w);
+    corio_yield();
+    corio_task_cancel(w);
+    corio_join(w, &r);
+    cr_assert_eq(r, -ECANCELED, "a cancelled waiter leaves");
+    cr_assert_eq(corio_sem_value(sem), 0);
     corio_sem_release(sem);
     cr_assert_eq(corio_sem_value(sem), 1);
     return 0;

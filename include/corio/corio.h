@@ -11,6 +11,7 @@
 #include "nursery.h"
 #include "pool.h"
 #include "queue.h"
+#include "respool.h"
 #include "run.h"
 #include "sync.h"
 #include "task.h"
