@@ -10,6 +10,7 @@
 #include "loop.h"
 #include "nursery.h"
 #include "pool.h"
+#include "procpool.h"
 #include "queue.h"
 #include "respool.h"
 #include "run.h"
