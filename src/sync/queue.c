@@ -16,7 +16,7 @@ typedef struct slot {
 struct corio_queue {
     corio__loop *loop;
     slot *buf;
-    size_t cap;      /* allocated slots */
+    size_t cap;      /* allocated slots: a power of two, so indexes wrap with a mask */
     size_t head, n;  /* ring: first item and count; heap: n items from 0 */
     size_t capacity; /* 0: unbounded */
     bool priority, closed;
@@ -71,7 +71,7 @@ static int grow(corio_queue *q)
         return -ENOMEM;
     /* Unroll the ring so it starts at 0 (a heap is already contiguous). */
     for (size_t i = 0; i < q->n; i++)
-        buf[i] = q->buf[(q->head + i) % (q->cap ? q->cap : 1)];
+        buf[i] = q->buf[(q->head + i) & (q->cap - 1)];
     free(q->buf);
     q->buf = buf;
     q->cap = cap;
@@ -86,7 +86,7 @@ static int store(corio_queue *q, void *item, int64_t prio)
         return -ENOMEM;
     slot s = {item, prio, q->seq++};
     if (!q->priority) {
-        q->buf[(q->head + q->n++) % q->cap] = s;
+        q->buf[(q->head + q->n++) & (q->cap - 1)] = s;
         return 0;
     }
     size_t i = q->n++;
@@ -103,7 +103,7 @@ static void *take(corio_queue *q)
     void *item;
     if (!q->priority) {
         item = q->buf[q->head].item;
-        q->head = (q->head + 1) % q->cap;
+        q->head = (q->head + 1) & (q->cap - 1);
         q->n--;
         return item;
     }
