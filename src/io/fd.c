@@ -1,0 +1,205 @@
+/* corio_fd: a descriptor registered once, edge-triggered, with readiness
+ * bits that reads and writes clear when the kernel says EAGAIN. Events are
+ * dispatched only by the scheduler context, so no event can slip in between
+ * a task's EAGAIN and its clearing of the bit: the next edge is reported by
+ * the next poll. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <corio/io.h>
+
+#include "../core/sched.h"
+#include "../loop/fdwait.h"
+#include "fd.h"
+
+struct corio_fd {
+    corio__io io;
+    corio__loop *loop;
+    uint32_t ready; /* EPOLLIN / EPOLLOUT seen since the last EAGAIN */
+    bool socket;    /* use send(MSG_NOSIGNAL) */
+    corio__waitq readers, writers;
+};
+
+static void on_ready(corio__io *io, uint32_t events)
+{
+    corio_fd *f = (corio_fd *)io;
+    /* An error or hang-up makes both directions "ready": the next call
+     * reports it. */
+    if (events & (EPOLLERR | EPOLLHUP))
+        events |= EPOLLIN | EPOLLOUT;
+    if (events & EPOLLRDHUP)
+        events |= EPOLLIN;
+    f->ready |= events & (EPOLLIN | EPOLLOUT);
+    if (events & EPOLLIN)
+        corio__waitq_wake_all(f->loop, &f->readers, 0);
+    if (events & EPOLLOUT)
+        corio__waitq_wake_all(f->loop, &f->writers, 0);
+}
+
+int corio_fd_open(int fd, corio_fd **out)
+{
+    corio__loop *l = corio__loop_get();
+    int rc = 0;
+    if (!out || fd < 0)
+        rc = -EBADF;
+    else if (!l)
+        rc = -EPERM;
+    int flags = rc ? -1 : fcntl(fd, F_GETFL);
+    if (!rc && (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0))
+        rc = -errno;
+    corio_fd *f = rc ? NULL : calloc(1, sizeof *f);
+    if (!rc && !f)
+        rc = -ENOMEM;
+    if (rc) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    int type;
+    socklen_t tlen = sizeof type;
+    f->socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0;
+    f->io.fd = fd;
+    f->io.ready = on_ready;
+    f->loop = l;
+    corio__waitq_init(&f->readers);
+    corio__waitq_init(&f->writers);
+    rc = corio__poller_add(&l->poller, &f->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, true);
+    if (rc < 0) {
+        close(fd);
+        free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+int corio_fd_close(corio_fd *f)
+{
+    if (!f)
+        return -EBADF;
+    corio__poller_del(&f->loop->poller, &f->io, true);
+    corio__waitq_wake_all(f->loop, &f->readers, -EBADF);
+    corio__waitq_wake_all(f->loop, &f->writers, -EBADF);
+    int rc = close(f->io.fd) < 0 && errno != EINTR ? -errno : 0;
+    free(f);
+    return rc;
+}
+
+int corio_fd_fileno(const corio_fd *f)
+{
+    return f ? f->io.fd : -EBADF;
+}
+
+/* Parks until the bit is set again (after a read or write cleared it). */
+static int wait_bit(corio__loop *l, corio_fd *f, uint32_t bit, int64_t deadline)
+{
+    if (f->ready & bit)
+        return corio__cancelled(l, l->current);
+    corio__waitq *q = bit == EPOLLIN ? &f->readers : &f->writers;
+    return corio__wait_rc(corio__waitq_park(l, q, bit == EPOLLIN ? "read fd %lld" : "write fd %lld",
+                                            f->io.fd, corio__deadline_ns(deadline)));
+}
+
+int corio_fd_wait(corio_fd *f, unsigned events, int64_t deadline)
+{
+    corio__loop *l = corio__task_loop();
+    if (!f)
+        return -EBADF;
+    if (!l || f->loop != l)
+        return -EPERM;
+    if (!(events & (CORIO_READ | CORIO_WRITE)))
+        return -EINVAL;
+    if ((events & CORIO_READ) && (f->ready & EPOLLIN))
+        return 0;
+    if ((events & CORIO_WRITE) && (f->ready & EPOLLOUT))
+        return 0;
+    return wait_bit(l, f, events & CORIO_READ ? EPOLLIN : EPOLLOUT, deadline);
+}
+
+int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline)
+{
+    corio__loop *l = corio__task_loop();
+    if (!l || f->loop != l)
+        return -EPERM;
+    uint32_t bit = events & CORIO_READ ? EPOLLIN : EPOLLOUT;
+    f->ready &= ~bit;
+    return wait_bit(l, f, bit, deadline);
+}
+
+ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
+{
+    corio__loop *l = corio__task_loop();
+    if (!f)
+        return -EBADF;
+    if (!l || f->loop != l)
+        return -EPERM;
+    if (!buf && len)
+        return -EFAULT;
+    for (;;) {
+        ssize_t n = read(f->io.fd, buf, len);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        f->ready &= ~(uint32_t)EPOLLIN;
+        int rc = wait_bit(l, f, EPOLLIN, deadline);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+ssize_t corio_fd_write(corio_fd *f, const void *buf, size_t len, int64_t deadline)
+{
+    corio__loop *l = corio__task_loop();
+    if (!f)
+        return -EBADF;
+    if (!l || f->loop != l)
+        return -EPERM;
+    if (!buf && len)
+        return -EFAULT;
+    for (;;) {
+        ssize_t n = f->socket ? send(f->io.fd, buf, len, MSG_NOSIGNAL) : write(f->io.fd, buf, len);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        f->ready &= ~(uint32_t)EPOLLOUT;
+        int rc = wait_bit(l, f, EPOLLOUT, deadline);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int corio_fd_write_all(corio_fd *f, const void *buf, size_t len, int64_t deadline)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = corio_fd_write(f, p, len, deadline);
+        if (n < 0)
+            return (int)n;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int corio_wait_fd(int fd, unsigned events, int64_t deadline)
+{
+    corio__loop *l = corio__task_loop();
+    if (!l)
+        return -EPERM;
+    if (fd < 0)
+        return -EBADF;
+    if (!(events & (CORIO_READ | CORIO_WRITE)))
+        return -EINVAL;
+    uint32_t ev = (events & CORIO_READ ? EPOLLIN : 0) | (events & CORIO_WRITE ? EPOLLOUT : 0);
+    return corio__wait_rc(corio__wait_fd(l, fd, ev, corio__deadline_ns(deadline)));
+}

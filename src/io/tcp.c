@@ -1,0 +1,294 @@
+/* TCP: resolving, connecting, listening, accepting, serving. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <corio/cancel.h>
+#include <corio/net.h>
+#include <corio/nursery.h>
+#include <corio/pool.h>
+#include <corio/task.h>
+#include <corio/time.h>
+
+#include "../core/sched.h"
+#include "fd.h"
+
+/* --- resolving ----------------------------------------------------------- */
+
+typedef struct lookup {
+    char host[256];
+    char port[8];
+    int passive;
+    struct addrinfo *res;
+} lookup;
+
+static intptr_t run_getaddrinfo(void *arg)
+{
+    lookup *q = arg;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    hints.ai_flags = AI_ADDRCONFIG | (q->passive ? AI_PASSIVE : 0);
+    int rc = getaddrinfo(q->host[0] ? q->host : NULL, q->port, &hints, &q->res);
+    switch (rc) {
+    case 0:
+        return 0;
+    case EAI_NONAME:
+    case EAI_NODATA:
+        return -ENOENT;
+    case EAI_AGAIN:
+        return -EAGAIN;
+    case EAI_MEMORY:
+        return -ENOMEM;
+    case EAI_SYSTEM:
+        return -errno;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* Fills ss for an IP literal: 1 if host was one, 0 if not. */
+static int literal(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    memset(ss, 0, sizeof *ss);
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        *len = sizeof *v4;
+        return 1;
+    }
+    char buf[INET6_ADDRSTRLEN + 2];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof buf) {
+        memcpy(buf, host + 1, n - 2); /* [::1] as in URLs */
+        buf[n - 2] = '\0';
+        host = buf;
+    }
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *len = sizeof *v6;
+        return 1;
+    }
+    return 0;
+}
+
+/* Resolves host:port into a list (freeaddrinfo it), or a literal into one
+ * addrinfo on the caller's stack (*owned = 0). */
+static int resolve(const char *host, int port, int passive, struct addrinfo **out, struct addrinfo *one,
+                   struct sockaddr_storage *ss, int *owned)
+{
+    socklen_t len;
+    if (!host || port < 0 || port > 65535 || strlen(host) >= 256)
+        return -EINVAL;
+    if (literal(host, port, ss, &len)) {
+        memset(one, 0, sizeof *one);
+        one->ai_family = ss->ss_family;
+        one->ai_socktype = SOCK_STREAM;
+        one->ai_addr = (struct sockaddr *)ss;
+        one->ai_addrlen = len;
+        *out = one;
+        *owned = 0;
+        return 0;
+    }
+    lookup *q = calloc(1, sizeof *q); /* outlives us if we are cancelled */
+    if (!q)
+        return -ENOMEM;
+    strcpy(q->host, host);
+    snprintf(q->port, sizeof q->port, "%d", port);
+    q->passive = passive;
+    intptr_t r = 0;
+    int rc = corio_to_thread(run_getaddrinfo, q, &r);
+    if (rc < 0)
+        return rc; /* q is leaked only if cancelled mid-lookup; the lookup ends and frees nothing */
+    rc = (int)r;
+    if (rc == 0) {
+        *out = q->res;
+        *owned = 1;
+    }
+    free(q);
+    return rc;
+}
+
+/* --- connect --------------------------------------------------------------- */
+
+static int connect_one(const struct addrinfo *ai, int64_t deadline, corio_fd **out)
+{
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    corio_fd *f;
+    int rc = corio_fd_open(fd, &f);
+    if (rc < 0)
+        return rc;
+    rc = corio_fd_wait(f, CORIO_WRITE, deadline);
+    if (rc == 0) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+            err = errno;
+        rc = -err;
+    }
+    if (rc < 0) {
+        corio_fd_close(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **out)
+{
+    if (!out || port <= 0)
+        return -EINVAL;
+    struct addrinfo one, *list;
+    struct sockaddr_storage ss;
+    int owned;
+    int rc = resolve(host, port, 0, &list, &one, &ss, &owned);
+    if (rc < 0)
+        return rc;
+    rc = -ENOENT;
+    for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+        rc = connect_one(ai, deadline, out);
+        if (rc == 0 || rc == -ETIMEDOUT || rc == -ECANCELED)
+            break;
+    }
+    if (owned)
+        freeaddrinfo(list);
+    return rc;
+}
+
+/* --- listen and accept --------------------------------------------------- */
+
+int corio_tcp_listen(const char *host, int port, int backlog, corio_fd **out)
+{
+    if (!out)
+        return -EINVAL;
+    if (!corio__loop_get())
+        return -EPERM;
+    struct addrinfo one, *list;
+    struct sockaddr_storage ss;
+    int owned;
+    int rc = resolve(host && *host ? host : "0.0.0.0", port, 1, &list, &one, &ss, &owned);
+    if (rc < 0)
+        return rc;
+    int fd = socket(list->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+        bind(fd, list->ai_addr, list->ai_addrlen) < 0 || listen(fd, backlog > 0 ? backlog : 511) < 0) {
+        rc = -errno;
+        if (fd >= 0)
+            close(fd);
+    }
+    if (owned)
+        freeaddrinfo(list);
+    if (rc < 0)
+        return rc;
+    return corio_fd_open(fd, out);
+}
+
+int corio_tcp_local_port(const corio_fd *f)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (!f || getsockname(corio_fd_fileno(f), (struct sockaddr *)&ss, &len) < 0)
+        return -EBADF;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return -EAFNOSUPPORT;
+}
+
+int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline)
+{
+    if (!listener || !conn)
+        return -EINVAL;
+    for (;;) {
+        int fd = accept4(corio_fd_fileno(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            return corio_fd_open(fd, conn);
+        }
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        int rc = corio__fd_wait_again(listener, CORIO_READ, deadline);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+/* --- serve_tcp --------------------------------------------------------------- */
+
+typedef struct served {
+    corio_conn_fn *handler;
+    void *arg;
+    corio_stream *conn;
+} served;
+
+static intptr_t serve_one(void *arg)
+{
+    served c = *(served *)arg;
+    free(arg);
+    c.handler(c.conn, c.arg);
+    corio_stream_close(c.conn);
+    /* A connection's trouble is its own, not the server's: never fail the
+     * nursery (which would cancel every other connection). */
+    return 0;
+}
+
+int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg)
+{
+    if (!listener || !handler)
+        return -EINVAL;
+    corio_nursery *n;
+    int rc = corio_nursery_open(&n);
+    if (rc < 0)
+        return rc;
+    for (;;) {
+        corio_fd *fd;
+        rc = corio_tcp_accept(listener, &fd, -1);
+        if (rc == -EMFILE || rc == -ENFILE || rc == -ENOBUFS || rc == -ENOMEM) {
+            rc = corio_sleep(10); /* out of resources: let connections finish */
+            if (rc < 0)
+                break;
+            continue;
+        }
+        if (rc < 0)
+            break;
+        corio_stream *s;
+        if (corio_stream_open(fd, &s) < 0)
+            continue; /* it closed fd */
+        served *c = malloc(sizeof *c);
+        if (!c) {
+            corio_stream_close(s);
+            continue;
+        }
+        *c = (served){handler, arg, s};
+        static const corio_spawn_opts opts = {.name = "connection"};
+        if (corio_spawn_ex(n, serve_one, c, &opts, NULL) < 0) {
+            corio_stream_close(s);
+            free(c);
+        }
+    }
+    corio_nursery_cancel(n); /* the server stops: so do its connections */
+    corio_nursery_close(n);
+    return rc;
+}
