@@ -16,6 +16,7 @@
 #include "queue.h"
 #include "respool.h"
 #include "run.h"
+#include "signal.h"
 #include "stream.h"
 #include "sync.h"
 #include "task.h"

@@ -1,0 +1,30 @@
+/* Signals as events a task can wait for (signalfd on the loop's poller). */
+#ifndef CORIO_SIGNAL_H
+#define CORIO_SIGNAL_H
+
+#include <signal.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Waits until one of the signals in set is delivered and returns its
+ * number. The signals are blocked in the calling thread while it waits (and
+ * unblocked after, so a second Ctrl-C during a slow shutdown still ends the
+ * process the usual way); threads started before must block them too for
+ * the delivery to be reliable (the pool's threads, started by the loop
+ * thread, inherit its mask). Errors: -ETIMEDOUT (deadline: absolute
+ * corio_now() ms, -1 none), -ECANCELED, -EPERM outside a task, -EINVAL. */
+CORIO_API int corio_signal_wait(const sigset_t *set, int64_t deadline);
+
+/* The tools' graceful shutdown: waits for SIGINT or SIGTERM and then
+ * cancels task t; returns the signal number, or 0 if t ended first. The
+ * caller still joins t. */
+CORIO_API int corio_signal_wait_shutdown(corio_task *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
