@@ -41,6 +41,7 @@ bench: build
 	$(BUILD)/bin/bench-queue
 	$(BUILD)/bin/bench-lock
 	$(BUILD)/bin/bench-to-thread
+	$(BUILD)/bin/bench-echo
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

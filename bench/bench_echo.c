@@ -1,0 +1,257 @@
+/* bench-echo: echo round trips of 64-byte messages over loopback at 1, 64 and
+ * 512 connections, for corio's echo_server and, in the same run, the anchors
+ * found on this machine: a libuv echo server (built against libuv1-dev) and
+ * an asyncio-streams server on uvloop (Debian's python3-uvloop).
+ *
+ * Each server runs pinned to CPU 0, the load generator (a plain epoll client
+ * in a child process) to CPU 1. Reported per configuration: round trips/s and
+ * the server core's busy time per round trip (CPU 0's user+system+irq+softirq
+ * from /proc/stat, so the kernel's share of the server's work counts). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define MSG 64
+#define WARMUP_MS 300
+
+static double seconds = 2.0;
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+/* CPU 0's busy ticks (user nice system irq softirq steal). */
+static long long cpu0_busy(void)
+{
+    char line[512];
+    long long v[8] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "cpu0 ", 5)) {
+            sscanf(line + 5, "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4],
+                   &v[5], &v[6], &v[7]);
+            break;
+        }
+    fclose(f);
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+}
+
+typedef struct server {
+    const char *name;
+    char *argv[4];
+    pid_t pid;
+    int port;
+} server;
+
+static int start(server *s)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return -1;
+    s->pid = fork();
+    if (s->pid == 0) {
+        pin(0);
+        dup2(p[1], 1);
+        close(p[0]);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2);
+        execv(s->argv[0], s->argv);
+        _exit(127);
+    }
+    close(p[1]);
+    char buf[256];
+    size_t n = 0;
+    struct pollfd pfd = {p[0], POLLIN, 0};
+    while (n < sizeof buf - 1 && poll(&pfd, 1, 10000) > 0) {
+        ssize_t r = read(p[0], buf + n, sizeof buf - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        buf[n] = '\0';
+        char *colon = strrchr(buf, ':');
+        if (strchr(buf, '\n') && colon) {
+            s->port = atoi(colon + 1);
+            break;
+        }
+    }
+    close(p[0]);
+    if (s->port <= 0) {
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+static void stop(server *s)
+{
+    kill(s->pid, SIGTERM);
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
+            return;
+        usleep(10000);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+}
+
+/* The load generator, in its own process on CPU 1: writes one byte to
+ * `sync` when measuring starts and the round-trip count when it ends. */
+static void load(int port, int conns, int sync)
+{
+    pin(1);
+    int ep = epoll_create1(0);
+    int *fds = calloc((size_t)conns, sizeof *fds);
+    int *got = calloc((size_t)conns, sizeof *got);
+    char msg[MSG], buf[65536];
+    memset(msg, 'x', sizeof msg);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < conns; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        int one = 1;
+        setsockopt(fds[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(fds[i], (struct sockaddr *)&a, sizeof a) < 0)
+            _exit(1);
+        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+        if (write(fds[i], msg, MSG) != MSG)
+            _exit(1);
+    }
+    long long count = 0;
+    int64_t t0 = corio_now(), measure_from = t0 + WARMUP_MS, end = measure_from + (int64_t)(seconds * 1000);
+    bool measuring = false;
+    struct epoll_event evs[512];
+    for (;;) {
+        int64_t now = corio_now();
+        if (!measuring && now >= measure_from) {
+            measuring = true;
+            count = 0;
+            char c = 1;
+            if (write(sync, &c, 1) != 1)
+                _exit(1);
+        }
+        if (now >= end)
+            break;
+        int n = epoll_wait(ep, evs, 512, 100);
+        for (int e = 0; e < n; e++) {
+            int i = (int)evs[e].data.u32;
+            ssize_t r = read(fds[i], buf, sizeof buf);
+            if (r <= 0)
+                continue;
+            got[i] += (int)r;
+            while (got[i] >= MSG) {
+                got[i] -= MSG;
+                count++;
+                if (write(fds[i], msg, MSG) != MSG)
+                    _exit(1);
+            }
+        }
+    }
+    if (write(sync, &count, sizeof count) != sizeof count)
+        _exit(1);
+    _exit(0);
+}
+
+typedef struct result {
+    double rps, cpu_us;
+} result;
+
+static int run_load(server *s, int conns, result *out)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        load(s->port, conns, p[1]);
+    }
+    close(p[1]);
+    char c;
+    long long count = 0;
+    if (read(p[0], &c, 1) != 1)
+        return -1;
+    long long b0 = cpu0_busy();
+    int64_t t0 = corio_now_ns();
+    if (read(p[0], &count, sizeof count) != sizeof count)
+        return -1;
+    double el = (double)(corio_now_ns() - t0) / 1e9;
+    long long b1 = cpu0_busy();
+    close(p[0]);
+    waitpid(pid, NULL, 0);
+    double ticks = (double)sysconf(_SC_CLK_TCK);
+    out->rps = (double)count / el;
+    out->cpu_us = count ? (double)(b1 - b0) / ticks * 1e6 / (double)count : 0;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    bench_usage(argc, argv, "[SECONDS]  (per configuration; default 2)");
+    if (argc > 1)
+        seconds = (double)bench_count(argv[0], argv[1]);
+    char self[PATH_MAX], dir[PATH_MAX], corio_bin[PATH_MAX + 16], uv_bin[PATH_MAX + 16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return 1;
+    self[n] = '\0';
+    snprintf(dir, sizeof dir, "%s", self);
+    *strrchr(dir, '/') = '\0';
+    snprintf(corio_bin, sizeof corio_bin, "%s/echo_server", dir);
+    snprintf(uv_bin, sizeof uv_bin, "%s/uv-echo", dir);
+    server servers[3] = {
+        {"corio", {corio_bin, "--port", "0", NULL}, 0, 0},
+        {"libuv", {uv_bin, "0", NULL, NULL}, 0, 0},
+        {"uvloop", {"/usr/bin/python3", CORIO_SOURCE_DIR "/bench/anchors/uvloop_echo.py", "0", NULL}, 0, 0},
+    };
+    static const int conns[] = {1, 64, 512};
+    result r[3][3] = {{{0, 0}}};
+    bool ran[3] = {false};
+    signal(SIGPIPE, SIG_IGN);
+    for (int i = 0; i < 3; i++) {
+        if (access(servers[i].argv[0], X_OK) != 0 || start(&servers[i]) < 0) {
+            printf("%-7s not available, skipped\n", servers[i].name);
+            continue;
+        }
+        ran[i] = true;
+        for (int c = 0; c < 3; c++) {
+            if (run_load(&servers[i], conns[c], &r[i][c]) < 0)
+                r[i][c] = (result){0, 0};
+            printf("%-7s %4d conns: %9.0f round trips/s, %6.2f us server CPU per round trip\n", servers[i].name,
+                   conns[c], r[i][c].rps, r[i][c].cpu_us);
+        }
+        stop(&servers[i]);
+    }
+    double vs_uv = ran[1] && r[1][1].rps ? r[0][1].rps / r[1][1].rps : 0;
+    double vs_uvloop = ran[2] && r[2][1].rps ? r[0][1].rps / r[2][1].rps : 0;
+    double cpu_vs_uv = ran[1] && r[0][1].cpu_us ? r[1][1].cpu_us / r[0][1].cpu_us : 0;
+    printf("{\"bench\":\"echo\",\"msg_bytes\":%d,\"conns\":64,\"corio_rps\":%.0f,\"corio_cpu_us\":%.2f,"
+           "\"libuv_rps\":%.0f,\"libuv_cpu_us\":%.2f,\"uvloop_rps\":%.0f,\"uvloop_cpu_us\":%.2f,"
+           "\"ratio_vs_libuv\":%.2f,\"ratio_vs_uvloop\":%.2f,\"cpu_ratio_vs_libuv\":%.2f}\n",
+           MSG, r[0][1].rps, r[0][1].cpu_us, r[1][1].rps, r[1][1].cpu_us, r[2][1].rps, r[2][1].cpu_us, vs_uv,
+           vs_uvloop, cpu_vs_uv);
+    return 0;
+}
