@@ -7,6 +7,7 @@
  * in a child process) to CPU 1. Reported per configuration: round trips/s and
  * the server core's busy time per round trip (CPU 0's user+system+irq+softirq
  * from /proc/stat, so the kernel's share of the server's work counts). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -175,6 +176,83 @@ static void load(int port, int conns, int sync)
     _exit(0);
 }
 
+/* Resident memory of a process, in KiB (VmRSS). */
+static long rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    long kib = 0;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* Opens `conns` idle connections to the server from a child process and
+ * returns the server's resident memory per connection, in bytes. */
+static int count_fds(pid_t pid)
+{
+    char path[64];
+    int n = 0;
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    while (d && readdir(d))
+        n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static double idle_rss_per_conn(server *s, int conns, int *held_out)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return 0;
+    long before = rss_kib(s->pid);
+    int fds_before = count_fds(s->pid);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        pin(1);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int opened = 0;
+        for (; opened < conns; opened++) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+                break;
+        }
+        if (write(p[1], &opened, sizeof opened) != sizeof opened)
+            _exit(1);
+        for (;;)
+            pause(); /* holding them open until the parent kills us */
+    }
+    close(p[1]);
+    int opened = 0;
+    if (read(p[0], &opened, sizeof opened) != sizeof opened)
+        opened = 0;
+    /* Count what the server really holds (its descriptors): connections
+     * the kernel completed while the accept queue overflowed may never
+     * reach it. */
+    int held = 0;
+    for (int i = 0; i < 100; i++) {
+        held = count_fds(s->pid) - fds_before;
+        if (held >= opened)
+            break;
+        usleep(100000);
+    }
+    usleep(200000);
+    long after = rss_kib(s->pid);
+    close(p[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    *held_out = held;
+    return held > 0 ? (double)(after - before) * 1024.0 / held : 0;
+}
+
 typedef struct result {
     double rps, cpu_us;
 } result;
@@ -229,6 +307,8 @@ int main(int argc, char **argv)
     };
     static const int conns[] = {1, 64, 512};
     result r[3][3] = {{{0, 0}}};
+    double idle[3] = {0};
+    enum { IDLE_CONNS = 10000 };
     bool ran[3] = {false};
     signal(SIGPIPE, SIG_IGN);
     for (int i = 0; i < 3; i++) {
@@ -243,6 +323,10 @@ int main(int argc, char **argv)
             printf("%-7s %4d conns: %9.0f round trips/s, %6.2f us server CPU per round trip\n", servers[i].name,
                    conns[c], r[i][c].rps, r[i][c].cpu_us);
         }
+        int held = 0;
+        idle[i] = idle_rss_per_conn(&servers[i], IDLE_CONNS, &held);
+        printf("%-7s %d idle connections (%d held by the server): %.0f bytes of server RSS each\n",
+               servers[i].name, IDLE_CONNS, held, idle[i]);
         stop(&servers[i]);
     }
     double vs_uv = ran[1] && r[1][1].rps ? r[0][1].rps / r[1][1].rps : 0;
@@ -250,8 +334,9 @@ int main(int argc, char **argv)
     double cpu_vs_uv = ran[1] && r[0][1].cpu_us ? r[1][1].cpu_us / r[0][1].cpu_us : 0;
     printf("{\"bench\":\"echo\",\"msg_bytes\":%d,\"conns\":64,\"corio_rps\":%.0f,\"corio_cpu_us\":%.2f,"
            "\"libuv_rps\":%.0f,\"libuv_cpu_us\":%.2f,\"uvloop_rps\":%.0f,\"uvloop_cpu_us\":%.2f,"
-           "\"ratio_vs_libuv\":%.2f,\"ratio_vs_uvloop\":%.2f,\"cpu_ratio_vs_libuv\":%.2f}\n",
+           "\"ratio_vs_libuv\":%.2f,\"ratio_vs_uvloop\":%.2f,\"cpu_ratio_vs_libuv\":%.2f,"
+           "\"idle_conns\":%d,\"corio_rss_per_idle_conn\":%.0f,\"libuv_rss_per_idle_conn\":%.0f}\n",
            MSG, r[0][1].rps, r[0][1].cpu_us, r[1][1].rps, r[1][1].cpu_us, r[2][1].rps, r[2][1].cpu_us, vs_uv,
-           vs_uvloop, cpu_vs_uv);
+           vs_uvloop, cpu_vs_uv, IDLE_CONNS, idle[0], idle[1]);
     return 0;
 }
