@@ -12,6 +12,7 @@
 #include "net.h"
 #include "nursery.h"
 #include "pool.h"
+#include "process.h"
 #include "procpool.h"
 #include "queue.h"
 #include "respool.h"
