@@ -340,3 +340,35 @@ Test(sync, objects_belong_to_one_loop, .timeout = 10)
     cr_assert_eq(corio_run(use_idle_lock, NULL), 0, "idle again: usable here");
     corio_lock_free(lk);
 }
+
+/* A waiter woken by the event, whose deadline passes before it runs: the
+ * deadline must not wake it a second time. */
+static intptr_t deadline_waiter(void *arg)
+{
+    (void)arg;
+    return corio_event_wait(ev, corio_now() + 2);
+}
+
+static intptr_t double_wake_main(void *arg)
+{
+    (void)arg;
+    corio_task *w;
+    intptr_t r;
+    corio_event_new(&ev);
+    corio_spawn(NULL, deadline_waiter, NULL, &w);
+    corio_yield(); /* it waits, with its deadline armed */
+    int64_t until = corio_now() + 10;
+    while (corio_now() < until) /* past its deadline without letting the loop run */
+        ;
+    corio_event_set(ev); /* woken first; the expired deadline fires next cycle */
+    corio_join(w, &r);
+    cr_assert_eq(r, 0);
+    corio_sleep(5);
+    corio_event_free(ev);
+    return 0;
+}
+
+Test(sync, a_wake_disarms_the_deadline, .timeout = 10)
+{
+    cr_assert_eq(corio_run(double_wake_main, NULL), 0);
+}

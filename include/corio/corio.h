@@ -5,6 +5,7 @@
 #include "cancel.h"
 #include "common.h"
 #include "error.h"
+#include "file.h"
 #include "future.h"
 #include "gen.h"
 #include "io.h"

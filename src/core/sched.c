@@ -86,10 +86,7 @@ int corio__park_slow(corio__loop *l, const char *what, int64_t detail, int64_t d
     t->timer.fire = corio__park_deadline;
     if (corio__timer_add(&l->timers, &t->timer, deadline_ns) < 0)
         return -ENOMEM;
-    int rc = corio__park_now(l, what, detail, hook);
-    if (t->timer.index != SIZE_MAX)
-        corio__timer_remove(&l->timers, &t->timer);
-    return rc;
+    return corio__park_now(l, what, detail, hook); /* the wake disarmed the timer */
 }
 
 void corio__park_uncancellable(corio__loop *l, const char *what, int64_t detail)

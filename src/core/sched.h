@@ -293,6 +293,10 @@ void corio__park_uncancellable(corio__loop *l, const char *what, int64_t detail)
  * already taken it out of whatever it waited on. */
 static inline void corio__wake(corio__loop *l, corio_task *t, int code)
 {
+    /* Whatever woke it, the park's deadline must not fire as well: it would
+     * queue the task a second time. */
+    if (t->timer.index != SIZE_MAX)
+        corio__timer_remove(&l->timers, &t->timer);
     t->wake_code = code;
     t->wait_what = NULL;
     t->cancel_hook = NULL;

@@ -54,7 +54,7 @@ static void task_entry(void *arg)
     if (!t->has_handle)
         l->zombie = t; /* freed by whoever runs next, off this stack */
     corio__schedule(l);
-    abort(); /* a DONE task is never resumed */
+    corio__die_in_task("internal error: task resumed after it ended", t);
 }
 
 static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
