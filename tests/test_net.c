@@ -267,3 +267,105 @@ Test(net, connect_deadline, .timeout = 20, .init = fd_check_start, .fini = fd_ch
 {
     cr_assert_eq(corio_run(timeout_main, NULL), 0);
 }
+
+/* --- UDP, Unix sockets, SO_REUSEPORT, one loop per thread ---------------- */
+
+static intptr_t udp_main(void *arg)
+{
+    (void)arg;
+    corio_fd *a, *b;
+    char from[64], buf[16];
+    int port;
+    cr_assert_eq(corio_udp_open("127.0.0.1", 0, &a), 0);
+    cr_assert_eq(corio_udp_open("127.0.0.1", 0, &b), 0);
+    int pb = corio_tcp_local_port(b), pa = corio_tcp_local_port(a);
+    cr_assert_eq(corio_udp_recv(b, buf, sizeof buf, from, &port, corio_now() + 5), -ETIMEDOUT);
+    cr_assert_eq(corio_udp_send(a, "ping", 4, "127.0.0.1", pb, -1), 4);
+    cr_assert_eq(corio_udp_recv(b, buf, sizeof buf, from, &port, -1), 4);
+    cr_assert_eq(memcmp(buf, "ping", 4), 0);
+    cr_assert_str_eq(from, "127.0.0.1");
+    cr_assert_eq(port, pa);
+    cr_assert_eq(corio_udp_send(a, "x", 1, "not-an-ip", pb, -1), -EINVAL);
+    corio_fd_close(a);
+    corio_fd_close(b);
+    return 0;
+}
+
+Test(net, udp_datagrams, .timeout = 10, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(udp_main, NULL), 0);
+}
+
+static char sock_path[64];
+
+static intptr_t unix_server(void *arg)
+{
+    corio_fd *l = arg;
+    int rc = corio_serve_tcp(l, echo, NULL);
+    return rc == -ECANCELED ? 0 : rc;
+}
+
+static intptr_t unix_main(void *arg)
+{
+    (void)arg;
+    corio_fd *l, *c;
+    corio_stream *s;
+    corio_task *srv;
+    char buf[8];
+    snprintf(sock_path, sizeof sock_path, "/tmp/corio-test-%d.sock", (int)getpid());
+    cr_assert_eq(corio_unix_listen(sock_path, 0, &l), 0);
+    corio_spawn(NULL, unix_server, l, &srv);
+    cr_assert_eq(corio_unix_connect(sock_path, -1, &c), 0);
+    corio_stream_open(c, &s);
+    cr_assert_eq(corio_stream_write(s, "unix", 4, -1), 0);
+    cr_assert_eq(corio_stream_read_exactly(s, buf, 4, -1), 0);
+    cr_assert_eq(memcmp(buf, "unix", 4), 0);
+    corio_stream_close(s);
+    corio_task_cancel(srv);
+    corio_join(srv, NULL);
+    corio_fd_close(l);
+    unlink(sock_path);
+    cr_assert_eq(corio_unix_connect("", -1, &c), -EINVAL);
+    return 0;
+}
+
+Test(net, unix_stream_sockets, .timeout = 10, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(unix_main, NULL), 0);
+}
+
+#include <stdatomic.h>
+static atomic_int loops_ran, shared_port;
+
+static intptr_t per_loop(void *arg)
+{
+    (void)arg;
+    corio_fd *l;
+    int want = atomic_load(&shared_port);
+    int rc = corio_tcp_listen_ex("127.0.0.1", want, 0, CORIO_LISTEN_REUSEPORT, &l);
+    if (rc < 0)
+        return rc;
+    atomic_fetch_add(&loops_ran, 1);
+    corio_fd_close(l);
+    return 0;
+}
+
+#include <netinet/in.h>
+
+Test(net, one_loop_per_thread_with_reuseport, .timeout = 10, .init = fd_check_start, .fini = fd_check_end)
+{
+    /* A plain listener holds a port with SO_REUSEPORT; three loops join it. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0), on = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    listen(fd, 8);
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    atomic_store(&shared_port, ntohs(sa.sin_port));
+    cr_assert_eq(corio_run_threads(3, per_loop, NULL), 0);
+    close(fd);
+    cr_assert_eq(atomic_load(&loops_ran), 3, "three listeners shared the port");
+    cr_assert_eq(corio_run_threads(0, NULL, NULL), -EINVAL);
+}

@@ -26,12 +26,46 @@ CORIO_API int corio_tcp_connect(const char *host, int port, int64_t deadline, co
 /* Listens on host:port (host NULL or "": every IPv4 address), with
  * SO_REUSEADDR; backlog 0: 511. */
 CORIO_API int corio_tcp_listen(const char *host, int port, int backlog, corio_fd **out);
+
+enum {
+    /* SO_REUSEPORT: several listeners (one per loop, one loop per core) on
+     * the same port; the kernel spreads the connections. */
+    CORIO_LISTEN_REUSEPORT = 1u << 0,
+};
+CORIO_API int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags, corio_fd **out);
 /* The local port a socket is bound to, or a negative errno. */
 CORIO_API int corio_tcp_local_port(const corio_fd *f);
 
 /* Accepts a connection (waiting for one): 0 and *conn, or a negative errno
  * (-EMFILE when out of descriptors: the listener stays usable). */
 CORIO_API int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline);
+
+/* Socket options on any socket corio_fd. */
+enum corio_sockopt {
+    CORIO_SO_NODELAY,   /* TCP_NODELAY (on by default for corio's TCP sockets) */
+    CORIO_SO_KEEPALIVE, /* SO_KEEPALIVE */
+    CORIO_SO_REUSEPORT, /* SO_REUSEPORT */
+    CORIO_SO_RCVBUF,    /* SO_RCVBUF, bytes */
+    CORIO_SO_SNDBUF,    /* SO_SNDBUF, bytes */
+};
+CORIO_API int corio_socket_set(corio_fd *f, enum corio_sockopt opt, int value);
+
+/* --- Unix stream sockets ------------------------------------------------- */
+/* Listens on a filesystem path (an existing socket file there is replaced). */
+CORIO_API int corio_unix_listen(const char *path, int backlog, corio_fd **out);
+CORIO_API int corio_unix_connect(const char *path, int64_t deadline, corio_fd **out);
+/* corio_tcp_accept and corio_serve_tcp work on Unix listeners too. */
+
+/* --- UDP -------------------------------------------------------------------- */
+/* A datagram socket bound to host:port (host NULL: any IPv4; port 0: any). */
+CORIO_API int corio_udp_open(const char *host, int port, corio_fd **out);
+/* Sends one datagram to host:port (an IP literal). */
+CORIO_API ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *host, int port,
+                                 int64_t deadline);
+/* Receives one datagram (waiting for one): its length (truncated to len);
+ * the sender's address into from (>= 46 bytes, may be NULL) and port. */
+CORIO_API ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from, int *port,
+                                 int64_t deadline);
 
 /* A connection handler: reads and writes the stream; serve closes it after. */
 typedef intptr_t corio_conn_fn(corio_stream *conn, void *arg);

@@ -46,6 +46,14 @@ typedef struct corio_config {
 CORIO_API intptr_t corio_run(corio_fn *main, void *arg);
 CORIO_API intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg);
 
+/* One loop per core: runs main(arg) in n threads (0: one per core), each
+ * its own loop (corio_run), and returns when all have: 0, or the first
+ * negative result. main can tell the loops apart by corio_loop_index().
+ * Listeners meant to share a port use CORIO_LISTEN_REUSEPORT (net.h). */
+CORIO_API intptr_t corio_run_threads(unsigned n, corio_fn *main, void *arg);
+/* 0..n-1 inside corio_run_threads' loops, 0 in a plain corio_run. */
+CORIO_API unsigned corio_loop_index(void);
+
 /* Writes one line per live task of this thread's loop: id, name, state and
  * what it waits on. Returns the number of tasks listed, or -EPERM outside a
  * loop. Safe to call from any task. */

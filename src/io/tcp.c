@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <corio/cancel.h>
@@ -176,7 +178,12 @@ int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **o
 
 int corio_tcp_listen(const char *host, int port, int backlog, corio_fd **out)
 {
-    if (!out)
+    return corio_tcp_listen_ex(host, port, backlog, 0, out);
+}
+
+int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags, corio_fd **out)
+{
+    if (!out || (flags & ~(unsigned)CORIO_LISTEN_REUSEPORT))
         return -EINVAL;
     if (!corio__loop_get())
         return -EPERM;
@@ -189,6 +196,7 @@ int corio_tcp_listen(const char *host, int port, int backlog, corio_fd **out)
     int fd = socket(list->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+        ((flags & CORIO_LISTEN_REUSEPORT) && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) < 0) ||
         bind(fd, list->ai_addr, list->ai_addrlen) < 0 || listen(fd, backlog > 0 ? backlog : 511) < 0) {
         rc = -errno;
         if (fd >= 0)
@@ -230,6 +238,124 @@ int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline)
         if (errno != EAGAIN)
             return -errno;
         int rc = corio__fd_wait_again(listener, CORIO_READ, deadline);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+/* --- options, Unix sockets, UDP ------------------------------------------- */
+
+int corio_socket_set(corio_fd *f, enum corio_sockopt opt, int value)
+{
+    static const int level[] = {IPPROTO_TCP, SOL_SOCKET, SOL_SOCKET, SOL_SOCKET, SOL_SOCKET};
+    static const int name[] = {TCP_NODELAY, SO_KEEPALIVE, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF};
+    if (!f || (unsigned)opt >= sizeof name / sizeof name[0])
+        return -EINVAL;
+    return setsockopt(corio_fd_fileno(f), level[opt], name[opt], &value, sizeof value) < 0 ? -errno : 0;
+}
+
+static int unix_addr(const char *path, struct sockaddr_un *sa)
+{
+    if (!path || !*path || strlen(path) >= sizeof sa->sun_path)
+        return -EINVAL;
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    strcpy(sa->sun_path, path);
+    return 0;
+}
+
+int corio_unix_listen(const char *path, int backlog, corio_fd **out)
+{
+    struct sockaddr_un sa;
+    int rc = unix_addr(path, &sa);
+    if (rc < 0 || !out)
+        return rc < 0 ? rc : -EINVAL;
+    if (!corio__loop_get())
+        return -EPERM;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+        unlink(path); /* a stale socket from an earlier run */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, backlog > 0 ? backlog : 511) < 0) {
+        rc = -errno;
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    return corio_fd_open(fd, out);
+}
+
+int corio_unix_connect(const char *path, int64_t deadline, corio_fd **out)
+{
+    struct sockaddr_un sa;
+    int rc = unix_addr(path, &sa);
+    if (rc < 0 || !out)
+        return rc < 0 ? rc : -EINVAL;
+    struct addrinfo ai = {.ai_family = AF_UNIX, .ai_addr = (struct sockaddr *)&sa, .ai_addrlen = sizeof sa};
+    return connect_one(&ai, deadline, out);
+}
+
+int corio_udp_open(const char *host, int port, corio_fd **out)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (!out || port < 0 || port > 65535 || !literal(host ? host : "0.0.0.0", port, &ss, &len))
+        return -EINVAL;
+    if (!corio__loop_get())
+        return -EPERM;
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0) {
+        int rc = -errno;
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    return corio_fd_open(fd, out);
+}
+
+ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *host, int port, int64_t deadline)
+{
+    struct sockaddr_storage ss;
+    socklen_t alen;
+    if (!f || (!buf && len) || !host || port <= 0 || port > 65535 || !literal(host, port, &ss, &alen))
+        return -EINVAL;
+    for (;;) {
+        ssize_t n = sendto(corio_fd_fileno(f), buf, len, MSG_NOSIGNAL, (struct sockaddr *)&ss, alen);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        int rc = corio__fd_wait_again(f, CORIO_WRITE, deadline);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from, int *port, int64_t deadline)
+{
+    if (!f || (!buf && len))
+        return -EINVAL;
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t alen = sizeof ss;
+        ssize_t n = recvfrom(corio_fd_fileno(f), buf, len, MSG_TRUNC, (struct sockaddr *)&ss, &alen);
+        if (n >= 0) {
+            const void *addr = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                                        : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+            if (from)
+                inet_ntop(ss.ss_family, addr, from, INET6_ADDRSTRLEN);
+            if (port)
+                *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                       : ((struct sockaddr_in *)&ss)->sin_port);
+            return n > (ssize_t)len ? (ssize_t)len : n;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return -errno;
+        int rc = corio__fd_wait_again(f, CORIO_READ, deadline);
         if (rc < 0)
             return rc;
     }
