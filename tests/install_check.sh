@@ -22,7 +22,7 @@ C
 export PKG_CONFIG_PATH="$pc"
 cc "$tmp/use.c" $(pkg-config --cflags --libs corio) -Wl,-rpath,"$libdir" -o "$tmp/use-shared"
 "$tmp/use-shared"
-cc "$tmp/use.c" $(pkg-config --cflags corio) "$libdir/libcorio.a" -o "$tmp/use-static"
+cc "$tmp/use.c" $(pkg-config --cflags corio) "$libdir/libcorio.a" $(pkg-config --static --libs-only-l corio | sed 's/-lcorio//') -o "$tmp/use-static"
 "$tmp/use-static"
 
 mkdir "$tmp/proj"

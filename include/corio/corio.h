@@ -22,6 +22,7 @@
 #include "stream.h"
 #include "sync.h"
 #include "task.h"
+#include "tls.h"
 #include "time.h"
 
 #endif

@@ -7,34 +7,68 @@
 
 #include <corio/stream.h>
 
+#include "stream.h"
+
 #define CHUNK 16384
 
 struct corio_stream {
     corio_fd *fd;
+    const corio__transport *ops;
+    void *t; /* the transport's state: the corio_fd itself for plain streams */
     char *buf;
     size_t cap, start, end; /* buffered bytes: buf[start..end) */
     bool eof;
 };
 
+static ssize_t plain_read(void *t, void *buf, size_t len, int64_t deadline)
+{
+    return corio_fd_read(t, buf, len, deadline);
+}
+
+static int plain_write_all(void *t, const void *buf, size_t len, int64_t deadline)
+{
+    return corio_fd_write_all(t, buf, len, deadline);
+}
+
+static int plain_shutdown_write(void *t)
+{
+    return shutdown(corio_fd_fileno(t), SHUT_WR) < 0 ? -errno : 0;
+}
+
+static int plain_close(void *t)
+{
+    return corio_fd_close(t);
+}
+
+static const corio__transport plain = {plain_read, plain_write_all, plain_shutdown_write, plain_close};
+
+int corio__stream_new(corio_fd *f, const corio__transport *ops, void *t, corio_stream **out)
+{
+    corio_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->fd = f;
+    s->ops = ops;
+    s->t = t;
+    *out = s;
+    return 0;
+}
+
 int corio_stream_open(corio_fd *f, corio_stream **out)
 {
     if (!f || !out)
         return -EINVAL;
-    corio_stream *s = calloc(1, sizeof *s);
-    if (!s) {
+    int rc = corio__stream_new(f, &plain, f, out);
+    if (rc < 0)
         corio_fd_close(f);
-        return -ENOMEM;
-    }
-    s->fd = f;
-    *out = s;
-    return 0;
+    return rc;
 }
 
 int corio_stream_close(corio_stream *s)
 {
     if (!s)
         return -EINVAL;
-    int rc = corio_fd_close(s->fd);
+    int rc = s->ops->close(s->t);
     free(s->buf);
     free(s);
     return rc;
@@ -79,7 +113,7 @@ static ssize_t fill(corio_stream *s, size_t limit, int64_t deadline)
     int rc = reserve(s, want);
     if (rc < 0)
         return rc;
-    ssize_t n = corio_fd_read(s->fd, s->buf + s->end, s->cap - s->end < limit ? s->cap - s->end : limit, deadline);
+    ssize_t n = s->ops->read(s->t, s->buf + s->end, s->cap - s->end < limit ? s->cap - s->end : limit, deadline);
     if (n > 0)
         s->end += (size_t)n;
     else if (n == 0)
@@ -97,7 +131,7 @@ ssize_t corio_stream_read(corio_stream *s, void *buf, size_t len, int64_t deadli
         if (s->eof)
             return 0;
         if (len >= CHUNK) /* big reads skip the copy */
-            return corio_fd_read(s->fd, buf, len, deadline);
+            return s->ops->read(s->t, buf, len, deadline);
         ssize_t n = fill(s, CHUNK, deadline);
         if (n <= 0)
             return n;
@@ -170,12 +204,12 @@ int corio_stream_write(corio_stream *s, const void *buf, size_t len, int64_t dea
 {
     if (!s || (!buf && len))
         return -EINVAL;
-    return corio_fd_write_all(s->fd, buf, len, deadline);
+    return s->ops->write_all(s->t, buf, len, deadline);
 }
 
 int corio_stream_shutdown_write(corio_stream *s)
 {
     if (!s)
         return -EINVAL;
-    return shutdown(corio_fd_fileno(s->fd), SHUT_WR) < 0 ? -errno : 0;
+    return s->ops->shutdown_write(s->t);
 }

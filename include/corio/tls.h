@@ -1,0 +1,48 @@
+/* TLS (OpenSSL) streams: the same corio_stream API over an encrypted
+ * connection. Clients verify the server by default: certificate chain
+ * against the system CA store (or a given CA file), host name (or IP) match,
+ * SNI sent. */
+#ifndef CORIO_TLS_H
+#define CORIO_TLS_H
+
+#include "common.h"
+#include "io.h"
+#include "stream.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct corio_tls_ctx corio_tls_ctx;
+
+enum {
+    /* Clients: skip certificate and host name checks (tests, pinned
+     * deployments). Off by default. */
+    CORIO_TLS_NO_VERIFY = 1u << 0,
+};
+
+/* A client context: ca_file NULL uses the system store. -EINVAL, -ENOENT
+ * (CA file unreadable), -ENOMEM. Shareable by all tasks of all loops. */
+CORIO_API int corio_tls_ctx_client(corio_tls_ctx **out, const char *ca_file, unsigned flags);
+/* A server context from PEM files. -ENOENT unreadable, -EINVAL key does not
+ * match the certificate. */
+CORIO_API int corio_tls_ctx_server(corio_tls_ctx **out, const char *cert_file, const char *key_file);
+CORIO_API void corio_tls_ctx_free(corio_tls_ctx *ctx);
+
+/* Handshakes over f (taken: closed on failure) as a client for host
+ * (checked against the certificate, sent as SNI unless an IP literal).
+ * Errors: -EKEYREJECTED the certificate did not verify or does not match
+ * host (corio_tls_last_error says why), -EPROTO a TLS protocol error,
+ * -ECONNRESET, -ETIMEDOUT, -ECANCELED. */
+CORIO_API int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t deadline,
+                                corio_stream **out);
+/* The server side of the handshake (f taken). */
+CORIO_API int corio_tls_accept(corio_tls_ctx *ctx, corio_fd *f, int64_t deadline, corio_stream **out);
+
+/* Why the calling thread's last TLS call failed, in words ("" if none). */
+CORIO_API const char *corio_tls_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
