@@ -4,6 +4,7 @@
 
 #include "cancel.h"
 #include "common.h"
+#include "dns.h"
 #include "error.h"
 #include "file.h"
 #include "future.h"

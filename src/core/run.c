@@ -110,6 +110,8 @@ intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
         if (result == 0)
             result = root->result;
     }
+    if (l->dns)
+        l->dns_destroy(l->dns);
     /* Normally only root is left; after a deadlock, the stuck tasks too. */
     while (!corio__list_empty(&l->tasks))
         corio__task_free(l, corio__container_of(l->tasks.next, corio_task, all));

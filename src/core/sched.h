@@ -167,6 +167,9 @@ struct corio_loop {
     /* Outstanding operations on other threads that will wake the loop (pool
      * jobs): while non-zero the loop blocks instead of reporting -EDEADLK. */
     atomic_size_t external;
+    /* The resolver (src/io/dns.c), made on first use, destroyed with the loop. */
+    void *dns;
+    void (*dns_destroy)(void *dns);
     corio__stacks stacks;
     corio_config cfg;
     /* The thread's own stack, where the scheduler context runs: AddressSanitizer

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include <corio/cancel.h>
+#include <corio/dns.h>
 #include <corio/net.h>
 #include <corio/nursery.h>
-#include <corio/pool.h>
 #include <corio/task.h>
 #include <corio/time.h>
 
@@ -24,37 +24,9 @@
 
 /* --- resolving ----------------------------------------------------------- */
 
-typedef struct lookup {
-    char host[256];
-    char port[8];
-    int passive;
-    struct addrinfo *res;
-} lookup;
+#define ADDRS 8
 
-static intptr_t run_getaddrinfo(void *arg)
-{
-    lookup *q = arg;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    hints.ai_flags = AI_ADDRCONFIG | (q->passive ? AI_PASSIVE : 0);
-    int rc = getaddrinfo(q->host[0] ? q->host : NULL, q->port, &hints, &q->res);
-    switch (rc) {
-    case 0:
-        return 0;
-    case EAI_NONAME:
-    case EAI_NODATA:
-        return -ENOENT;
-    case EAI_AGAIN:
-        return -EAGAIN;
-    case EAI_MEMORY:
-        return -ENOMEM;
-    case EAI_SYSTEM:
-        return -errno;
-    default:
-        return -EINVAL;
-    }
-}
-
-/* Fills ss for an IP literal: 1 if host was one, 0 if not. */
+/* Fills ss for an IP literal: 1 if host was one, 0 if not. Accepts [v6]. */
 static int literal(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
     struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
@@ -82,41 +54,35 @@ static int literal(const char *host, int port, struct sockaddr_storage *ss, sock
     return 0;
 }
 
-/* Resolves host:port into a list (freeaddrinfo it), or a literal into one
- * addrinfo on the caller's stack (*owned = 0). */
-static int resolve(const char *host, int port, int passive, struct addrinfo **out, struct addrinfo *one,
-                   struct sockaddr_storage *ss, int *owned)
+/* Resolves host (literal or name, through the loop's resolver) into up to
+ * ADDRS addresses with port set, linked as an addrinfo list in ai[]. */
+static int resolve(const char *host, int port, corio_addr *addrs, struct addrinfo *ai, int64_t deadline)
 {
-    socklen_t len;
-    if (!host || port < 0 || port > 65535 || strlen(host) >= 256)
+    if (!host || port < 0 || port > 65535)
         return -EINVAL;
-    if (literal(host, port, ss, &len)) {
-        memset(one, 0, sizeof *one);
-        one->ai_family = ss->ss_family;
-        one->ai_socktype = SOCK_STREAM;
-        one->ai_addr = (struct sockaddr *)ss;
-        one->ai_addrlen = len;
-        *out = one;
-        *owned = 0;
-        return 0;
+    int n;
+    if (literal(host, port, &addrs[0].sa, &addrs[0].len)) {
+        n = 1;
+    } else {
+        n = corio_dns_resolve(host, addrs, ADDRS, deadline);
+        if (n < 0)
+            return n;
+        for (int i = 0; i < n; i++) {
+            if (addrs[i].sa.ss_family == AF_INET)
+                ((struct sockaddr_in *)&addrs[i].sa)->sin_port = htons((uint16_t)port);
+            else
+                ((struct sockaddr_in6 *)&addrs[i].sa)->sin6_port = htons((uint16_t)port);
+        }
     }
-    lookup *q = calloc(1, sizeof *q); /* outlives us if we are cancelled */
-    if (!q)
-        return -ENOMEM;
-    strcpy(q->host, host);
-    snprintf(q->port, sizeof q->port, "%d", port);
-    q->passive = passive;
-    intptr_t r = 0;
-    int rc = corio_to_thread(run_getaddrinfo, q, &r);
-    if (rc < 0)
-        return rc; /* q is leaked only if cancelled mid-lookup; the lookup ends and frees nothing */
-    rc = (int)r;
-    if (rc == 0) {
-        *out = q->res;
-        *owned = 1;
+    for (int i = 0; i < n; i++) {
+        memset(&ai[i], 0, sizeof ai[i]);
+        ai[i].ai_family = addrs[i].sa.ss_family;
+        ai[i].ai_socktype = SOCK_STREAM;
+        ai[i].ai_addr = (struct sockaddr *)&addrs[i].sa;
+        ai[i].ai_addrlen = addrs[i].len;
+        ai[i].ai_next = i + 1 < n ? &ai[i + 1] : NULL;
     }
-    free(q);
-    return rc;
+    return n;
 }
 
 /* --- connect --------------------------------------------------------------- */
@@ -157,20 +123,16 @@ int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **o
 {
     if (!out || port <= 0)
         return -EINVAL;
-    struct addrinfo one, *list;
-    struct sockaddr_storage ss;
-    int owned;
-    int rc = resolve(host, port, 0, &list, &one, &ss, &owned);
+    corio_addr addrs[ADDRS];
+    struct addrinfo list[ADDRS];
+    int rc = resolve(host, port, addrs, list, deadline);
     if (rc < 0)
         return rc;
-    rc = -ENOENT;
     for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
         rc = connect_one(ai, deadline, out);
         if (rc == 0 || rc == -ETIMEDOUT || rc == -ECANCELED)
             break;
     }
-    if (owned)
-        freeaddrinfo(list);
     return rc;
 }
 
@@ -187,12 +149,12 @@ int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags,
         return -EINVAL;
     if (!corio__loop_get())
         return -EPERM;
-    struct addrinfo one, *list;
-    struct sockaddr_storage ss;
-    int owned;
-    int rc = resolve(host && *host ? host : "0.0.0.0", port, 1, &list, &one, &ss, &owned);
+    corio_addr addrs[ADDRS];
+    struct addrinfo list_[ADDRS], *list = list_;
+    int rc = resolve(host && *host ? host : "0.0.0.0", port, addrs, list_, -1);
     if (rc < 0)
         return rc;
+    rc = 0;
     int fd = socket(list->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
@@ -202,8 +164,6 @@ int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags,
         if (fd >= 0)
             close(fd);
     }
-    if (owned)
-        freeaddrinfo(list);
     if (rc < 0)
         return rc;
     return corio_fd_open(fd, out);
