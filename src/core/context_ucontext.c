@@ -1,5 +1,7 @@
 /* Portable context switch over ucontext: slower (swapcontext saves the
  * signal mask with a system call) but needs no assembly. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -27,5 +29,9 @@ void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void 
 
 void corio__ctx_switch(corio__ctx *from, corio__ctx *to)
 {
+    /* swapcontext installs the target's saved signal mask; the mask belongs
+     * to the thread (corio_signal_wait blocks signals across switches), so
+     * hand the current one on. */
+    pthread_sigmask(SIG_SETMASK, NULL, &to->uc.uc_sigmask);
     swapcontext(&from->uc, &to->uc);
 }
