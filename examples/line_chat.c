@@ -1,0 +1,120 @@
+/* An asyncio-streams line chat: every line a client sends goes to all the
+ * other clients. One task per connection reads lines; a broadcast writes to
+ * each client with a short deadline, so one slow reader cannot stall the
+ * room (it is dropped instead).
+ *
+ *     line_chat [--port N]    then: nc 127.0.0.1 N  (from several terminals)
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <corio/corio.h>
+
+#define MAX_CLIENTS 256
+#define LINE_MAX_BYTES 4096
+
+static corio_stream *clients[MAX_CLIENTS];
+static int port;
+
+static void broadcast(corio_stream *from, const char *line, size_t len)
+{
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        corio_stream *c = clients[i];
+        if (c && c != from && corio_stream_write(c, line, len, corio_now() + 1000) < 0) {
+            /* too slow or gone: stop talking to it; its reader ends it */
+            corio_stream_shutdown_write(c);
+            clients[i] = NULL;
+        }
+    }
+}
+
+static intptr_t chat(corio_stream *s, void *arg)
+{
+    (void)arg;
+    int slot = -1;
+    for (int i = 0; i < MAX_CLIENTS && slot < 0; i++)
+        if (!clients[i])
+            slot = i;
+    if (slot < 0) {
+        corio_stream_write(s, "room full\n", 10, corio_now() + 1000);
+        return 0;
+    }
+    clients[slot] = s;
+    char line[LINE_MAX_BYTES + 32];
+    int n = snprintf(line, sizeof line, "* user%d joined\n", slot);
+    broadcast(s, line, (size_t)n);
+    for (;;) {
+        char msg[LINE_MAX_BYTES];
+        ssize_t got = corio_stream_read_line(s, msg, sizeof msg, -1);
+        if (got == -EMSGSIZE) { /* a line over the limit: drop what came of it */
+            corio_stream_read(s, msg, sizeof msg, -1);
+            continue;
+        }
+        if (got <= 0)
+            break;
+        n = snprintf(line, sizeof line, "user%d: %.*s", slot, (int)got, msg);
+        broadcast(s, line, (size_t)n);
+    }
+    if (clients[slot] == s)
+        clients[slot] = NULL;
+    n = snprintf(line, sizeof line, "* user%d left\n", slot);
+    broadcast(NULL, line, (size_t)n);
+    return 0;
+}
+
+static intptr_t serve(void *arg)
+{
+    (void)arg;
+    corio_fd *l;
+    int rc = corio_tcp_listen("127.0.0.1", port, 0, &l);
+    if (rc < 0) {
+        fprintf(stderr, "line_chat: cannot listen on port %d: %s\n", port, corio_strerror(rc));
+        return rc;
+    }
+    printf("listening on 127.0.0.1:%d\n", corio_tcp_local_port(l));
+    rc = corio_serve_tcp(l, chat, NULL);
+    corio_fd_close(l);
+    return rc == -ECANCELED ? 0 : rc;
+}
+
+static intptr_t main_task(void *arg)
+{
+    (void)arg;
+    corio_task *srv;
+    int rc = corio_spawn(NULL, serve, NULL, &srv);
+    if (rc < 0)
+        return rc;
+    corio_signal_wait_shutdown(srv);
+    intptr_t r;
+    corio_join(srv, &r);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: %s [--port N]\nA line chat: each line goes to every other client.\n", argv[0]);
+            return 0;
+        } else if (!strcmp(argv[i], "--version")) {
+            printf("line_chat (corio) %s\n", corio_version());
+            return 0;
+        } else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
+            char *end;
+            long p = strtol(argv[++i], &end, 10);
+            if (*end || p < 0 || p > 65535) {
+                fprintf(stderr, "line_chat: --port: not a port number: '%s'\n", argv[i]);
+                return 2;
+            }
+            port = (int)p;
+        } else {
+            fprintf(stderr, "line_chat: unknown argument '%s' (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    return corio_run(main_task, NULL) < 0 ? 1 : 0;
+}
