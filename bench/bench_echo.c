@@ -60,7 +60,7 @@ static long long cpu0_busy(void)
 
 typedef struct server {
     const char *name;
-    char *argv[4];
+    char *argv[5];
     pid_t pid;
     int port;
 } server;
@@ -300,18 +300,19 @@ int main(int argc, char **argv)
     *strrchr(dir, '/') = '\0';
     snprintf(corio_bin, sizeof corio_bin, "%s/echo_server", dir);
     snprintf(uv_bin, sizeof uv_bin, "%s/uv-echo", dir);
-    server servers[3] = {
+    server servers[4] = {
         {"corio", {corio_bin, "--port", "0", NULL}, 0, 0},
+        {"corio-p", {corio_bin, "--protocol", "--port", "0"}, 0, 0},
         {"libuv", {uv_bin, "0", NULL, NULL}, 0, 0},
         {"uvloop", {"/usr/bin/python3", CORIO_SOURCE_DIR "/bench/anchors/uvloop_echo.py", "0", NULL}, 0, 0},
     };
     static const int conns[] = {1, 64, 512};
-    result r[3][3] = {{{0, 0}}};
-    double idle[3] = {0};
+    result r[4][3] = {{{0, 0}}};
+    double idle[4] = {0};
     enum { IDLE_CONNS = 10000 };
-    bool ran[3] = {false};
+    bool ran[4] = {false};
     signal(SIGPIPE, SIG_IGN);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (access(servers[i].argv[0], X_OK) != 0 || start(&servers[i]) < 0) {
             printf("%-7s not available, skipped\n", servers[i].name);
             continue;
@@ -329,14 +330,19 @@ int main(int argc, char **argv)
                servers[i].name, IDLE_CONNS, held, idle[i]);
         stop(&servers[i]);
     }
-    double vs_uv = ran[1] && r[1][1].rps ? r[0][1].rps / r[1][1].rps : 0;
-    double vs_uvloop = ran[2] && r[2][1].rps ? r[0][1].rps / r[2][1].rps : 0;
-    double cpu_vs_uv = ran[1] && r[0][1].cpu_us ? r[1][1].cpu_us / r[0][1].cpu_us : 0;
+    enum { CORIO, CORIO_P, LIBUV, UVLOOP };
+    double vs_uv = ran[LIBUV] && r[LIBUV][1].rps ? r[CORIO][1].rps / r[LIBUV][1].rps : 0;
+    double vs_uvloop = ran[UVLOOP] && r[UVLOOP][1].rps ? r[CORIO][1].rps / r[UVLOOP][1].rps : 0;
+    double cpu_vs_uv = ran[LIBUV] && r[CORIO][1].cpu_us ? r[LIBUV][1].cpu_us / r[CORIO][1].cpu_us : 0;
+    double p_vs_uv = ran[LIBUV] && r[LIBUV][1].rps ? r[CORIO_P][1].rps / r[LIBUV][1].rps : 0;
+    double p_cpu_vs_uv = ran[LIBUV] && r[CORIO_P][1].cpu_us ? r[LIBUV][1].cpu_us / r[CORIO_P][1].cpu_us : 0;
     printf("{\"bench\":\"echo\",\"msg_bytes\":%d,\"conns\":64,\"corio_rps\":%.0f,\"corio_cpu_us\":%.2f,"
            "\"libuv_rps\":%.0f,\"libuv_cpu_us\":%.2f,\"uvloop_rps\":%.0f,\"uvloop_cpu_us\":%.2f,"
            "\"ratio_vs_libuv\":%.2f,\"ratio_vs_uvloop\":%.2f,\"cpu_ratio_vs_libuv\":%.2f,"
+           "\"protocol_rps\":%.0f,\"protocol_ratio_vs_libuv\":%.2f,\"protocol_cpu_ratio_vs_libuv\":%.2f,"
            "\"idle_conns\":%d,\"corio_rss_per_idle_conn\":%.0f,\"libuv_rss_per_idle_conn\":%.0f}\n",
-           MSG, r[0][1].rps, r[0][1].cpu_us, r[1][1].rps, r[1][1].cpu_us, r[2][1].rps, r[2][1].cpu_us, vs_uv,
-           vs_uvloop, cpu_vs_uv, IDLE_CONNS, idle[0], idle[1]);
+           MSG, r[CORIO][1].rps, r[CORIO][1].cpu_us, r[LIBUV][1].rps, r[LIBUV][1].cpu_us, r[UVLOOP][1].rps,
+           r[UVLOOP][1].cpu_us, vs_uv, vs_uvloop, cpu_vs_uv, r[CORIO_P][1].rps, p_vs_uv, p_cpu_vs_uv, IDLE_CONNS,
+           idle[CORIO], idle[LIBUV]);
     return 0;
 }

@@ -3,7 +3,9 @@
  *
  *     echo_server [--host H] [--port N]    (port 0: the kernel picks one)
  *
- * Prints "listening on H:PORT" and serves until SIGINT or SIGTERM. */
+ * Prints "listening on H:PORT" and serves until SIGINT or SIGTERM. With
+ * --protocol it uses asyncio's transport/protocol style: callbacks on the
+ * loop, no task per connection. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +16,15 @@
 
 static const char *host = "127.0.0.1";
 static int port = 12345;
+static int protocol_style; /* --protocol: callbacks, no task per connection */
+
+static void echo_data(corio_transport *t, const void *data, size_t len, void *ctx)
+{
+    (void)ctx;
+    corio_transport_write(t, data, len);
+}
+
+static const corio_protocol echo_protocol = {.data_received = echo_data};
 
 static intptr_t echo(corio_stream *s, void *arg)
 {
@@ -36,7 +47,7 @@ static intptr_t serve(void *arg)
         return rc;
     }
     printf("listening on %s:%d\n", host, corio_tcp_local_port(l));
-    rc = corio_serve_tcp(l, echo, NULL);
+    rc = protocol_style ? corio_serve_protocol(l, &echo_protocol, NULL, NULL) : corio_serve_tcp(l, echo, NULL);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;
 }
@@ -60,11 +71,15 @@ int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: %s [--host H] [--port N]\nEchoes every byte back; port 0 picks a free one.\n", argv[0]);
+            printf("usage: %s [--host H] [--port N] [--protocol]\nEchoes every byte back; port 0 picks a free "
+                   "one.\n--protocol: the transport/protocol callback style instead of a task per connection\n",
+                   argv[0]);
             return 0;
         } else if (!strcmp(argv[i], "--version")) {
             printf("echo_server (corio) %s\n", corio_version());
             return 0;
+        } else if (!strcmp(argv[i], "--protocol")) {
+            protocol_style = 1;
         } else if (!strcmp(argv[i], "--host") && i + 1 < argc) {
             host = argv[++i];
         } else if (!strcmp(argv[i], "--port") && i + 1 < argc) {

@@ -399,3 +399,77 @@ Test(net, dns_hosts_literals_and_failures, .timeout = 20, .init = fd_check_start
 {
     cr_assert_eq(corio_run(dns_main, NULL), 0);
 }
+
+/* --- transports and protocols --------------------------------------------- */
+
+static int made, lost_clean, eofs;
+
+static void p_made(corio_transport *t, void *ctx)
+{
+    (void)t, (void)ctx;
+    made++;
+}
+
+static void p_data(corio_transport *t, const void *data, size_t len, void *ctx)
+{
+    (void)ctx;
+    corio_transport_write(t, data, len);
+}
+
+static bool p_eof(corio_transport *t, void *ctx)
+{
+    (void)ctx;
+    eofs++;
+    corio_transport_write(t, "bye", 3); /* still allowed: we keep it open... */
+    corio_transport_close(t);            /* ...and close once it is out */
+    return true;
+}
+
+static void p_lost(corio_transport *t, int err, void *ctx)
+{
+    (void)t, (void)ctx;
+    lost_clean += err == 0;
+}
+
+static const corio_protocol echo_proto = {p_made, p_data, p_eof, p_lost, NULL, NULL};
+
+static intptr_t proto_server(void *arg)
+{
+    int rc = corio_serve_protocol(arg, &echo_proto, NULL, NULL);
+    return rc == -ECANCELED ? 0 : rc;
+}
+
+static intptr_t protocol_main(void *arg)
+{
+    (void)arg;
+    corio_fd *l, *c;
+    corio_stream *s;
+    corio_task *srv;
+    char buf[16];
+    corio_tcp_listen("127.0.0.1", 0, 0, &l);
+    server_port = corio_tcp_local_port(l);
+    corio_spawn(NULL, proto_server, l, &srv);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", server_port, -1, &c), 0);
+    corio_stream_open(c, &s);
+    cr_assert_eq(corio_stream_write(s, "abc", 3, -1), 0);
+    cr_assert_eq(corio_stream_read_exactly(s, buf, 3, -1), 0);
+    cr_assert_eq(memcmp(buf, "abc", 3), 0);
+    corio_stream_shutdown_write(s);
+    cr_assert_eq(corio_stream_read_exactly(s, buf, 3, -1), 0);
+    cr_assert_eq(memcmp(buf, "bye", 3), 0);
+    cr_assert_eq(corio_stream_read(s, buf, sizeof buf, -1), 0, "closed after the bye");
+    corio_stream_close(s);
+    corio_sleep(5);
+    cr_assert_eq(made, 1);
+    cr_assert_eq(eofs, 1);
+    cr_assert_eq(lost_clean, 1);
+    corio_task_cancel(srv);
+    corio_join(srv, NULL);
+    corio_fd_close(l);
+    return 0;
+}
+
+Test(net, transport_and_protocol_echo, .timeout = 10, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(protocol_main, NULL), 0);
+}

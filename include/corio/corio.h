@@ -15,6 +15,7 @@
 #include "nursery.h"
 #include "pool.h"
 #include "process.h"
+#include "protocol.h"
 #include "procpool.h"
 #include "queue.h"
 #include "respool.h"
