@@ -3,21 +3,24 @@
  * each client with a short deadline, so one slow reader cannot stall the
  * room (it is dropped instead).
  *
- *     line_chat [--port N]    then: nc 127.0.0.1 N  (from several terminals)
+ *     line_chat [--host H] [--port N]    then: nc 127.0.0.1 N  (from several terminals)
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <corio/corio.h>
+
+#include "server_args.h"
 
 #define MAX_CLIENTS 256
 #define LINE_MAX_BYTES 4096
 
 static corio_stream *clients[MAX_CLIENTS];
-static int port;
+static server_args args = {
+    .prog = "line_chat",
+    .usage = "[--host H] [--port N]\nA line chat: each line goes to every other client.",
+    .host = "127.0.0.1",
+};
 
 static void broadcast(corio_stream *from, const char *line, size_t len)
 {
@@ -69,52 +72,20 @@ static intptr_t serve(void *arg)
 {
     (void)arg;
     corio_fd *l;
-    int rc = corio_tcp_listen("127.0.0.1", port, 0, &l);
+    int rc = corio_tcp_listen(args.host, args.port, 0, &l);
     if (rc < 0) {
-        fprintf(stderr, "line_chat: cannot listen on port %d: %s\n", port, corio_strerror(rc));
+        fprintf(stderr, "line_chat: cannot listen on %s:%d: %s\n", args.host, args.port, corio_strerror(rc));
         return rc;
     }
-    printf("listening on 127.0.0.1:%d\n", corio_tcp_local_port(l));
+    printf("listening on %s:%d\n", args.host, corio_tcp_local_port(l));
     rc = corio_serve_tcp(l, chat, NULL);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;
 }
 
-static intptr_t main_task(void *arg)
-{
-    (void)arg;
-    corio_task *srv;
-    int rc = corio_spawn(NULL, serve, NULL, &srv);
-    if (rc < 0)
-        return rc;
-    corio_signal_wait_shutdown(srv);
-    intptr_t r;
-    corio_join(srv, &r);
-    return r;
-}
-
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: %s [--port N]\nA line chat: each line goes to every other client.\n", argv[0]);
-            return 0;
-        } else if (!strcmp(argv[i], "--version")) {
-            printf("line_chat (corio) %s\n", corio_version());
-            return 0;
-        } else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
-            char *end;
-            long p = strtol(argv[++i], &end, 10);
-            if (*end || p < 0 || p > 65535) {
-                fprintf(stderr, "line_chat: --port: not a port number: '%s'\n", argv[i]);
-                return 2;
-            }
-            port = (int)p;
-        } else {
-            fprintf(stderr, "line_chat: unknown argument '%s' (try --help)\n", argv[i]);
-            return 2;
-        }
-    }
+    server_args_parse(&args, argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    return corio_run(main_task, NULL) < 0 ? 1 : 0;
+    return corio_run(serve_until_signal, (void *)serve) < 0 ? 1 : 0;
 }

@@ -130,7 +130,8 @@ int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline)
     return wait_bit(l, f, bit, deadline);
 }
 
-ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
+/* One read or write, waiting for readiness while the kernel says EAGAIN. */
+static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bool out)
 {
     corio__loop *l = corio__task_loop();
     if (!f)
@@ -139,43 +140,32 @@ ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
         return -EPERM;
     if (!buf && len)
         return -EFAULT;
+    uint32_t bit = out ? EPOLLOUT : EPOLLIN;
     for (;;) {
-        ssize_t n = read(f->io.fd, buf, len);
+        ssize_t n = !out ? read(f->io.fd, buf, len)
+                    : f->socket ? send(f->io.fd, buf, len, MSG_NOSIGNAL)
+                                : write(f->io.fd, buf, len);
         if (n >= 0)
             return n;
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN)
             return -errno;
-        f->ready &= ~(uint32_t)EPOLLIN;
-        int rc = wait_bit(l, f, EPOLLIN, deadline);
+        f->ready &= ~bit;
+        int rc = wait_bit(l, f, bit, deadline);
         if (rc < 0)
             return rc;
     }
 }
 
+ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
+{
+    return transfer(f, buf, len, deadline, false);
+}
+
 ssize_t corio_fd_write(corio_fd *f, const void *buf, size_t len, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!f)
-        return -EBADF;
-    if (!l || f->loop != l)
-        return -EPERM;
-    if (!buf && len)
-        return -EFAULT;
-    for (;;) {
-        ssize_t n = f->socket ? send(f->io.fd, buf, len, MSG_NOSIGNAL) : write(f->io.fd, buf, len);
-        if (n >= 0)
-            return n;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN)
-            return -errno;
-        f->ready &= ~(uint32_t)EPOLLOUT;
-        int rc = wait_bit(l, f, EPOLLOUT, deadline);
-        if (rc < 0)
-            return rc;
-    }
+    return transfer(f, (void *)buf, len, deadline, true);
 }
 
 int corio_fd_write_all(corio_fd *f, const void *buf, size_t len, int64_t deadline)

@@ -1,0 +1,63 @@
+/* The server examples' shared parts: the command line (--host, --port, one
+ * optional flag, --help, --version) and running the server task until it
+ * ends or SIGINT/SIGTERM stops it. */
+#ifndef CORIO_EXAMPLES_SERVER_ARGS_H
+#define CORIO_EXAMPLES_SERVER_ARGS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <corio/corio.h>
+
+typedef struct server_args {
+    const char *prog, *usage; /* usage: what follows "usage: PROG" and the description */
+    const char *host;
+    int port;
+    const char *flag; /* e.g. "--protocol", or NULL */
+    int flag_set;
+} server_args;
+
+/* Parses argv into a; exits 0 after --help/--version, 2 on a usage error. */
+static inline void server_args_parse(server_args *a, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: %s %s\n", a->prog, a->usage);
+            exit(0);
+        } else if (!strcmp(argv[i], "--version")) {
+            printf("%s (corio) %s\n", a->prog, corio_version());
+            exit(0);
+        } else if (a->flag && !strcmp(argv[i], a->flag)) {
+            a->flag_set = 1;
+        } else if (!strcmp(argv[i], "--host") && i + 1 < argc) {
+            a->host = argv[++i];
+        } else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
+            char *end;
+            long p = strtol(argv[++i], &end, 10);
+            if (*end || p < 0 || p > 65535) {
+                fprintf(stderr, "%s: --port: not a port number: '%s'\n", a->prog, argv[i]);
+                exit(2);
+            }
+            a->port = (int)p;
+        } else {
+            fprintf(stderr, "%s: unknown argument '%s' (try --help)\n", a->prog, argv[i]);
+            exit(2);
+        }
+    }
+}
+
+/* The root task: runs serve as a child until it returns or a signal stops it. */
+static inline intptr_t serve_until_signal(void *serve)
+{
+    corio_task *srv;
+    int rc = corio_spawn(NULL, (corio_fn *)serve, NULL, &srv);
+    if (rc < 0)
+        return rc;
+    corio_signal_wait_shutdown(srv);
+    intptr_t r;
+    corio_join(srv, &r);
+    return r;
+}
+
+#endif
