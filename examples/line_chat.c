@@ -72,12 +72,9 @@ static intptr_t serve(void *arg)
 {
     (void)arg;
     corio_fd *l;
-    int rc = corio_tcp_listen(args.host, args.port, 0, &l);
-    if (rc < 0) {
-        fprintf(stderr, "line_chat: cannot listen on %s:%d: %s\n", args.host, args.port, corio_strerror(rc));
+    int rc = server_listen(&args, &l);
+    if (rc < 0)
         return rc;
-    }
-    printf("listening on %s:%d\n", args.host, corio_tcp_local_port(l));
     rc = corio_serve_tcp(l, chat, NULL);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;

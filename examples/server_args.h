@@ -47,6 +47,18 @@ static inline void server_args_parse(server_args *a, int argc, char **argv)
     }
 }
 
+/* Listens on a->host:a->port and says where ("listening on H:PORT", what
+ * the smoke tests wait for), or why not, on stderr. */
+static inline int server_listen(const server_args *a, corio_fd **l)
+{
+    int rc = corio_tcp_listen(a->host, a->port, 0, l);
+    if (rc < 0)
+        fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", a->prog, a->host, a->port, corio_strerror(rc));
+    else
+        printf("listening on %s:%d\n", a->host, corio_tcp_local_port(*l));
+    return rc;
+}
+
 /* The root task: runs serve as a child until it returns or a signal stops it. */
 static inline intptr_t serve_until_signal(void *serve)
 {
