@@ -27,7 +27,7 @@
 
 #include "bench.h"
 
-#define MSG 64
+#define MSG       64
 #define WARMUP_MS 300
 
 static double seconds = 2.0;
@@ -50,8 +50,8 @@ static long long cpu0_busy(void)
         return 0;
     while (fgets(line, sizeof line, f))
         if (!strncmp(line, "cpu0 ", 5)) {
-            sscanf(line + 5, "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4],
-                   &v[5], &v[6], &v[7]);
+            sscanf(line + 5, "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
             break;
         }
     fclose(f);
@@ -142,7 +142,8 @@ static void load(int port, int conns, int sync)
             _exit(1);
     }
     long long count = 0;
-    int64_t t0 = corio_now(), measure_from = t0 + WARMUP_MS, end = measure_from + (int64_t)(seconds * 1000);
+    int64_t t0 = corio_now(), measure_from = t0 + WARMUP_MS,
+            end = measure_from + (int64_t)(seconds * 1000);
     bool measuring = false;
     struct epoll_event evs[512];
     for (;;) {
@@ -304,7 +305,10 @@ int main(int argc, char **argv)
         {"corio", {corio_bin, "--port", "0", NULL}, 0, 0},
         {"corio-p", {corio_bin, "--protocol", "--port", "0"}, 0, 0},
         {"libuv", {uv_bin, "0", NULL, NULL}, 0, 0},
-        {"uvloop", {"/usr/bin/python3", CORIO_SOURCE_DIR "/bench/anchors/uvloop_echo.py", "0", NULL}, 0, 0},
+        {"uvloop",
+         {"/usr/bin/python3", CORIO_SOURCE_DIR "/bench/anchors/uvloop_echo.py", "0", NULL},
+         0,
+         0},
     };
     static const int conns[] = {1, 64, 512};
     result r[4][3] = {{{0, 0}}};
@@ -321,8 +325,8 @@ int main(int argc, char **argv)
         for (int c = 0; c < 3; c++) {
             if (run_load(&servers[i], conns[c], &r[i][c]) < 0)
                 r[i][c] = (result){0, 0};
-            printf("%-7s %4d conns: %9.0f round trips/s, %6.2f us server CPU per round trip\n", servers[i].name,
-                   conns[c], r[i][c].rps, r[i][c].cpu_us);
+            printf("%-7s %4d conns: %9.0f round trips/s, %6.2f us server CPU per round trip\n",
+                   servers[i].name, conns[c], r[i][c].rps, r[i][c].cpu_us);
         }
         int held = 0;
         idle[i] = idle_rss_per_conn(&servers[i], IDLE_CONNS, &held);
@@ -333,16 +337,20 @@ int main(int argc, char **argv)
     enum { CORIO, CORIO_P, LIBUV, UVLOOP };
     double vs_uv = ran[LIBUV] && r[LIBUV][1].rps ? r[CORIO][1].rps / r[LIBUV][1].rps : 0;
     double vs_uvloop = ran[UVLOOP] && r[UVLOOP][1].rps ? r[CORIO][1].rps / r[UVLOOP][1].rps : 0;
-    double cpu_vs_uv = ran[LIBUV] && r[CORIO][1].cpu_us ? r[LIBUV][1].cpu_us / r[CORIO][1].cpu_us : 0;
+    double cpu_vs_uv =
+        ran[LIBUV] && r[CORIO][1].cpu_us ? r[LIBUV][1].cpu_us / r[CORIO][1].cpu_us : 0;
     double p_vs_uv = ran[LIBUV] && r[LIBUV][1].rps ? r[CORIO_P][1].rps / r[LIBUV][1].rps : 0;
-    double p_cpu_vs_uv = ran[LIBUV] && r[CORIO_P][1].cpu_us ? r[LIBUV][1].cpu_us / r[CORIO_P][1].cpu_us : 0;
-    printf("{\"bench\":\"echo\",\"msg_bytes\":%d,\"conns\":64,\"corio_rps\":%.0f,\"corio_cpu_us\":%.2f,"
+    double p_cpu_vs_uv =
+        ran[LIBUV] && r[CORIO_P][1].cpu_us ? r[LIBUV][1].cpu_us / r[CORIO_P][1].cpu_us : 0;
+    printf("{\"bench\":\"echo\",\"msg_bytes\":%d,\"conns\":64,\"corio_rps\":%.0f,\"corio_cpu_us\":%"
+           ".2f,"
            "\"libuv_rps\":%.0f,\"libuv_cpu_us\":%.2f,\"uvloop_rps\":%.0f,\"uvloop_cpu_us\":%.2f,"
            "\"ratio_vs_libuv\":%.2f,\"ratio_vs_uvloop\":%.2f,\"cpu_ratio_vs_libuv\":%.2f,"
-           "\"protocol_rps\":%.0f,\"protocol_ratio_vs_libuv\":%.2f,\"protocol_cpu_ratio_vs_libuv\":%.2f,"
+           "\"protocol_rps\":%.0f,\"protocol_ratio_vs_libuv\":%.2f,\"protocol_cpu_ratio_vs_libuv\":"
+           "%.2f,"
            "\"idle_conns\":%d,\"corio_rss_per_idle_conn\":%.0f,\"libuv_rss_per_idle_conn\":%.0f}\n",
-           MSG, r[CORIO][1].rps, r[CORIO][1].cpu_us, r[LIBUV][1].rps, r[LIBUV][1].cpu_us, r[UVLOOP][1].rps,
-           r[UVLOOP][1].cpu_us, vs_uv, vs_uvloop, cpu_vs_uv, r[CORIO_P][1].rps, p_vs_uv, p_cpu_vs_uv, IDLE_CONNS,
-           idle[CORIO], idle[LIBUV]);
+           MSG, r[CORIO][1].rps, r[CORIO][1].cpu_us, r[LIBUV][1].rps, r[LIBUV][1].cpu_us,
+           r[UVLOOP][1].rps, r[UVLOOP][1].cpu_us, vs_uv, vs_uvloop, cpu_vs_uv, r[CORIO_P][1].rps,
+           p_vs_uv, p_cpu_vs_uv, IDLE_CONNS, idle[CORIO], idle[LIBUV]);
     return 0;
 }

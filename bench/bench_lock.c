@@ -3,7 +3,7 @@
  * Reports throughput and checks nobody starved (every task finished). */
 #include "bench.h"
 
-#define TASKS 10000
+#define TASKS  10000
 #define ROUNDS 100
 
 static corio_lock *lk;

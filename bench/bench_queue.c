@@ -80,7 +80,8 @@ int main(int argc, char **argv)
     printf("queue ping-pong round trip:  %.2f ns\n", best);
     printf("two context switches:        %.2f ns\n", anchor);
     printf("round trip / two switches:   %.2f (target <= 2)\n", best / anchor);
-    printf("{\"bench\":\"queue_pingpong\",\"corio_ns\":%.2f,\"anchor\":\"two_switches\",\"anchor_ns\":%.2f,"
+    printf("{\"bench\":\"queue_pingpong\",\"corio_ns\":%.2f,\"anchor\":\"two_switches\",\"anchor_"
+           "ns\":%.2f,"
            "\"ratio\":%.2f}\n",
            best, anchor, best / anchor);
     return 0;

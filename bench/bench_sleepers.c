@@ -74,7 +74,8 @@ int main(int argc, char **argv)
     }
     double per_task = (double)(r.rss_sleeping - r.rss_before) / (double)r.spawned;
     printf("tasks sleeping at once:  %ld of %ld%s%s\n", r.spawned, wanted,
-           r.spawn_error ? ", spawn stopped: " : "", r.spawn_error ? corio_strerror(r.spawn_error) : "");
+           r.spawn_error ? ", spawn stopped: " : "",
+           r.spawn_error ? corio_strerror(r.spawn_error) : "");
     printf("stack size:              %ld bytes\n", stack ? stack : (long)CORIO_STACK_DEFAULT);
     printf("spawn:                   %.1f ns per task\n", (double)r.spawn_ns / (double)r.spawned);
     printf("RSS while sleeping:      %.0f bytes per task\n", per_task);

@@ -73,8 +73,9 @@ int main(int argc, char **argv)
     printf("corio spawn+join:             %.1f ns\n", best);
     printf("pthread_create+join:          %.1f ns\n", anchor);
     printf("ratio (pthread / corio):      %.0fx\n", anchor / best);
-    printf("{\"bench\":\"spawn\",\"lib\":\"%s\",\"corio_ns\":%.1f,\"anchor\":\"pthread_create+join\","
-           "\"anchor_ns\":%.1f,\"ratio\":%.0f}\n",
-           BENCH_LIB, best, anchor, anchor / best);
+    printf(
+        "{\"bench\":\"spawn\",\"lib\":\"%s\",\"corio_ns\":%.1f,\"anchor\":\"pthread_create+join\","
+        "\"anchor_ns\":%.1f,\"ratio\":%.0f}\n",
+        BENCH_LIB, best, anchor, anchor / best);
     return 0;
 }

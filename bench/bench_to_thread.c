@@ -93,7 +93,8 @@ int main(int argc, char **argv)
     printf("corio_to_thread round trip:      %.0f ns\n", best);
     printf("mutex+condvar hand-off and back: %.0f ns\n", anchor);
     printf("ratio (corio / anchor):          %.2f (target <= 2)\n", best / anchor);
-    printf("{\"bench\":\"to_thread\",\"corio_ns\":%.0f,\"anchor\":\"pthread_cond_handoff\",\"anchor_ns\":%.0f,"
+    printf("{\"bench\":\"to_thread\",\"corio_ns\":%.0f,\"anchor\":\"pthread_cond_handoff\","
+           "\"anchor_ns\":%.0f,"
            "\"ratio\":%.2f}\n",
            best, anchor, best / anchor);
     return 0;

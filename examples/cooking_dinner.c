@@ -87,7 +87,8 @@ static int serve(const char *how, corio_fn *fn)
         return 1;
     }
     double s = (double)(corio_now() - t0) / 1000.0;
-    printf("  dinner served after %.0f minutes (%.2f s)\n", unit_ms ? s * 1000.0 / (double)unit_ms : 0.0, s);
+    printf("  dinner served after %.0f minutes (%.2f s)\n",
+           unit_ms ? s * 1000.0 / (double)unit_ms : 0.0, s);
     return 0;
 }
 
@@ -95,5 +96,6 @@ int main(int argc, char **argv)
 {
     unit_ms = demo_unit_ms(argc, argv, 50, "Dinner cooked one dish at a time, then concurrently.");
     setvbuf(stdout, NULL, _IOLBF, 0);
-    return serve("one dish at a time", sequential) || serve("all dishes at once (three tasks)", concurrent);
+    return serve("one dish at a time", sequential) ||
+           serve("all dishes at once (three tasks)", concurrent);
 }

@@ -27,7 +27,8 @@ static inline long demo_unit_ms(int argc, char **argv, long default_ms, const ch
             char *end;
             unit = strtol(argv[++i], &end, 10);
             if (*end || unit < 0 || unit > 60000) {
-                fprintf(stderr, "%s: --unit-ms: not a number of ms in 0..60000: '%s'\n", argv[0], argv[i]);
+                fprintf(stderr, "%s: --unit-ms: not a number of ms in 0..60000: '%s'\n", argv[0],
+                        argv[i]);
                 exit(2);
             }
         } else {

@@ -54,7 +54,8 @@ static intptr_t parent(void *arg)
     printf("parent: connecting to %s:%ld\n", host, port);
     int rc = corio_tcp_connect(host, (int)port, corio_now() + 10000, &f);
     if (rc < 0) {
-        fprintf(stderr, "echo_client: cannot connect to %s:%ld: %s\n", host, port, corio_strerror(rc));
+        fprintf(stderr, "echo_client: cannot connect to %s:%ld: %s\n", host, port,
+                corio_strerror(rc));
         return rc;
     }
     if ((rc = corio_stream_open(f, &s)) < 0)

@@ -15,8 +15,9 @@
 
 static server_args args = {
     .prog = "echo_server",
-    .usage = "[--host H] [--port N] [--protocol]\nEchoes every byte back; port 0 picks a free one.\n"
-             "--protocol: the transport/protocol callback style instead of a task per connection",
+    .usage =
+        "[--host H] [--port N] [--protocol]\nEchoes every byte back; port 0 picks a free one.\n"
+        "--protocol: the transport/protocol callback style instead of a task per connection",
     .host = "127.0.0.1",
     .port = 12345,
     .flag = "--protocol",
@@ -48,7 +49,8 @@ static intptr_t serve(void *arg)
     int rc = server_listen(&args, &l);
     if (rc < 0)
         return rc;
-    rc = args.flag_set ? corio_serve_protocol(l, &echo_protocol, NULL, NULL) : corio_serve_tcp(l, echo, NULL);
+    rc = args.flag_set ? corio_serve_protocol(l, &echo_protocol, NULL, NULL)
+                       : corio_serve_tcp(l, echo, NULL);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;
 }

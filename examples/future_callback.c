@@ -49,7 +49,8 @@ static intptr_t main_task(void *arg)
 
 int main(int argc, char **argv)
 {
-    unit_ms = demo_unit_ms(argc, argv, 1000, "A task resolves a future after one unit; a callback and main see it.");
+    unit_ms = demo_unit_ms(argc, argv, 1000,
+                           "A task resolves a future after one unit; a callback and main see it.");
     setvbuf(stdout, NULL, _IOLBF, 0);
     intptr_t rc = corio_run(main_task, NULL);
     if (rc < 0) {

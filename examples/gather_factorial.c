@@ -58,7 +58,8 @@ static intptr_t gather(void *arg)
 
 int main(int argc, char **argv)
 {
-    unit_ms = demo_unit_ms(argc, argv, 1000, "Three factorials that sleep one unit per step, run concurrently.");
+    unit_ms = demo_unit_ms(argc, argv, 1000,
+                           "Three factorials that sleep one unit per step, run concurrently.");
     setvbuf(stdout, NULL, _IOLBF, 0);
     intptr_t rc = corio_run(gather, NULL);
     if (rc < 0) {

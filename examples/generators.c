@@ -52,7 +52,8 @@ static intptr_t receiver(corio_gen *g, void *arg)
 
 int main(int argc, char **argv)
 {
-    unit_ms = demo_unit_ms(argc, argv, 1000, "The seed's generators: next() three times, then send().");
+    unit_ms =
+        demo_unit_ms(argc, argv, 1000, "The seed's generators: next() three times, then send().");
     setvbuf(stdout, NULL, _IOLBF, 0);
     corio_gen *g;
     intptr_t v;

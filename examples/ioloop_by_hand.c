@@ -30,7 +30,8 @@ static intptr_t my_generator(corio_gen *g, void *arg)
 
 int main(int argc, char **argv)
 {
-    unit_ms = demo_unit_ms(argc, argv, 1000, "Round-robin over three generators, as the seed's IOLoop.");
+    unit_ms =
+        demo_unit_ms(argc, argv, 1000, "Round-robin over three generators, as the seed's IOLoop.");
     setvbuf(stdout, NULL, _IOLBF, 0);
     static const char *names[] = {"g1", "g2", "g3"};
     corio_gen *tasks[3];
@@ -52,6 +53,7 @@ int main(int argc, char **argv)
         }
         n = kept;
     }
-    printf("took %.2f s: the blocking sleeps ran one after another\n", (double)(corio_now() - t0) / 1000.0);
+    printf("took %.2f s: the blocking sleeps ran one after another\n",
+           (double)(corio_now() - t0) / 1000.0);
     return 0;
 }

@@ -12,7 +12,7 @@
 
 #include "server_args.h"
 
-#define MAX_CLIENTS 256
+#define MAX_CLIENTS    256
 #define LINE_MAX_BYTES 4096
 
 static corio_stream *clients[MAX_CLIENTS];

@@ -42,7 +42,8 @@ static intptr_t parent(void *arg)
 
 int main(int argc, char **argv)
 {
-    unit_ms = demo_unit_ms(argc, argv, 1000, "A parent task waits in its nursery for two children.");
+    unit_ms =
+        demo_unit_ms(argc, argv, 1000, "A parent task waits in its nursery for two children.");
     setvbuf(stdout, NULL, _IOLBF, 0);
     intptr_t rc = corio_run(parent, NULL);
     if (rc < 0) {

@@ -45,7 +45,8 @@ static intptr_t main_task(void *arg)
 
 int main(int argc, char **argv)
 {
-    unit_ms = demo_unit_ms(argc, argv, 1000, "A blocking call on the pool while the loop keeps ticking.");
+    unit_ms =
+        demo_unit_ms(argc, argv, 1000, "A blocking call on the pool while the loop keeps ticking.");
     setvbuf(stdout, NULL, _IOLBF, 0);
     intptr_t rc = corio_run(main_task, NULL);
     if (rc < 0) {

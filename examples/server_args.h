@@ -53,7 +53,8 @@ static inline int server_listen(const server_args *a, corio_fd **l)
 {
     int rc = corio_tcp_listen(a->host, a->port, 0, l);
     if (rc < 0)
-        fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", a->prog, a->host, a->port, corio_strerror(rc));
+        fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", a->prog, a->host, a->port,
+                corio_strerror(rc));
     else
         printf("listening on %s:%d\n", a->host, corio_tcp_local_port(*l));
     return rc;

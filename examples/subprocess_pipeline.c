@@ -40,7 +40,8 @@ static intptr_t pipeline(void *arg)
         if (lines++ < 3)
             printf("%.*s", (int)n, line);
     printf("... %d lines, largest first\n", lines);
-    printf("seq exited %d, sort exited %d\n", corio_process_wait(p[0], -1), corio_process_wait(p[1], -1));
+    printf("seq exited %d, sort exited %d\n", corio_process_wait(p[0], -1),
+           corio_process_wait(p[1], -1));
     corio_join(pumper, NULL);
     corio_process_free(p[0]);
     corio_process_free(p[1]);
@@ -59,7 +60,8 @@ static intptr_t main_task(void *arg)
 int main(int argc, char **argv)
 {
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: %s [N]\nRuns seq 1 N | sort -rn through corio pipes (default N 1000).\n", argv[0]);
+        printf("usage: %s [N]\nRuns seq 1 N | sort -rn through corio pipes (default N 1000).\n",
+               argv[0]);
         return 0;
     }
     if (argc > 1 && !strcmp(argv[1], "--version")) {

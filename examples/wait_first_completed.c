@@ -44,7 +44,8 @@ static intptr_t refill(void *arg)
         for (int i = 0; i < live; i++) {
             if (!corio_future_done(f[i]))
                 continue;
-            printf("job %2d done: %3ld  (%d in flight)\n", job_of[i], (long)corio_future_result(f[i]), live);
+            printf("job %2d done: %3ld  (%d in flight)\n", job_of[i],
+                   (long)corio_future_result(f[i]), live);
             done++;
             corio_task_release(t[i]);
             if (next < JOBS) { /* refill the slot */
@@ -66,7 +67,8 @@ static intptr_t refill(void *arg)
 
 int main(int argc, char **argv)
 {
-    unit_ms = demo_unit_ms(argc, argv, 100, "Keeps 4 of 20 jobs in flight with corio_wait(FIRST_COMPLETED).");
+    unit_ms = demo_unit_ms(argc, argv, 100,
+                           "Keeps 4 of 20 jobs in flight with corio_wait(FIRST_COMPLETED).");
     setvbuf(stdout, NULL, _IOLBF, 0);
     intptr_t rc = corio_run(refill, NULL);
     if (rc < 0) {

@@ -177,7 +177,7 @@ Test(loop, call_soon_and_call_later, .timeout = 10)
 }
 
 #define THREADS 4
-#define CALLS 10000
+#define CALLS   10000
 static long received;
 static corio_loop *target;
 
@@ -320,7 +320,8 @@ static intptr_t wait_main(void *arg)
         fs[i] = corio_task_future(t[i]);
     }
     cr_assert_eq(corio_wait(fs, 3, 7, -1), -EINVAL);
-    cr_assert_eq(corio_wait(fs, 3, CORIO_FIRST_COMPLETED, corio_now() + 1), 0, "deadline: none done");
+    cr_assert_eq(corio_wait(fs, 3, CORIO_FIRST_COMPLETED, corio_now() + 1), 0,
+                 "deadline: none done");
     cr_assert_eq(corio_wait(fs, 3, CORIO_FIRST_COMPLETED, -1), 1);
     cr_assert(corio_future_done(fs[1]) && !corio_future_done(fs[0]) && !corio_future_done(fs[2]));
     cr_assert_eq(corio_wait(fs, 3, CORIO_ALL_COMPLETED, -1), 3);

@@ -149,7 +149,8 @@ static intptr_t big_main(void *arg)
     return 0;
 }
 
-Test(net, one_mebibyte_both_ways_and_half_close, .timeout = 30, .init = fd_check_start, .fini = fd_check_end)
+Test(net, one_mebibyte_both_ways_and_half_close, .timeout = 30, .init = fd_check_start,
+     .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(big_main, NULL), 0);
 }
@@ -235,7 +236,8 @@ static intptr_t refused_main(void *arg)
     corio_dns_set_servers("127.0.0.1:9");
     int64_t t0 = corio_now();
     int rc = corio_tcp_connect("no-such-host.invalid", 80, corio_now() + 5000, &c);
-    cr_assert(rc == -ENOENT || rc == -EAGAIN || rc == -ECONNREFUSED || rc == -ETIMEDOUT, "got %d", rc);
+    cr_assert(rc == -ENOENT || rc == -EAGAIN || rc == -ECONNREFUSED || rc == -ETIMEDOUT, "got %d",
+              rc);
     cr_assert_lt(corio_now() - t0, 6000, "bounded");
     cr_assert_eq(corio_tcp_listen("127.0.0.1", -2, 0, &l), -EINVAL);
     return 0;
@@ -359,7 +361,8 @@ static intptr_t per_loop(void *arg)
 
 #include <netinet/in.h>
 
-Test(net, one_loop_per_thread_with_reuseport, .timeout = 10, .init = fd_check_start, .fini = fd_check_end)
+Test(net, one_loop_per_thread_with_reuseport, .timeout = 10, .init = fd_check_start,
+     .fini = fd_check_end)
 {
     /* A plain listener holds a port with SO_REUSEPORT; three loops join it. */
     int fd = socket(AF_INET, SOCK_STREAM, 0), on = 1;
@@ -383,7 +386,8 @@ static intptr_t dns_main(void *arg)
     corio_addr a[4];
     corio_dns_set_servers("127.0.0.1:9");
     cr_assert_eq(corio_dns_resolve("localhost", a, 4, -1) > 0, 1, "from /etc/hosts");
-    cr_assert_eq(corio_dns_resolve("127.0.0.1", a, 4, -1), 1, "an IP literal never reaches the resolver");
+    cr_assert_eq(corio_dns_resolve("127.0.0.1", a, 4, -1), 1,
+                 "an IP literal never reaches the resolver");
     cr_assert_eq(a[0].sa.ss_family, AF_INET);
     cr_assert_eq(corio_dns_resolve("::1", a, 4, -1), 1);
     cr_assert_eq(a[0].sa.ss_family, AF_INET6);
@@ -395,7 +399,8 @@ static intptr_t dns_main(void *arg)
     return 0;
 }
 
-Test(net, dns_hosts_literals_and_failures, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
+Test(net, dns_hosts_literals_and_failures, .timeout = 20, .init = fd_check_start,
+     .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(dns_main, NULL), 0);
 }
@@ -421,7 +426,7 @@ static bool p_eof(corio_transport *t, void *ctx)
     (void)ctx;
     eofs++;
     corio_transport_write(t, "bye", 3); /* still allowed: we keep it open... */
-    corio_transport_close(t);            /* ...and close once it is out */
+    corio_transport_close(t);           /* ...and close once it is out */
     return true;
 }
 

@@ -19,7 +19,8 @@ static intptr_t cat_main(void *arg)
     char line[32];
     cr_assert_eq(corio_stream_read_line(corio_process_stdout(p), line, sizeof line, -1), 6);
     cr_assert_eq(memcmp(line, "hello\n", 6), 0);
-    cr_assert_eq(corio_stream_read(corio_process_stdout(p), line, sizeof line, -1), 0, "end of file");
+    cr_assert_eq(corio_stream_read(corio_process_stdout(p), line, sizeof line, -1), 0,
+                 "end of file");
     cr_assert_eq(corio_process_wait(p, -1), 0);
     cr_assert_eq(corio_process_wait(p, -1), 0, "again: same answer");
     corio_process_free(p);
@@ -68,7 +69,8 @@ static intptr_t env_main(void *arg)
     corio_process *p;
     const char *argv[] = {"sh", "-c", "echo $FOO; pwd; echo oops >&2", NULL};
     const char *env[] = {"FOO=bar", "PATH=/usr/bin:/bin", NULL};
-    corio_process_opts o = {.env = env, .cwd = "/tmp", .out = CORIO_STDIO_PIPE, .err = CORIO_STDIO_NULL};
+    corio_process_opts o = {
+        .env = env, .cwd = "/tmp", .out = CORIO_STDIO_PIPE, .err = CORIO_STDIO_NULL};
     cr_assert_eq(corio_process_spawn(&p, argv, &o), 0);
     char buf[64];
     cr_assert_eq(corio_stream_read_line(corio_process_stdout(p), buf, sizeof buf, -1), 4);

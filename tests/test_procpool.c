@@ -90,8 +90,10 @@ static intptr_t procpool_main(void *arg)
     free(out);
 
     cr_assert_eq(corio_procpool_call(pool, 9, NULL, 0, &out, &len, -1), -EINVAL);
-    cr_assert_eq(corio_procpool_call(pool, 3, "x", 1, &out, &len, -1), -EDOM, "the function's error");
-    cr_assert_eq(corio_procpool_call(pool, 2, "x", 1, &out, &len, -1), -ECHILD, "the worker crashed");
+    cr_assert_eq(corio_procpool_call(pool, 3, "x", 1, &out, &len, -1), -EDOM,
+                 "the function's error");
+    cr_assert_eq(corio_procpool_call(pool, 2, "x", 1, &out, &len, -1), -ECHILD,
+                 "the worker crashed");
     cr_assert_eq(corio_procpool_call(pool, 0, "ok", 2, &out, &len, -1), 0, "and was replaced");
     cr_assert_str_eq(out, "OK");
     free(out);

@@ -173,7 +173,8 @@ static intptr_t cancel_main(void *arg)
     cr_assert_eq(r, -ECANCELED);
     cr_assert_eq(corio_queue_get(q, &item, -1), 0);
     cr_assert_eq((intptr_t)item, 1);
-    cr_assert_eq(corio_queue_try_get(q, &item), -EAGAIN, "the cancelled putter's item never got in");
+    cr_assert_eq(corio_queue_try_get(q, &item), -EAGAIN,
+                 "the cancelled putter's item never got in");
     cr_assert_eq(corio_queue_get(q, &item, corio_now() + 5), -ETIMEDOUT);
 
     corio_spawn(NULL, getter, NULL, &g);

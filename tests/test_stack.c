@@ -13,10 +13,10 @@
 #if defined(__SANITIZE_ADDRESS__)
 /* ASan's redzones make frames bigger, and its shadow memory rules out
  * RLIMIT_AS. */
-#define ASAN 1
+#define ASAN        1
 #define FRAME_SCALE 4
 #else
-#define ASAN 0
+#define ASAN        0
 #define FRAME_SCALE 1
 #endif
 
@@ -140,7 +140,8 @@ Test(stack, canary_overflow_names_the_task, .timeout = 20)
     if (ASAN) /* it sees the overflow first, and says so */
         cr_assert(strstr(err, "AddressSanitizer: stack-buffer-underflow"), "stderr: %s", err);
     else
-        cr_assert(strstr(err, "corio: stack overflow") && strstr(err, "'canary-victim'"), "stderr: %s", err);
+        cr_assert(strstr(err, "corio: stack overflow") && strstr(err, "'canary-victim'"),
+                  "stderr: %s", err);
 }
 
 static int mixed_done;

@@ -85,7 +85,7 @@ Test(sync, lock_waiters_leave_on_cancel_and_deadline, .timeout = 10)
 }
 
 /* 10,000 tasks x 100 lock/unlock: everyone finishes (no starvation). */
-#define CROWD 10000
+#define CROWD  10000
 #define ROUNDS 100
 static long crowd_done, crowd_total;
 

@@ -39,7 +39,7 @@ Test(task, ping_pong_alternates, .timeout = 10)
 
 /* --- many tasks, fairness --------------------------------------------- */
 
-#define FAIR_TASKS 100
+#define FAIR_TASKS  100
 #define FAIR_ROUNDS 50
 static int fair_seen[FAIR_TASKS];
 static int fair_max_skew;

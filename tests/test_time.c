@@ -45,8 +45,9 @@ Test(time, ten_thousand_sleepers_wake_in_deadline_order, .timeout = 30)
     cr_assert_eq(corio_run(sleepers_main, NULL), 0);
     cr_assert_eq(nwoke, SLEEPERS);
     for (int i = 1; i < SLEEPERS; i++)
-        cr_assert_leq(wake_deadline[i - 1], wake_deadline[i], "wake %d (task %d) before %d (task %d)",
-                      i - 1, wake_slot[i - 1], i, wake_slot[i]);
+        cr_assert_leq(wake_deadline[i - 1], wake_deadline[i],
+                      "wake %d (task %d) before %d (task %d)", i - 1, wake_slot[i - 1], i,
+                      wake_slot[i]);
 }
 
 static int same_order[8], nsame;

@@ -106,7 +106,8 @@ static intptr_t ok_main(void *arg)
     cr_assert_eq(memcmp(in, out, 4096), 0);
     corio_stream_close(s);
 
-    cr_assert_eq(dial(client, "127.0.0.1", &s), 0, "an IP in the certificate: %s", corio_tls_last_error());
+    cr_assert_eq(dial(client, "127.0.0.1", &s), 0, "an IP in the certificate: %s",
+                 corio_tls_last_error());
     /* 1 MiB through TLS, byte-exact (the echo runs while we write in pieces) */
     for (int off = 0; off < N; off += 65536) {
         cr_assert_eq(corio_stream_write(s, out + off, 65536, -1), 0);
@@ -152,7 +153,8 @@ static intptr_t reject_main(void *arg)
     return 0;
 }
 
-Test(tls, bad_certificate_and_wrong_host_are_rejected, .timeout = 30, .init = make_certs, .fini = remove_certs)
+Test(tls, bad_certificate_and_wrong_host_are_rejected, .timeout = 30, .init = make_certs,
+     .fini = remove_certs)
 {
     cr_assert_eq(corio_run(reject_main, NULL), 0);
 }

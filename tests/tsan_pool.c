@@ -11,14 +11,14 @@
 
 static int failed, passed;
 
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (cond)                                                                        \
-            passed++;                                                                    \
-        else {                                                                           \
-            failed++;                                                                    \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);              \
-        }                                                                                \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (cond)                                                                                  \
+            passed++;                                                                              \
+        else {                                                                                     \
+            failed++;                                                                              \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                        \
+        }                                                                                          \
     } while (0)
 
 static intptr_t square(void *arg)
@@ -51,7 +51,7 @@ static intptr_t cancelled_offload(void *arg)
 }
 
 #define THREADS 4
-#define CALLS 10000
+#define CALLS   10000
 static long received;
 static corio_loop *target;
 

@@ -65,7 +65,8 @@ int main(int argc, char **argv)
     loop = uv_default_loop();
     uv_tcp_init(loop, &server);
     uv_ip4_addr("127.0.0.1", argc > 1 ? atoi(argv[1]) : 0, &addr);
-    if (uv_tcp_bind(&server, (const struct sockaddr *)&addr, 0) || uv_listen((uv_stream_t *)&server, 511, on_connection)) {
+    if (uv_tcp_bind(&server, (const struct sockaddr *)&addr, 0) ||
+        uv_listen((uv_stream_t *)&server, 511, on_connection)) {
         fprintf(stderr, "uv_echo: cannot listen\n");
         return 1;
     }

@@ -32,7 +32,8 @@ enum {
      * the same port; the kernel spreads the connections. */
     CORIO_LISTEN_REUSEPORT = 1u << 0,
 };
-CORIO_API int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags, corio_fd **out);
+CORIO_API int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags,
+                                  corio_fd **out);
 /* The local port a socket is bound to, or a negative errno. */
 CORIO_API int corio_tcp_local_port(const corio_fd *f);
 
@@ -60,8 +61,8 @@ CORIO_API int corio_unix_connect(const char *path, int64_t deadline, corio_fd **
 /* A datagram socket bound to host:port (host NULL: any IPv4; port 0: any). */
 CORIO_API int corio_udp_open(const char *host, int port, corio_fd **out);
 /* Sends one datagram to host:port (an IP literal). */
-CORIO_API ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *host, int port,
-                                 int64_t deadline);
+CORIO_API ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *host,
+                                 int port, int64_t deadline);
 /* Receives one datagram (waiting for one): its length (truncated to len);
  * the sender's address into from (>= 46 bytes, may be NULL) and port. */
 CORIO_API ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from, int *port,

@@ -48,8 +48,8 @@ CORIO_API size_t corio_transport_buffered(const corio_transport *t);
  * make_ctx(arg) (NULL make_ctx: arg itself; freeing ctx is the protocol's
  * job, in connection_lost). Returns when the calling task is cancelled
  * (-ECANCELED), after aborting the connections still open. */
-CORIO_API int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto, void *(*make_ctx)(void *arg),
-                                   void *arg);
+CORIO_API int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto,
+                                   void *(*make_ctx)(void *arg), void *arg);
 
 #ifdef __cplusplus
 }

@@ -13,9 +13,9 @@ extern "C" {
 #endif
 
 /* Defaults of corio_config; each can be overridden per loop. */
-#define CORIO_STACK_DEFAULT (256u * 1024u) /* bytes per task stack */
-#define CORIO_STACK_MIN 4096u              /* one page: a tiny task that only sleeps */
-#define CORIO_STACK_MAX (1024u * 1024u * 1024u)
+#define CORIO_STACK_DEFAULT      (256u * 1024u) /* bytes per task stack */
+#define CORIO_STACK_MIN          4096u          /* one page: a tiny task that only sleeps */
+#define CORIO_STACK_MAX          (1024u * 1024u * 1024u)
 #define CORIO_STACK_POOL_DEFAULT 1024u /* idle stacks kept ready for reuse */
 
 /* Loop settings. Zero-initialise, then set what you need; 0 means default. */

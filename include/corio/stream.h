@@ -32,8 +32,8 @@ CORIO_API int corio_stream_read_exactly(corio_stream *s, void *buf, size_t len, 
  * length. -EMSGSIZE when max bytes came without delim (they stay buffered,
  * readable with corio_stream_read; nothing more is buffered than max);
  * at end of stream, what is left (possibly 0 bytes). */
-CORIO_API ssize_t corio_stream_read_until(corio_stream *s, const void *delim, size_t dlen, void *buf,
-                                          size_t max, int64_t deadline);
+CORIO_API ssize_t corio_stream_read_until(corio_stream *s, const void *delim, size_t dlen,
+                                          void *buf, size_t max, int64_t deadline);
 /* read_until "\n". */
 CORIO_API ssize_t corio_stream_read_line(corio_stream *s, char *buf, size_t max, int64_t deadline);
 

@@ -26,7 +26,8 @@ enum {
 CORIO_API int corio_tls_ctx_client(corio_tls_ctx **out, const char *ca_file, unsigned flags);
 /* A server context from PEM files. -ENOENT unreadable, -EINVAL key does not
  * match the certificate. */
-CORIO_API int corio_tls_ctx_server(corio_tls_ctx **out, const char *cert_file, const char *key_file);
+CORIO_API int corio_tls_ctx_server(corio_tls_ctx **out, const char *cert_file,
+                                   const char *key_file);
 CORIO_API void corio_tls_ctx_free(corio_tls_ctx *ctx);
 
 /* Handshakes over f (taken: closed on failure) as a client for host
@@ -37,7 +38,8 @@ CORIO_API void corio_tls_ctx_free(corio_tls_ctx *ctx);
 CORIO_API int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t deadline,
                                 corio_stream **out);
 /* The server side of the handshake (f taken). */
-CORIO_API int corio_tls_accept(corio_tls_ctx *ctx, corio_fd *f, int64_t deadline, corio_stream **out);
+CORIO_API int corio_tls_accept(corio_tls_ctx *ctx, corio_fd *f, int64_t deadline,
+                               corio_stream **out);
 
 /* Why the calling thread's last TLS call failed, in words ("" if none). */
 CORIO_API const char *corio_tls_last_error(void);

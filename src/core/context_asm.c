@@ -33,8 +33,8 @@ void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void 
     uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
     uint64_t *f = (uint64_t *)top - FRAME_WORDS;
     memset(f, 0, FRAME_WORDS * sizeof *f);
-    f[8] = (uint64_t)(uintptr_t)entry; /* x19 */
-    f[9] = (uint64_t)(uintptr_t)arg;   /* x20 */
+    f[8] = (uint64_t)(uintptr_t)entry;             /* x19 */
+    f[9] = (uint64_t)(uintptr_t)arg;               /* x20 */
     f[19] = (uint64_t)(uintptr_t)corio__ctx_start; /* x30 */
     ctx->sp = f;
 }

@@ -23,8 +23,8 @@ void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void 
     ctx->uc.uc_stack.ss_sp = lo;
     ctx->uc.uc_stack.ss_size = size;
     ctx->uc.uc_link = NULL;
-    makecontext(&ctx->uc, (void (*)(void))ctx_start, 4, (unsigned int)(e >> 32),
-                (unsigned int)e, (unsigned int)(a >> 32), (unsigned int)a);
+    makecontext(&ctx->uc, (void (*)(void))ctx_start, 4, (unsigned int)(e >> 32), (unsigned int)e,
+                (unsigned int)(a >> 32), (unsigned int)a);
 }
 
 void corio__ctx_switch(corio__ctx *from, corio__ctx *to)

@@ -7,7 +7,8 @@
 
 #include "sched.h"
 
-void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope, bool implicit)
+void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope,
+                         bool implicit)
 {
     corio__scope_init(&n->scope, parent_scope, owner, false);
     n->owner = owner;

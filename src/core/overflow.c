@@ -16,7 +16,7 @@
 
 /* How far below a stack's lowest byte a fault still counts as its overflow:
  * a large frame can skip the guard page. */
-#define REACH (256u * 1024u)
+#define REACH         (256u * 1024u)
 #define ALTSTACK_SIZE (64u * 1024u)
 
 static struct sigaction previous;

@@ -24,10 +24,10 @@
 #include "stack.h"
 
 #if defined(__GNUC__)
-#define CORIO__LIKELY(x) __builtin_expect(!!(x), 1)
+#define CORIO__LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CORIO__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-#define CORIO__LIKELY(x) (x)
+#define CORIO__LIKELY(x)   (x)
 #define CORIO__UNLIKELY(x) (x)
 #endif
 
@@ -99,7 +99,7 @@ typedef void corio__cancel_hook(corio_task *t);
 
 struct corio_task {
     corio__ctx ctx;
-    corio_task *run_next;     /* run queue link */
+    corio_task *run_next;       /* run queue link */
     corio__list_node wait_node; /* in a waitq while parked on one */
     void *wait_data;            /* what a waker hands over (queue items, ...) */
     corio__loop *loop;
@@ -109,7 +109,7 @@ struct corio_task {
     uint64_t id;
     uint32_t magic;
     uint8_t state;
-    bool has_handle; /* someone may still join: keep it after it ends */
+    bool has_handle;      /* someone may still join: keep it after it ends */
     bool ended_cancelled; /* its result is the cancellation it was under */
     bool joined;          /* a join has delivered its result */
     int open_nurseries;
@@ -127,7 +127,7 @@ struct corio_task {
     corio__list_node sibling; /* in parent->children */
     corio__list_node all;     /* in loop->tasks */
     corio_nursery implicit;   /* children spawned with a NULL nursery */
-    corio_future future; /* resolved with the result; joiners wait on it */
+    corio_future future;      /* resolved with the result; joiners wait on it */
     corio__stack stack;
 #if defined(CORIO__ASAN)
     void *asan_fake_stack;
@@ -213,7 +213,8 @@ static inline int corio__wait_rc(int rc)
  * (busy); an idle one moves to whichever loop uses it next. A task of another
  * loop touching a busy object is refused: its waiters would be woken on the
  * wrong thread. */
-#define CORIO__BIND(obj, l, busy) ((obj)->loop == (l) ? 0 : (busy) ? -EPERM : ((obj)->loop = (l), 0))
+#define CORIO__BIND(obj, l, busy)                                                                  \
+    ((obj)->loop == (l) ? 0 : (busy) ? -EPERM : ((obj)->loop = (l), 0))
 
 /* Appends t to the run queue. */
 static inline void corio__runq_push(corio__loop *l, corio_task *t)
@@ -278,8 +279,8 @@ int corio__park_slow(corio__loop *l, const char *what, int64_t detail, int64_t d
  * deadline_ns >= 0 it also wakes at that time with CORIO__EDEADLINE (again
  * after hook). what/detail describe the wait for corio_dump_tasks. Inline:
  * it is on the path of every queue hand-off and lock wait. */
-static inline int corio__park(corio__loop *l, const char *what, int64_t detail,
-                              int64_t deadline_ns, corio__cancel_hook *hook)
+static inline int corio__park(corio__loop *l, const char *what, int64_t detail, int64_t deadline_ns,
+                              corio__cancel_hook *hook)
 {
     int rc = corio__cancelled(l, l->current);
     if (rc)
@@ -306,7 +307,6 @@ static inline void corio__wake(corio__loop *l, corio_task *t, int code)
     t->cancellable = false;
     corio__runq_push(l, t);
 }
-
 
 static inline void corio__waitq_init(corio__waitq *q)
 {
@@ -405,7 +405,8 @@ static inline bool corio__task_failed(const corio_task *t)
 }
 
 /* Sets up n for owner; its scope sits inside parent_scope. */
-void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope, bool implicit);
+void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope,
+                         bool implicit);
 /* A child of n ended: account for it and wake a waiting owner. */
 void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t);
 

@@ -16,8 +16,8 @@
  * enough that a million small stacks need few maps, small enough that a
  * handful of tasks does not reserve much address space. */
 #define SLAB_BYTES (4u << 20)
-#define SLAB_MIN 8u
-#define SLAB_MAX 1024u
+#define SLAB_MIN   8u
+#define SLAB_MAX   1024u
 
 /* An idle stack keeps its pool link in its own top bytes. */
 typedef struct free_node {
@@ -30,7 +30,7 @@ struct corio__stack_pool {
     free_node *free; /* idle stacks with their pages still resident */
     size_t nfree;
     free_node *trimmed; /* idle slab stacks whose pages went back to the kernel */
-    char *slab_next; /* uncarved part of the newest slab */
+    char *slab_next;    /* uncarved part of the newest slab */
     size_t slab_left;
 };
 
@@ -50,7 +50,9 @@ int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max)
 {
     memset(s, 0, sizeof *s);
     s->page = (size_t)sysconf(_SC_PAGESIZE);
-    s->guard_budget = guard_budget == 0 ? default_guard_budget() : guard_budget < 0 ? 0 : guard_budget;
+    s->guard_budget = guard_budget == 0  ? default_guard_budget()
+                      : guard_budget < 0 ? 0
+                                         : guard_budget;
     s->pool_max = pool_max ? pool_max : CORIO_STACK_POOL_DEFAULT;
     return 0;
 }

@@ -19,8 +19,8 @@ enum {
 };
 
 typedef struct corio__stack {
-    char *lo;      /* lowest usable byte */
-    size_t size;   /* usable bytes from lo */
+    char *lo;    /* lowest usable byte */
+    size_t size; /* usable bytes from lo */
     unsigned flags;
     unsigned vg_id; /* valgrind's stack id, 0 when not under valgrind */
 } corio__stack;
@@ -39,7 +39,7 @@ typedef struct corio__stacks {
     size_t page;
 } corio__stacks;
 
-#define CORIO__CANARY UINT64_C(0xC0510C0FFEE5CA1E)
+#define CORIO__CANARY       UINT64_C(0xC0510C0FFEE5CA1E)
 #define CORIO__CANARY_WORDS 4
 
 int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max);

@@ -208,7 +208,8 @@ const char *corio_task_name(const corio_task *t)
     if (!t)
         return "";
     if (!t->name[0]) /* named lazily: formatting on every spawn would cost more than the spawn */
-        snprintf(((corio_task *)t)->name, CORIO_TASK_NAME_MAX, "task-%llu", (unsigned long long)t->id);
+        snprintf(((corio_task *)t)->name, CORIO_TASK_NAME_MAX, "task-%llu",
+                 (unsigned long long)t->id);
     return t->name;
 }
 

@@ -16,7 +16,7 @@
 
 #define WATCH_MAX 16  /* c-ares uses a handful of sockets */
 #define CACHE_MAX 256 /* names per loop */
-#define ADDR_MAX 8    /* addresses kept per name */
+#define ADDR_MAX  8   /* addresses kept per name */
 #define HOSTS_TTL 60  /* seconds, for answers without a DNS TTL */
 
 typedef struct watch {
@@ -64,7 +64,8 @@ static void rearm(dns *d)
         corio__timer_remove(&l->timers, &d->timer);
     struct timeval tv, *t = ares_timeout(d->channel, NULL, &tv);
     if (t)
-        corio__timer_add(&l->timers, &d->timer, corio_now_ns() + (int64_t)t->tv_sec * 1000000000 + t->tv_usec * 1000);
+        corio__timer_add(&l->timers, &d->timer,
+                         corio_now_ns() + (int64_t)t->tv_sec * 1000000000 + t->tv_usec * 1000);
 }
 
 static void on_timer(corio__timer *timer)
@@ -135,8 +136,10 @@ static int get_dns(corio__loop *l, dns **out)
     d->loop = l;
     d->timer.index = SIZE_MAX;
     d->timer.fire = on_timer;
-    struct ares_options o = {.sock_state_cb = sock_state, .sock_state_cb_data = d, .timeout = 2000, .tries = 2};
-    if (ares_init_options(&d->channel, &o, ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
+    struct ares_options o = {
+        .sock_state_cb = sock_state, .sock_state_cb_data = d, .timeout = 2000, .tries = 2};
+    if (ares_init_options(&d->channel, &o,
+                          ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
         ARES_SUCCESS) {
         free(d);
         return -ENOMEM;

@@ -142,7 +142,7 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
         return -EFAULT;
     uint32_t bit = out ? EPOLLOUT : EPOLLIN;
     for (;;) {
-        ssize_t n = !out ? read(f->io.fd, buf, len)
+        ssize_t n = !out        ? read(f->io.fd, buf, len)
                     : f->socket ? send(f->io.fd, buf, len, MSG_NOSIGNAL)
                                 : write(f->io.fd, buf, len);
         if (n >= 0)

@@ -36,8 +36,8 @@ static int reap(corio_process *p, int flags)
 
 /* Sets up standard stream child_fd; for a pipe, *ours gets our end and
  * *theirs the child's (which we close once the child has it). */
-static int plan_stdio(posix_spawn_file_actions_t *fa, enum corio_stdio mode, int child_fd, int *ours,
-                      int *theirs)
+static int plan_stdio(posix_spawn_file_actions_t *fa, enum corio_stdio mode, int child_fd,
+                      int *ours, int *theirs)
 {
     if (mode == CORIO_STDIO_NULL)
         return -posix_spawn_file_actions_addopen(fa, child_fd, "/dev/null",
@@ -52,7 +52,8 @@ static int plan_stdio(posix_spawn_file_actions_t *fa, enum corio_stdio mode, int
     return -posix_spawn_file_actions_adddup2(fa, *theirs, child_fd);
 }
 
-int corio_process_spawn(corio_process **out, const char *const *argv, const corio_process_opts *opts)
+int corio_process_spawn(corio_process **out, const char *const *argv,
+                        const corio_process_opts *opts)
 {
     static const corio_process_opts defaults;
     if (!out || !argv || !argv[0])

@@ -18,7 +18,7 @@
 #include "fd.h"
 
 #define HIGH_WATER (64u * 1024u)
-#define LOW_WATER (16u * 1024u)
+#define LOW_WATER  (16u * 1024u)
 #define READ_CHUNK 65536
 
 typedef struct server server;
@@ -32,8 +32,8 @@ struct corio_transport {
     corio__list_node link; /* in srv->conns */
     char *out;
     size_t out_len, out_cap;
-    int busy;     /* inside ready(): finishing waits */
-    int lost;     /* 0, or the error to report when finishing */
+    int busy; /* inside ready(): finishing waits */
+    int lost; /* 0, or the error to report when finishing */
     bool paused, closing, eof_pending, finished;
 };
 
@@ -212,7 +212,8 @@ static int adopt(corio__loop *l, server *srv, int fd, const corio_protocol *prot
     return 0;
 }
 
-int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto, void *(*make_ctx)(void *arg), void *arg)
+int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto,
+                         void *(*make_ctx)(void *arg), void *arg)
 {
     corio__loop *l = corio__task_loop();
     if (!listener || !proto)

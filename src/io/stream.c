@@ -40,7 +40,8 @@ static int plain_close(void *t)
     return corio_fd_close(t);
 }
 
-static const corio__transport plain = {plain_read, plain_write_all, plain_shutdown_write, plain_close};
+static const corio__transport plain = {plain_read, plain_write_all, plain_shutdown_write,
+                                       plain_close};
 
 int corio__stream_new(corio_fd *f, const corio__transport *ops, void *t, corio_stream **out)
 {
@@ -113,7 +114,8 @@ static ssize_t fill(corio_stream *s, size_t limit, int64_t deadline)
     int rc = reserve(s, want);
     if (rc < 0)
         return rc;
-    ssize_t n = s->ops->read(s->t, s->buf + s->end, s->cap - s->end < limit ? s->cap - s->end : limit, deadline);
+    ssize_t n = s->ops->read(s->t, s->buf + s->end,
+                             s->cap - s->end < limit ? s->cap - s->end : limit, deadline);
     if (n > 0)
         s->end += (size_t)n;
     else if (n == 0)
@@ -162,8 +164,8 @@ static void *find(const char *hay, size_t n, const void *delim, size_t dlen)
     return dlen == 1 ? memchr(hay, *(const char *)delim, n) : memmem(hay, n, delim, dlen);
 }
 
-ssize_t corio_stream_read_until(corio_stream *s, const void *delim, size_t dlen, void *buf, size_t max,
-                                int64_t deadline)
+ssize_t corio_stream_read_until(corio_stream *s, const void *delim, size_t dlen, void *buf,
+                                size_t max, int64_t deadline)
 {
     if (!s || !delim || dlen == 0 || (!buf && max) || max < dlen)
         return -EINVAL;
@@ -171,7 +173,8 @@ ssize_t corio_stream_read_until(corio_stream *s, const void *delim, size_t dlen,
     for (;;) {
         size_t have = s->end - s->start;
         size_t look = have < max ? have : max;
-        char *hit = look > scanned ? find(s->buf + s->start + scanned, look - scanned, delim, dlen) : NULL;
+        char *hit =
+            look > scanned ? find(s->buf + s->start + scanned, look - scanned, delim, dlen) : NULL;
         if (hit) {
             size_t n = (size_t)(hit - (s->buf + s->start)) + dlen;
             if (n <= max) {

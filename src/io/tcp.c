@@ -56,7 +56,8 @@ static int literal(const char *host, int port, struct sockaddr_storage *ss, sock
 
 /* Resolves host (literal or name, through the loop's resolver) into up to
  * ADDRS addresses with port set, linked as an addrinfo list in ai[]. */
-static int resolve(const char *host, int port, corio_addr *addrs, struct addrinfo *ai, int64_t deadline)
+static int resolve(const char *host, int port, corio_addr *addrs, struct addrinfo *ai,
+                   int64_t deadline)
 {
     if (!host || port < 0 || port > 65535)
         return -EINVAL;
@@ -158,8 +159,10 @@ int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags,
     int fd = socket(list->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int on = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
-        ((flags & CORIO_LISTEN_REUSEPORT) && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) < 0) ||
-        bind(fd, list->ai_addr, list->ai_addrlen) < 0 || listen(fd, backlog > 0 ? backlog : 511) < 0) {
+        ((flags & CORIO_LISTEN_REUSEPORT) &&
+         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) < 0) ||
+        bind(fd, list->ai_addr, list->ai_addrlen) < 0 ||
+        listen(fd, backlog > 0 ? backlog : 511) < 0) {
         rc = -errno;
         if (fd >= 0)
             close(fd);
@@ -211,7 +214,8 @@ int corio_socket_set(corio_fd *f, enum corio_sockopt opt, int value)
     static const int name[] = {TCP_NODELAY, SO_KEEPALIVE, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF};
     if (!f || (unsigned)opt >= sizeof name / sizeof name[0])
         return -EINVAL;
-    return setsockopt(corio_fd_fileno(f), level[opt], name[opt], &value, sizeof value) < 0 ? -errno : 0;
+    return setsockopt(corio_fd_fileno(f), level[opt], name[opt], &value, sizeof value) < 0 ? -errno
+                                                                                           : 0;
 }
 
 static int unix_addr(const char *path, struct sockaddr_un *sa)
@@ -236,7 +240,8 @@ int corio_unix_listen(const char *path, int backlog, corio_fd **out)
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
         unlink(path); /* a stale socket from an earlier run */
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, backlog > 0 ? backlog : 511) < 0) {
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+        listen(fd, backlog > 0 ? backlog : 511) < 0) {
         rc = -errno;
         if (fd >= 0)
             close(fd);
@@ -251,7 +256,8 @@ int corio_unix_connect(const char *path, int64_t deadline, corio_fd **out)
     int rc = unix_addr(path, &sa);
     if (rc < 0 || !out)
         return rc < 0 ? rc : -EINVAL;
-    struct addrinfo ai = {.ai_family = AF_UNIX, .ai_addr = (struct sockaddr *)&sa, .ai_addrlen = sizeof sa};
+    struct addrinfo ai = {
+        .ai_family = AF_UNIX, .ai_addr = (struct sockaddr *)&sa, .ai_addrlen = sizeof sa};
     return connect_one(&ai, deadline, out);
 }
 
@@ -273,14 +279,17 @@ int corio_udp_open(const char *host, int port, corio_fd **out)
     return corio_fd_open(fd, out);
 }
 
-ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *host, int port, int64_t deadline)
+ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *host, int port,
+                       int64_t deadline)
 {
     struct sockaddr_storage ss;
     socklen_t alen;
-    if (!f || (!buf && len) || !host || port <= 0 || port > 65535 || !literal(host, port, &ss, &alen))
+    if (!f || (!buf && len) || !host || port <= 0 || port > 65535 ||
+        !literal(host, port, &ss, &alen))
         return -EINVAL;
     for (;;) {
-        ssize_t n = sendto(corio_fd_fileno(f), buf, len, MSG_NOSIGNAL, (struct sockaddr *)&ss, alen);
+        ssize_t n =
+            sendto(corio_fd_fileno(f), buf, len, MSG_NOSIGNAL, (struct sockaddr *)&ss, alen);
         if (n >= 0)
             return n;
         if (errno == EINTR)
@@ -300,10 +309,12 @@ ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from, int *port
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t alen = sizeof ss;
-        ssize_t n = recvfrom(corio_fd_fileno(f), buf, len, MSG_TRUNC, (struct sockaddr *)&ss, &alen);
+        ssize_t n =
+            recvfrom(corio_fd_fileno(f), buf, len, MSG_TRUNC, (struct sockaddr *)&ss, &alen);
         if (n >= 0) {
-            const void *addr = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                                                        : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+            const void *addr = ss.ss_family == AF_INET6
+                                   ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                   : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
             if (from)
                 inet_ntop(ss.ss_family, addr, from, INET6_ADDRSTRLEN);
             if (port)

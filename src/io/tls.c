@@ -121,7 +121,8 @@ int corio_tls_ctx_client(corio_tls_ctx **out, const char *ca_file, unsigned flag
     corio_tls_ctx *c = *out;
     c->verify = !(flags & CORIO_TLS_NO_VERIFY);
     SSL_CTX_set_verify(c->ssl, c->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
-    int ok = ca_file ? SSL_CTX_load_verify_locations(c->ssl, ca_file, NULL) : SSL_CTX_set_default_verify_paths(c->ssl);
+    int ok = ca_file ? SSL_CTX_load_verify_locations(c->ssl, ca_file, NULL)
+                     : SSL_CTX_set_default_verify_paths(c->ssl);
     if (!ok) {
         set_error("cannot load the CA certificates");
         corio_tls_ctx_free(c);
@@ -169,7 +170,8 @@ static int after(tls *t, int ret, int64_t deadline)
     switch (err) {
     case SSL_ERROR_WANT_READ:
     case SSL_ERROR_WANT_WRITE: {
-        int rc = corio__fd_wait_again(t->fd, err == SSL_ERROR_WANT_READ ? CORIO_READ : CORIO_WRITE, deadline);
+        int rc = corio__fd_wait_again(t->fd, err == SSL_ERROR_WANT_READ ? CORIO_READ : CORIO_WRITE,
+                                      deadline);
         return rc < 0 ? rc : 1;
     }
     case SSL_ERROR_ZERO_RETURN:
@@ -237,7 +239,8 @@ static const corio__transport tls_ops = {tls_read, tls_write_all, tls_shutdown_w
 
 /* --- handshakes --------------------------------------------------------- */
 
-static int handshake(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t deadline, corio_stream **out)
+static int handshake(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t deadline,
+                     corio_stream **out)
 {
     last_error[0] = '\0';
     pthread_once(&bio_once, make_bio_method);
@@ -255,11 +258,14 @@ static int handshake(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t 
     int rc = 0;
     if (ctx->client) {
         struct in6_addr ip;
-        bool literal = host && (inet_pton(AF_INET, host, &ip) == 1 || inet_pton(AF_INET6, host, &ip) == 1);
+        bool literal =
+            host && (inet_pton(AF_INET, host, &ip) == 1 || inet_pton(AF_INET6, host, &ip) == 1);
         if (literal)
             rc = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), host) == 1 ? 0 : -EINVAL;
         else if (host)
-            rc = SSL_set_tlsext_host_name(t->ssl, host) == 1 && SSL_set1_host(t->ssl, host) == 1 ? 0 : -EINVAL;
+            rc = SSL_set_tlsext_host_name(t->ssl, host) == 1 && SSL_set1_host(t->ssl, host) == 1
+                     ? 0
+                     : -EINVAL;
         SSL_set_connect_state(t->ssl);
     } else {
         SSL_set_accept_state(t->ssl);
@@ -275,7 +281,8 @@ static int handshake(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t 
         }
         long v = ctx->client && ctx->verify ? SSL_get_verify_result(t->ssl) : X509_V_OK;
         if (v != X509_V_OK) {
-            snprintf(last_error, sizeof last_error, "certificate rejected: %s", X509_verify_cert_error_string(v));
+            snprintf(last_error, sizeof last_error, "certificate rejected: %s",
+                     X509_verify_cert_error_string(v));
             ERR_clear_error();
             rc = -EKEYREJECTED;
         } else if (rc == 0) {
@@ -289,7 +296,8 @@ static int handshake(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t 
     return rc;
 }
 
-int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t deadline, corio_stream **out)
+int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t deadline,
+                      corio_stream **out)
 {
     if (!ctx || !f || !out || !ctx->client || (ctx->verify && (!host || !*host))) {
         if (f)

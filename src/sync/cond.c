@@ -43,7 +43,8 @@ int corio_cond_wait(corio_cond *c, int64_t deadline)
     int rc = corio_lock_release(c->lock);
     if (rc < 0)
         return rc; /* not held by the caller */
-    rc = corio__wait_rc(corio__waitq_park(l, &c->waiters, "condition", 0, corio__deadline_ns(deadline)));
+    rc = corio__wait_rc(
+        corio__waitq_park(l, &c->waiters, "condition", 0, corio__deadline_ns(deadline)));
     /* The caller expects to hold the lock again whatever happened, so this
      * acquire must not be cut short by the cancellation being reported. */
     corio_scope shield;

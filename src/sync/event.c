@@ -55,5 +55,6 @@ int corio_event_wait(corio_event *e, int64_t deadline)
         return -EPERM;
     if (e->set)
         return corio__cancelled(l, l->current);
-    return corio__wait_rc(corio__waitq_park(l, &e->waiters, "event", 0, corio__deadline_ns(deadline)));
+    return corio__wait_rc(
+        corio__waitq_park(l, &e->waiters, "event", 0, corio__deadline_ns(deadline)));
 }

@@ -166,7 +166,8 @@ static int transfer(corio__loop *l, worker *w, void *buf, size_t len, bool out, 
     return 0;
 }
 
-int corio_procpool_new(corio_procpool **out, unsigned workers, corio_proc_fn *const *fns, size_t nfns)
+int corio_procpool_new(corio_procpool **out, unsigned workers, corio_proc_fn *const *fns,
+                       size_t nfns)
 {
     corio__loop *l = corio__task_loop();
     if (!l)

@@ -97,8 +97,8 @@ int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline)
     }
     grant g = {NULL, false};
     l->current->wait_data = &g;
-    rc = corio__wait_rc(
-        corio__waitq_park(l, &p->waiters, "resource pool", (int64_t)p->open, corio__deadline_ns(deadline)));
+    rc = corio__wait_rc(corio__waitq_park(l, &p->waiters, "resource pool", (int64_t)p->open,
+                                          corio__deadline_ns(deadline)));
     if (rc < 0)
         return rc;
     if (g.slot)
