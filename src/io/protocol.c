@@ -68,7 +68,8 @@ static int flush(corio_transport *t)
         }
         sent += (size_t)n;
     }
-    memmove(t->out, t->out + sent, t->out_len - sent);
+    if (sent && sent < t->out_len)
+        memmove(t->out, t->out + sent, t->out_len - sent);
     t->out_len -= sent;
     if (t->paused && t->out_len <= LOW_WATER) {
         t->paused = false;

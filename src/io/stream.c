@@ -191,7 +191,8 @@ ssize_t corio_stream_read_until(corio_stream *s, const void *delim, size_t dlen,
             return r;
         if (r == 0) { /* end of stream: hand over what is left */
             size_t n = s->end - s->start;
-            memcpy(buf, s->buf + s->start, n);
+            if (n)
+                memcpy(buf, s->buf + s->start, n);
             s->start = s->end;
             return (ssize_t)n;
         }
