@@ -36,11 +36,5 @@ static intptr_t print_sum(void *arg)
 int main(int argc, char **argv)
 {
     unit_ms = demo_unit_ms(argc, argv, 1000, "print_sum awaits compute, which sleeps one unit.");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    intptr_t rc = corio_run(print_sum, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "chained_coroutines: %s\n", corio_strerror(rc));
-        return 1;
-    }
-    return 0;
+    return demo_run("chained_coroutines", print_sum);
 }

@@ -39,4 +39,16 @@ static inline long demo_unit_ms(int argc, char **argv, long default_ms, const ch
     return unit;
 }
 
+/* Runs main as the root task; 0, or 1 with the error on stderr. */
+static inline int demo_run(const char *prog, corio_fn *main_task)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    intptr_t rc = corio_run(main_task, NULL);
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", prog, corio_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
 #endif

@@ -33,11 +33,5 @@ static intptr_t display_date(void *arg)
 int main(int argc, char **argv)
 {
     unit_ms = demo_unit_ms(argc, argv, 1000, "Prints the date every unit for five units.");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    intptr_t rc = corio_run(display_date, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "display_date: %s\n", corio_strerror(rc));
-        return 1;
-    }
-    return 0;
+    return demo_run("display_date", display_date);
 }

@@ -51,11 +51,5 @@ int main(int argc, char **argv)
 {
     unit_ms = demo_unit_ms(argc, argv, 1000,
                            "A task resolves a future after one unit; a callback and main see it.");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    intptr_t rc = corio_run(main_task, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "future_callback: %s\n", corio_strerror(rc));
-        return 1;
-    }
-    return 0;
+    return demo_run("future_callback", main_task);
 }

@@ -60,11 +60,5 @@ int main(int argc, char **argv)
 {
     unit_ms = demo_unit_ms(argc, argv, 1000,
                            "Three factorials that sleep one unit per step, run concurrently.");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    intptr_t rc = corio_run(gather, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "gather_factorial: %s\n", corio_strerror(rc));
-        return 1;
-    }
-    return 0;
+    return demo_run("gather_factorial", gather);
 }

@@ -44,11 +44,5 @@ int main(int argc, char **argv)
 {
     unit_ms =
         demo_unit_ms(argc, argv, 1000, "A parent task waits in its nursery for two children.");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    intptr_t rc = corio_run(parent, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "nursery_parent: %s\n", corio_strerror(rc));
-        return 1;
-    }
-    return 0;
+    return demo_run("nursery_parent", parent);
 }

@@ -47,11 +47,5 @@ int main(int argc, char **argv)
 {
     unit_ms =
         demo_unit_ms(argc, argv, 1000, "A blocking call on the pool while the loop keeps ticking.");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    intptr_t rc = corio_run(main_task, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "run_in_executor: %s\n", corio_strerror(rc));
-        return 1;
-    }
-    return 0;
+    return demo_run("run_in_executor", main_task);
 }

@@ -69,11 +69,5 @@ int main(int argc, char **argv)
 {
     unit_ms = demo_unit_ms(argc, argv, 100,
                            "Keeps 4 of 20 jobs in flight with corio_wait(FIRST_COMPLETED).");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    intptr_t rc = corio_run(refill, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "wait_first_completed: %s\n", corio_strerror(rc));
-        return 1;
-    }
-    return 0;
+    return demo_run("wait_first_completed", refill);
 }
