@@ -478,3 +478,98 @@ Test(net, transport_and_protocol_echo, .timeout = 10, .init = fd_check_start, .f
 {
     cr_assert_eq(corio_run(protocol_main, NULL), 0);
 }
+
+/* --- big transfers and a peer that never sends a newline -------------------- */
+
+#include <sys/resource.h>
+
+#define HUGE (64u << 20)
+
+static unsigned char pattern(size_t i)
+{
+    return (unsigned char)(i * 131 + (i >> 13));
+}
+
+static intptr_t huge_writer(void *arg)
+{
+    corio_stream *s = arg;
+    static unsigned char chunk[1 << 16];
+    for (size_t off = 0; off < HUGE; off += sizeof chunk) {
+        for (size_t i = 0; i < sizeof chunk; i++)
+            chunk[i] = pattern(off + i);
+        int rc = corio_stream_write(s, chunk, sizeof chunk, -1);
+        if (rc < 0)
+            return rc;
+    }
+    return corio_stream_shutdown_write(s);
+}
+
+static intptr_t huge_main(void *arg)
+{
+    (void)arg;
+    corio_task *srv = start_server(NULL), *w;
+    corio_stream *s = dial("127.0.0.1");
+    corio_spawn(NULL, huge_writer, s, &w);
+    static unsigned char buf[1 << 16];
+    size_t got = 0;
+    ssize_t n;
+    while ((n = corio_stream_read(s, buf, sizeof buf, -1)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i] != pattern(got + (size_t)i))
+                cr_assert_fail("byte %zu differs", got + (size_t)i);
+        got += (size_t)n;
+    }
+    cr_assert_eq(n, 0);
+    cr_assert_eq(got, HUGE, "64 MiB out and back, byte-exact");
+    intptr_t r;
+    corio_join(w, &r);
+    cr_assert_eq(r, 0);
+    corio_stream_close(s);
+    stop_server(srv);
+    return 0;
+}
+
+Test(net, sixty_four_mebibytes_both_ways, .timeout = 120, .init = fd_check_start,
+     .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(huge_main, NULL), 0);
+}
+
+static intptr_t flood(corio_stream *s, void *arg)
+{
+    (void)arg;
+    static char junk[1 << 16];
+    memset(junk, 'z', sizeof junk);
+    for (int i = 0; i < 4096; i++) /* up to 256 MiB, never a newline */
+        if (corio_stream_write(s, junk, sizeof junk, -1) < 0)
+            break;
+    return 0;
+}
+
+static long max_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static intptr_t flood_main(void *arg)
+{
+    (void)arg;
+    corio_task *srv = start_server(flood);
+    corio_stream *s = dial("127.0.0.1");
+    static char line[65536];
+    long before = max_rss_kib();
+    cr_assert_eq(corio_stream_read_line(s, line, sizeof line, -1), -EMSGSIZE);
+    cr_assert_eq(corio_stream_read_line(s, line, sizeof line, -1), -EMSGSIZE, "still bounded");
+    cr_assert_lt(max_rss_kib() - before, 8 * 1024, "no unbounded buffer");
+    cr_assert_eq(corio_stream_close(s), 0, "the stream closes cleanly");
+    stop_server(srv);
+    return 0;
+}
+
+Test(net, a_peer_that_never_sends_a_newline, .timeout = 60, .init = fd_check_start,
+     .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(flood_main, NULL), 0);
+}
