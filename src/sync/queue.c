@@ -151,7 +151,32 @@ static int try_put(corio__loop *l, corio_queue *q, void *item, int64_t prio)
     return rc;
 }
 
+/* The hand-off at the heart of a producer/consumer pair: a getter is
+ * waiting, nothing is cancelled, the queue is this loop's. Kept small and
+ * free of calls: it is most of what a queue ping-pong costs. */
+static inline bool put_fast(corio_queue *q, void *item)
+{
+    corio__loop *l = corio__tls_loop;
+    if (!l || !l->current || q->loop != l || l->ncancelled || q->closed ||
+        corio__list_empty(&q->getters))
+        return false;
+    corio_task *g = corio__container_of(q->getters.next, corio_task, wait_node);
+    *(void **)g->wait_data = item;
+    corio__list_unlink(&g->wait_node);
+    corio__wake(l, g, 0);
+    q->unfinished++;
+    return true;
+}
+
+static int put_slow(corio_queue *q, void *item, int64_t prio, int64_t deadline)
+    __attribute__((noinline));
+
 int corio_queue_put_prio(corio_queue *q, void *item, int64_t prio, int64_t deadline)
+{
+    return put_fast(q, item) ? 0 : put_slow(q, item, prio, deadline);
+}
+
+static int put_slow(corio_queue *q, void *item, int64_t prio, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
     if (!l || CORIO__BIND(q, l, busy(q)) < 0)
@@ -171,7 +196,7 @@ int corio_queue_put_prio(corio_queue *q, void *item, int64_t prio, int64_t deadl
 
 int corio_queue_put(corio_queue *q, void *item, int64_t deadline)
 {
-    return corio_queue_put_prio(q, item, 0, deadline);
+    return put_fast(q, item) ? 0 : put_slow(q, item, 0, deadline);
 }
 
 int corio_queue_try_put(corio_queue *q, void *item)
@@ -206,7 +231,29 @@ static int try_get(corio__loop *l, corio_queue *q, void **item)
     return 0;
 }
 
+static int get_slow(corio_queue *q, void **item, int64_t deadline) __attribute__((noinline));
+
 int corio_queue_get(corio_queue *q, void **item, int64_t deadline)
+{
+    /* Fast path: empty, nobody cancelled, no deadline: park for a hand-off.
+     * Everything else is get_slow's, out of line so this stays small. */
+    corio__loop *fl = corio__tls_loop;
+    if (fl && fl->current && q->loop == fl && !fl->ncancelled && q->n == 0 && !q->closed &&
+        deadline < 0 && corio__list_empty(&q->putters)) {
+        corio_task *t = fl->current;
+        void *got = NULL;
+        corio__list_push(&q->getters, &t->wait_node);
+        t->wait_data = &got;
+        int rc = corio__park_now(fl, "queue get", 0, corio__waitq_leave);
+        /* Woken by a putter (which unlinked us) or by a cancel (whose hook did). */
+        if (rc == 0 && item)
+            *item = got;
+        return rc;
+    }
+    return get_slow(q, item, deadline);
+}
+
+static int get_slow(corio_queue *q, void **item, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
     if (!l || CORIO__BIND(q, l, busy(q)) < 0)
