@@ -9,6 +9,8 @@
 
 #include <corio/corio.h>
 
+#include "fdcheck.h"
+
 static char dir[] = "/tmp/corio-file-XXXXXX";
 
 static intptr_t file_main(void *arg)
@@ -51,7 +53,7 @@ static intptr_t file_main(void *arg)
     return 0;
 }
 
-Test(file, read_write_and_stream, .timeout = 20)
+Test(file, read_write_and_stream, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
 {
     cr_assert_not_null(mkdtemp(dir));
     cr_assert_eq(corio_run(file_main, NULL), 0);

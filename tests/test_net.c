@@ -1,6 +1,5 @@
 /* TCP and streams over loopback, ports chosen by the kernel. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,28 +8,7 @@
 
 #include <corio/corio.h>
 
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    while (d && readdir(d))
-        n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static int fds_before;
-
-static void fd_check_start(void)
-{
-    fds_before = count_fds();
-}
-
-static void fd_check_end(void)
-{
-    cr_assert_eq(count_fds(), fds_before, "descriptors leaked");
-}
+#include "fdcheck.h"
 
 /* --- an echo server in a task -------------------------------------------- */
 

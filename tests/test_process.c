@@ -6,6 +6,8 @@
 
 #include <corio/corio.h>
 
+#include "fdcheck.h"
+
 static intptr_t cat_main(void *arg)
 {
     (void)arg;
@@ -27,7 +29,7 @@ static intptr_t cat_main(void *arg)
     return 0;
 }
 
-Test(process, echo_through_pipes, .timeout = 20)
+Test(process, echo_through_pipes, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(cat_main, NULL), 0);
 }
@@ -58,7 +60,8 @@ static intptr_t status_main(void *arg)
     return 0;
 }
 
-Test(process, exit_codes_signals_and_errors, .timeout = 20)
+Test(process, exit_codes_signals_and_errors, .timeout = 20, .init = fd_check_start,
+     .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(status_main, NULL), 0);
 }
@@ -82,7 +85,7 @@ static intptr_t env_main(void *arg)
     return 0;
 }
 
-Test(process, env_and_cwd, .timeout = 20)
+Test(process, env_and_cwd, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(env_main, NULL), 0);
 }
@@ -115,7 +118,8 @@ static intptr_t concurrent_main(void *arg)
     return 0;
 }
 
-Test(process, waiting_parks_only_the_task, .timeout = 20)
+Test(process, waiting_parks_only_the_task, .timeout = 20, .init = fd_check_start,
+     .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(concurrent_main, NULL), 0);
 }

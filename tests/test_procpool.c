@@ -8,6 +8,8 @@
 
 #include <corio/corio.h>
 
+#include "fdcheck.h"
+
 static int upper(const void *in, size_t len, void **out, size_t *out_len)
 {
     char *s = malloc(len + 1);
@@ -104,7 +106,8 @@ static intptr_t procpool_main(void *arg)
     return 0;
 }
 
-Test(procpool, calls_crashes_and_deadlines, .timeout = 30)
+Test(procpool, calls_crashes_and_deadlines, .timeout = 30, .init = fd_check_start,
+     .fini = fd_check_end)
 {
     cr_assert_eq(corio_procpool_new(&pool, 1, fns, 5), -EPERM, "outside a task");
     cr_assert_eq(corio_run(procpool_main, NULL), 0);

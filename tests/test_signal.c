@@ -6,6 +6,8 @@
 
 #include <corio/corio.h>
 
+#include "fdcheck.h"
+
 static intptr_t raiser(void *arg)
 {
     corio_sleep(5);
@@ -26,7 +28,7 @@ static intptr_t signal_main(void *arg)
     return 0;
 }
 
-Test(signal, wait_for_a_signal, .timeout = 10)
+Test(signal, wait_for_a_signal, .timeout = 10, .init = fd_check_start, .fini = fd_check_end)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -64,7 +66,7 @@ static intptr_t shutdown_main(void *arg)
     return 0;
 }
 
-Test(signal, graceful_shutdown, .timeout = 10)
+Test(signal, graceful_shutdown, .timeout = 10, .init = fd_check_start, .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(shutdown_main, NULL), 0);
 }

@@ -8,6 +8,8 @@
 
 #include <corio/corio.h>
 
+#include "fdcheck.h"
+
 static char dir[] = "/tmp/corio-tls-XXXXXX";
 static char ca[128], cert[128], key[128];
 
@@ -28,10 +30,12 @@ static void make_certs(void)
              "-days 2 -extfile ext 2>/dev/null",
              dir);
     cr_assert_eq(system(cmd), 0, "openssl could not make the test certificates");
+    fd_check_start();
 }
 
 static void remove_certs(void)
 {
+    fd_check_end();
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
