@@ -9,6 +9,7 @@
 #include "file.h"
 #include "future.h"
 #include "gen.h"
+#include "http.h"
 #include "io.h"
 #include "loop.h"
 #include "net.h"
@@ -25,6 +26,7 @@
 #include "sync.h"
 #include "task.h"
 #include "tls.h"
+#include "url.h"
 #include "time.h"
 
 #endif

@@ -9,6 +9,12 @@
 extern "C" {
 #endif
 
+/* corio's own codes, past errno's range, returned negated like errno values
+ * for failures errno has no name for. */
+enum {
+    CORIO_EDNS = 10001, /* a host name could not be resolved (any reason) */
+};
+
 /* A static, human-readable description of rc (a negative errno, or 0).
  * Never NULL; thread-safe. */
 CORIO_API const char *corio_strerror(intptr_t rc);

@@ -16,6 +16,8 @@ const char *corio_strerror(intptr_t rc)
         return "not allowed here (outside a task, or not the owner)";
     case EDEADLK:
         return "would wait forever (deadlock)";
+    case CORIO_EDNS:
+        return "host name could not be resolved";
     default:
         break;
     }

@@ -129,8 +129,26 @@ int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **o
     int rc = resolve(host, port, addrs, list, deadline);
     if (rc < 0)
         return rc;
-    for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-        rc = connect_one(ai, deadline, out);
+    return corio_tcp_connect_addrs(addrs, (size_t)rc, port, deadline, out);
+}
+
+int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, int64_t deadline,
+                            corio_fd **out)
+{
+    if (!out || !addrs || n == 0 || port <= 0 || port > 65535)
+        return -EINVAL;
+    int rc = -EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        corio_addr a = addrs[i];
+        struct addrinfo ai = {.ai_family = a.sa.ss_family, .ai_socktype = SOCK_STREAM,
+                              .ai_addr = (struct sockaddr *)&a.sa, .ai_addrlen = a.len};
+        if (a.sa.ss_family == AF_INET)
+            ((struct sockaddr_in *)&a.sa)->sin_port = htons((uint16_t)port);
+        else if (a.sa.ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)&a.sa)->sin6_port = htons((uint16_t)port);
+        else
+            continue;
+        rc = connect_one(&ai, deadline, out);
         if (rc == 0 || rc == -ETIMEDOUT || rc == -ECANCELED)
             break;
     }
