@@ -26,8 +26,8 @@ CORIO_API int corio_tcp_connect(const char *host, int port, int64_t deadline, co
 /* Connects to port on one of addrs (from corio_dns_resolve; their ports are
  * ignored), in the order given, within the deadline. Errors as above, from
  * the last address tried. */
-CORIO_API int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port,
-                                      int64_t deadline, corio_fd **out);
+CORIO_API int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, int64_t deadline,
+                                      corio_fd **out);
 
 /* Listens on host:port (host NULL or "": every IPv4 address), with
  * SO_REUSEADDR; backlog 0: 511. */

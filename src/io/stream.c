@@ -80,6 +80,11 @@ corio_fd *corio_stream_fd(corio_stream *s)
     return s ? s->fd : NULL;
 }
 
+corio_fd *corio__stream_plain_fd(corio_stream *s)
+{
+    return s->ops == &plain && s->start == s->end ? s->fd : NULL;
+}
+
 /* Makes room for at least `more` bytes after the buffered ones. */
 static int reserve(corio_stream *s, size_t more)
 {

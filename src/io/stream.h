@@ -16,4 +16,9 @@ typedef struct corio__transport {
  * (nothing is closed then). */
 int corio__stream_new(corio_fd *f, const corio__transport *ops, void *t, corio_stream **out);
 
+/* s's descriptor when s is a plain (unencrypted) stream with nothing
+ * buffered, so that callers may make their own system calls on it; else
+ * NULL. */
+corio_fd *corio__stream_plain_fd(corio_stream *s);
+
 #endif

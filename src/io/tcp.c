@@ -140,8 +140,10 @@ int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, int64_t
     int rc = -EINVAL;
     for (size_t i = 0; i < n; i++) {
         corio_addr a = addrs[i];
-        struct addrinfo ai = {.ai_family = a.sa.ss_family, .ai_socktype = SOCK_STREAM,
-                              .ai_addr = (struct sockaddr *)&a.sa, .ai_addrlen = a.len};
+        struct addrinfo ai = {.ai_family = a.sa.ss_family,
+                              .ai_socktype = SOCK_STREAM,
+                              .ai_addr = (struct sockaddr *)&a.sa,
+                              .ai_addrlen = a.len};
         if (a.sa.ss_family == AF_INET)
             ((struct sockaddr_in *)&a.sa)->sin_port = htons((uint16_t)port);
         else if (a.sa.ss_family == AF_INET6)

@@ -1,0 +1,649 @@
+/* One server connection: read a request head, parse it with llhttp, route
+ * it, run the handler in this task, repeat (keep-alive, pipelining).
+ *
+ * The input buffer holds the current request from `start`: its head is
+ * parsed in one llhttp call once all of it is there (so every header is one
+ * contiguous span, NUL-terminated in place), then the body is fed to llhttp
+ * in what arrives after the head, pausing at each body span and at the end
+ * of the message so that the next pipelined request stays in the buffer.
+ * Responses are appended to an output buffer, written when the connection
+ * would next wait for input: a pipelined batch goes out in one write. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <corio/net.h>
+#include <corio/time.h>
+#include <corio/url.h>
+
+#include "../io/fd.h"
+#include "../io/stream.h"
+#include "conn.h"
+
+#define IN_MIN    4096
+#define OUT_FLUSH 65536
+
+/* --- arena ---------------------------------------------------------------- */
+
+void *corio__http_arena_alloc(conn *c, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    arena_block *b = c->arena;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 2048 ? n : 2048;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->used = 0;
+        b->cap = cap;
+        b->next = c->arena;
+        c->arena = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static void arena_reset(conn *c)
+{
+    while (c->arena) {
+        arena_block *next = c->arena->next;
+        free(c->arena);
+        c->arena = next;
+    }
+}
+
+/* --- output ---------------------------------------------------------------- */
+
+int corio__http_out(conn *c, const void *p, size_t n)
+{
+    if (c->ocap - c->olen < n) {
+        size_t cap = c->ocap ? c->ocap : 4096;
+        while (cap - c->olen < n)
+            cap *= 2;
+        char *o = realloc(c->out, cap);
+        if (!o)
+            return -ENOMEM;
+        c->out = o;
+        c->ocap = cap;
+    }
+    memcpy(c->out + c->olen, p, n);
+    c->olen += n;
+    return 0;
+}
+
+int corio__http_flush(conn *c)
+{
+    if (c->olen == 0)
+        return 0;
+    int rc = corio_stream_write(c->s, c->out, c->olen, corio_now() + c->lim->body_timeout_ms);
+    c->olen = 0;
+    if (c->ocap > OUT_FLUSH) { /* a big answer went out: give the memory back */
+        free(c->out);
+        c->out = NULL;
+        c->ocap = 0;
+    }
+    return rc;
+}
+
+int corio__http_error(conn *c, int status)
+{
+    const char *reason = corio_http_reason(status);
+    char line[128];
+    size_t dlen;
+    const char *date = corio__http_date_line(&dlen);
+    int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, reason);
+    size_t blen = strlen(reason) + 1;
+    char len[64];
+    int ln = snprintf(len, sizeof len, "Content-Length: %zu\r\n", blen);
+    int rc = corio__http_out(c, line, (size_t)n);
+    if (rc == 0 && c->app->server_name) {
+        rc = corio__http_out(c, "Server: ", 8);
+        rc = rc ? rc : corio__http_out(c, c->app->server_name, strlen(c->app->server_name));
+        rc = rc ? rc : corio__http_out(c, "\r\n", 2);
+    }
+    rc = rc ? rc : corio__http_out(c, date, dlen);
+    rc = rc ? rc : corio__http_out(c, "Content-Type: text/plain; charset=utf-8\r\n", 41);
+    rc = rc ? rc : corio__http_out(c, len, (size_t)ln);
+    rc = rc ? rc : corio__http_out(c, "Connection: close\r\n\r\n", 21);
+    if (rc == 0 && !c->req.head) {
+        rc = corio__http_out(c, reason, blen - 1);
+        rc = rc ? rc : corio__http_out(c, "\n", 1);
+    }
+    c->closing = true;
+    c->resp.started = c->resp.ended = true;
+    return rc;
+}
+
+/* --- parser callbacks ------------------------------------------------------ */
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    if (!c->req.target)
+        c->req.target = (char *)at;
+    (void)len;
+    return 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    corio_http_req *r = &c->req;
+    (void)len;
+    if (c->in_value || r->nheaders == 0) {
+        if (r->nheaders == c->lim->max_headers) {
+            c->err_status = 431;
+            return -1;
+        }
+        if (r->nheaders == r->headers_cap) {
+            size_t cap = r->headers_cap ? r->headers_cap * 2 : 16;
+            hdr *h = realloc(r->headers, cap * sizeof *h);
+            if (!h)
+                return -1;
+            r->headers = h;
+            r->headers_cap = cap;
+        }
+        r->headers[r->nheaders++] = (hdr){at, ""};
+        c->in_value = false;
+    }
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    corio_http_req *r = &c->req;
+    (void)len;
+    if (!c->in_value && r->nheaders)
+        r->headers[r->nheaders - 1].value = at;
+    c->in_value = true;
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    conn *c = p->data;
+    c->req.keep_alive = llhttp_should_keep_alive(p);
+    c->req.has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    c->req.pending = at;
+    c->req.pending_len = len;
+    return HPE_PAUSED;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    conn *c = p->data;
+    c->req.msg_done = true;
+    return HPE_PAUSED;
+}
+
+static const llhttp_settings_t settings = {
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* --- reading ---------------------------------------------------------------- */
+
+/* Room for at least IN_MIN more bytes after end, moving the current request
+ * to the front or growing the buffer up to max. Only while no head spans
+ * point into the buffer. */
+static int room(conn *c, size_t max)
+{
+    if (c->start == c->end)
+        c->start = c->end = 0;
+    if (c->cap - c->end >= IN_MIN)
+        return 0;
+    if (c->start > 0) {
+        memmove(c->in, c->in + c->start, c->end - c->start);
+        c->end -= c->start;
+        c->start = 0;
+        if (c->cap - c->end >= IN_MIN)
+            return 0;
+    }
+    size_t cap = c->cap ? c->cap * 2 : 16384;
+    if (cap > max + IN_MIN)
+        cap = max + IN_MIN;
+    if (cap <= c->cap)
+        return 0; /* full: the caller's size check decides */
+    char *in = realloc(c->in, cap);
+    if (!in)
+        return -ENOMEM;
+    c->in = in;
+    c->cap = cap;
+    return 0;
+}
+
+/* Reads what comes into in[end..cap): > 0, 0 at end, < 0. An idle plain
+ * connection gives its buffers back while it waits. */
+static ssize_t fill(conn *c, int64_t deadline, bool idle)
+{
+    int rc = corio__http_flush(c);
+    if (rc < 0)
+        return rc;
+    if (idle && c->plain) {
+        ssize_t n = read(corio_fd_fileno(c->plain), c->in + c->end, c->cap - c->end);
+        if (n >= 0)
+            return n;
+        if (errno != EAGAIN && errno != EINTR)
+            return -errno;
+        free(c->in);
+        c->in = NULL;
+        c->cap = c->start = c->end = 0;
+        free(c->out);
+        c->out = NULL;
+        c->ocap = 0;
+        c->idle = true;
+        rc = corio__fd_wait_again(c->plain, CORIO_READ, deadline);
+        c->idle = false;
+        if (rc < 0)
+            return rc;
+        if ((rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes)) < 0)
+            return rc;
+    }
+    if (c->srv && c->srv->stopping && idle)
+        return -ECANCELED;
+    c->idle = idle;
+    ssize_t n = corio_stream_read(c->s, c->in + c->end, c->cap - c->end, deadline);
+    c->idle = false;
+    return n;
+}
+
+size_t corio__http_head_end(const char *buf, size_t from, size_t end)
+{
+    const char *p = buf + from, *e = buf + end;
+    while ((p = memchr(p, '\n', (size_t)(e - p)))) {
+        p++;
+        if (p < e && *p == '\n')
+            return (size_t)(p + 1 - buf);
+        if (p + 1 < e && p[0] == '\r' && p[1] == '\n')
+            return (size_t)(p + 2 - buf);
+    }
+    return 0;
+}
+
+/* Reads until the buffer holds a whole head: 0, or < 0 (the connection
+ * ends; an error answer may be queued). */
+static int read_head(conn *c)
+{
+    const corio_http_limits *l = c->lim;
+    size_t max = l->max_request_line + l->max_header_bytes;
+    size_t scanned = 0; /* bytes of this request searched already */
+    int64_t deadline = -1;
+    for (;;) {
+        size_t have = c->end - c->start;
+        size_t e =
+            have ? corio__http_head_end(c->in, c->start + (scanned > 2 ? scanned - 2 : 0), c->end)
+                 : 0;
+        if (e) {
+            c->head_end = e;
+            const char *nl = memchr(c->in + c->start, '\n', e - c->start);
+            size_t line = (size_t)(nl - (c->in + c->start));
+            if (line > l->max_request_line)
+                return corio__http_error(c, 414) < 0 ? -EIO : -EMSGSIZE;
+            if (e - c->start - line > l->max_header_bytes)
+                return corio__http_error(c, 431) < 0 ? -EIO : -EMSGSIZE;
+            return 0;
+        }
+        scanned = have;
+        if (have > l->max_request_line && !memchr(c->in + c->start, '\n', have))
+            return corio__http_error(c, 414) < 0 ? -EIO : -EMSGSIZE;
+        if (have > max)
+            return corio__http_error(c, 431) < 0 ? -EIO : -EMSGSIZE;
+        bool idle = have == 0;
+        if (!idle && deadline < 0)
+            deadline = corio_now() + l->header_timeout_ms;
+        int rc = room(c, max);
+        if (rc < 0)
+            return rc;
+        ssize_t n = fill(c, idle ? corio_now() + l->idle_timeout_ms : deadline, idle);
+        if (n <= 0) {
+            if (n == -ETIMEDOUT && !idle)
+                corio__http_error(c, 408);
+            return n < 0 ? (int)n : -EPIPE;
+        }
+        c->end += (size_t)n;
+    }
+}
+
+/* Bare CR, obs-fold (a header line starting with a space or tab) and
+ * whitespace between a field name and its colon, which llhttp 8 lets
+ * through, are refused: all three are request smuggling vectors. */
+static bool head_is_clean(const conn *c)
+{
+    const char *p = c->in + c->start, *e = c->in + c->head_end;
+    for (const char *q = p; (q = memchr(q, '\r', (size_t)(e - q))); q++)
+        if (q + 1 == e || q[1] != '\n')
+            return false;
+    for (const char *q = p; (q = memchr(q, '\n', (size_t)(e - q))) && q + 1 < e; q++) {
+        if (q[1] == ' ' || q[1] == '\t')
+            return false;
+        const char *eol = memchr(q + 1, '\n', (size_t)(e - q - 1));
+        const char *colon = memchr(q + 1, ':', (size_t)((eol ? eol : e) - q - 1));
+        if (colon && colon > q + 1 && (colon[-1] == ' ' || colon[-1] == '\t'))
+            return false;
+    }
+    return true;
+}
+
+/* NUL-terminates the target and every header name and value in place (the
+ * bytes after them, ' ', ':' and CR/LF, are parsed already), trimming
+ * trailing whitespace off values. */
+static void terminate(conn *c)
+{
+    corio_http_req *r = &c->req;
+    char *t = r->target;
+    t[strcspn(t, " \r\n")] = '\0';
+    for (size_t i = 0; i < r->nheaders; i++) {
+        char *n = (char *)r->headers[i].name;
+        n[strcspn(n, ":")] = '\0';
+        char *v = (char *)r->headers[i].value;
+        if (!*v)
+            continue;
+        size_t len = strcspn(v, "\r\n");
+        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        v[len] = '\0';
+    }
+}
+
+/* Parses the head in [start, head_end): 0, or an error answer is queued. */
+static int parse_head(conn *c)
+{
+    corio_http_req *r = &c->req;
+    c->in_value = false;
+    c->err_status = 0;
+    if (!head_is_clean(c))
+        return corio__http_error(c, 400) < 0 ? -EIO : -EBADMSG;
+    if (c->cap - c->head_end < IN_MIN) { /* room for the body after the head */
+        char *in = realloc(c->in, c->head_end + 16384);
+        if (!in)
+            return -ENOMEM;
+        c->in = in;
+        c->cap = c->head_end + 16384;
+    }
+    llhttp_errno_t e = llhttp_execute(&c->parser, c->in + c->start, c->head_end - c->start);
+    if (e == HPE_PAUSED) {
+        llhttp_resume(&c->parser);
+        if (llhttp_get_error_pos(&c->parser) != c->in + c->head_end)
+            e = HPE_INVALID_METHOD; /* cannot happen: a message ended inside the head */
+    }
+    if ((e != HPE_OK && e != HPE_PAUSED) || !r->target) {
+        int status = c->err_status ? c->err_status : 400;
+        if (e == HPE_INVALID_VERSION && !c->err_status)
+            status = 505;
+        return corio__http_error(c, status) < 0 ? -EIO : -EBADMSG;
+    }
+    terminate(c);
+    r->method = llhttp_method_name(c->parser.method);
+    r->minor = c->parser.http_major == 1 ? c->parser.http_minor : 0;
+    r->head = c->parser.method == HTTP_HEAD;
+    const char *q = strchr(r->target, '?');
+    r->raw_path = r->target;
+    r->raw_path_len = q ? (size_t)(q - r->target) : strlen(r->target);
+    if (q) {
+        r->query = corio__http_arena_alloc(c, strlen(q));
+        if (!r->query)
+            return -ENOMEM;
+        strcpy(r->query, q + 1);
+    }
+    const char *expect = corio_http_req_header(r, "Expect");
+    r->expect_continue = expect && strcasecmp(expect, "100-continue") == 0 && r->minor >= 1;
+    c->next = c->head_end;
+    c->parsed = c->head_end;
+    if (r->msg_done)
+        r->has_body = false;
+    return 0;
+}
+
+/* --- body -------------------------------------------------------------------- */
+
+ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
+{
+    conn *c = r->c;
+    if (r->body_failed)
+        return -EBADMSG;
+    if (r->expect_continue && !r->continue_sent && !r->msg_done) {
+        r->continue_sent = true;
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        int rc = corio__http_out(c, cont, sizeof cont - 1);
+        if (rc < 0 || (rc = corio__http_flush(c)) < 0)
+            return rc;
+    }
+    for (;;) {
+        if (r->pending_len) {
+            size_t n = r->pending_len < len ? r->pending_len : len;
+            memcpy(buf, r->pending, n);
+            r->pending += n;
+            r->pending_len -= n;
+            r->body_total += n;
+            return (ssize_t)n;
+        }
+        if (r->msg_done)
+            return 0;
+        if (c->parsed == c->end && !r->poke) {
+            /* All parsed and handed out: reuse the space after the head. */
+            c->parsed = c->end = c->head_end;
+            int rc = corio__http_flush(c);
+            if (rc < 0)
+                return rc;
+            ssize_t n = corio_stream_read(c->s, c->in + c->end, c->cap - c->end,
+                                          corio_now() + c->lim->body_timeout_ms);
+            if (n <= 0) {
+                r->body_failed = true;
+                return n == 0 ? -ECONNRESET : n;
+            }
+            c->end += (size_t)n;
+        }
+        /* After a pause at the end of a body span, the parser may still have
+         * steps to take without input (the end of the message): poke it. */
+        r->poke = false;
+        llhttp_errno_t e = llhttp_execute(&c->parser, c->in + c->parsed, c->end - c->parsed);
+        if (e == HPE_PAUSED) {
+            c->parsed = (size_t)(llhttp_get_error_pos(&c->parser) - c->in);
+            llhttp_resume(&c->parser);
+            r->poke = !r->msg_done;
+            if (r->msg_done)
+                c->next = c->parsed;
+        } else if (e == HPE_OK) {
+            c->parsed = c->end;
+        } else {
+            r->body_failed = true;
+            c->closing = true;
+            return -EBADMSG;
+        }
+        if (r->body_total + r->pending_len > c->lim->max_body) {
+            r->body_failed = true;
+            return -EMSGSIZE;
+        }
+    }
+}
+
+int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
+{
+    if (!r->body) {
+        size_t cap = 1024;
+        uint64_t cl = r->c->parser.content_length;
+        if (!(r->c->parser.flags & F_CHUNKED) && cl < r->c->lim->max_body)
+            cap = (size_t)cl + 1;
+        char *b = corio__http_arena_alloc(r->c, cap);
+        if (!b)
+            return -ENOMEM;
+        size_t n = 0;
+        for (;;) {
+            if (n + 1 >= cap) {
+                char *bigger = corio__http_arena_alloc(r->c, cap * 2);
+                if (!bigger)
+                    return -ENOMEM;
+                memcpy(bigger, b, n);
+                b = bigger;
+                cap *= 2;
+            }
+            ssize_t got = corio_http_req_read(r, b + n, cap - 1 - n);
+            if (got < 0)
+                return (int)got;
+            if (got == 0)
+                break;
+            n += (size_t)got;
+        }
+        b[n] = '\0';
+        r->body = b;
+        r->body_len = n;
+    }
+    if (body)
+        *body = r->body;
+    if (len)
+        *len = r->body_len;
+    return 0;
+}
+
+/* Reads what the handler left of the body, so the next request can follow
+ * (unless it is too much to be worth it: then the connection closes). */
+static void drain(conn *c)
+{
+    corio_http_req *r = &c->req;
+    if (r->msg_done || c->closing)
+        return;
+    if (r->expect_continue && !r->continue_sent) {
+        c->closing = true; /* the client may or may not send the body now */
+        return;
+    }
+    char scratch[4096];
+    ssize_t n;
+    while ((n = corio_http_req_read(r, scratch, sizeof scratch)) > 0)
+        ;
+    if (n < 0)
+        c->closing = true;
+}
+
+/* --- the request loop ---------------------------------------------------- */
+
+/* The connection's handling of one parsed request. */
+static int dispatch(conn *c)
+{
+    corio_http_req *r = &c->req;
+    if (r->has_body && !(c->parser.flags & F_CHUNKED) &&
+        c->parser.content_length > c->lim->max_body)
+        return corio__http_error(c, 413);
+    char allow[128];
+    int rc = corio__http_route_find(c->app, r->method, r->raw_path, r->raw_path_len, &r->m, allow,
+                                    sizeof allow);
+    size_t plen = r->raw_path_len;
+    r->path = corio__http_arena_alloc(c, plen + 1);
+    if (!r->path)
+        return -ENOMEM;
+    if (corio_url_decode(r->raw_path, plen, r->path, 0) < 0)
+        return corio__http_error(c, 400);
+    if (rc == -ENOENT)
+        return corio_http_resp_text(&c->resp, 404, "Not Found\n");
+    if (rc == -EPERM) {
+        rc = corio_http_resp_header(&c->resp, "Allow", allow);
+        return rc < 0 ? rc : corio_http_resp_text(&c->resp, 405, "Method Not Allowed\n");
+    }
+    for (size_t i = 0; i < r->m.nparams; i++) {
+        char *v = corio__http_arena_alloc(c, r->m.value_lens[i] + 1);
+        if (!v)
+            return -ENOMEM;
+        if (corio_url_decode(r->m.values[i], r->m.value_lens[i], v, 0) < 0)
+            return corio__http_error(c, 400);
+        r->params[i] = v;
+    }
+    rc = r->m.r->handler(r, &c->resp, r->m.r->arg);
+    if (!c->resp.started) {
+        if (r->body_failed && rc == -EMSGSIZE)
+            return corio__http_error(c, 413);
+        if (r->body_failed)
+            return corio__http_error(c, 400);
+        if (rc == -ECANCELED && c->srv && c->srv->stopping)
+            return corio__http_error(c, 503);
+        return rc < 0 ? corio__http_error(c, 500)
+                      : corio_http_resp_send(&c->resp, 204, NULL, NULL, 0);
+    }
+    if (!c->resp.ended) {
+        if (rc < 0)
+            c->closing = true;
+        else
+            return corio_http_resp_end(&c->resp);
+    }
+    return 0;
+}
+
+static void request_reset(conn *c)
+{
+    corio_http_req *r = &c->req;
+    hdr *h = r->headers;
+    size_t cap = r->headers_cap;
+    *r = (corio_http_req){.c = c, .headers = h, .headers_cap = cap};
+    free(c->resp.headers);
+    c->resp = (corio_http_resp){.c = c};
+    arena_reset(c);
+}
+
+int corio_http_serve_conn(corio_http_app *app, corio_stream *s)
+{
+    if (!app || !s)
+        return -EINVAL;
+    return corio__http_conn_run(app, NULL, s);
+}
+
+int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    c->app = app;
+    c->srv = srv;
+    if (srv)
+        corio__list_push(&srv->conns, &c->link);
+    c->lim = &app->limits;
+    c->s = s;
+    c->plain = corio__stream_plain_fd(s);
+    c->task = corio_current();
+    c->req.c = c;
+    c->resp.c = c;
+    llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+    c->parser.data = c;
+    int rc = 0;
+    while (!c->closing) {
+        rc = read_head(c);
+        if (rc < 0)
+            break;
+        rc = parse_head(c);
+        if (rc == 0)
+            rc = dispatch(c);
+        if (rc < 0 || c->closing)
+            break;
+        drain(c);
+        c->served++;
+        if (!c->req.keep_alive || c->resp.close_delimited ||
+            (c->lim->max_keepalive && c->served >= c->lim->max_keepalive) ||
+            (c->srv && c->srv->stopping))
+            break;
+        c->start = c->next;
+        request_reset(c);
+        if (c->olen >= OUT_FLUSH && (rc = corio__http_flush(c)) < 0)
+            break;
+    }
+    corio__http_flush(c);
+    request_reset(c);
+    free(c->req.headers);
+    if (srv)
+        corio__list_unlink(&c->link);
+    free(c->in);
+    free(c->out);
+    free(c);
+    return rc == -EPIPE || rc == -ECONNRESET ? 0 : rc;
+}

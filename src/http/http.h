@@ -1,0 +1,83 @@
+/* Internal: what the HTTP server's files share. */
+#ifndef CORIO_HTTP_INTERNAL_H
+#define CORIO_HTTP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <corio/cancel.h>
+#include <corio/http.h>
+#include <corio/loop.h>
+#include <corio/sync.h>
+#include <corio/task.h>
+
+#include "../core/list.h"
+
+#define HTTP_MAX_PARAMS 8
+
+typedef struct route {
+    struct route *next;
+    char *method; /* "*" for any */
+    char **segs;  /* pattern segments; "{name}" params keep their braces */
+    size_t nsegs;
+    bool rest; /* the last segment is "{name...}" */
+    corio_http_handler *handler;
+    void *arg;
+} route;
+
+typedef struct hook {
+    struct hook *next;
+    corio_http_hook *fn;
+    void *arg;
+} hook;
+
+typedef struct server server;
+
+struct corio_http_app {
+    route *routes, **routes_tail;
+    hook *startup, **startup_tail, *shutdown, **shutdown_tail;
+    corio_http_limits limits;
+    void *state;
+    char *server_name;
+    pthread_mutex_t mu; /* guards servers: corio_http_stop comes from any thread */
+    corio__list servers;
+};
+
+/* One corio_http_serve call: its loop's connections. */
+struct server {
+    corio__list link; /* in app->servers */
+    corio_http_app *app;
+    corio_loop *loop;
+    corio_task *task;
+    corio_scope accept_scope;
+    corio__list conns; /* struct conn, for stop to wake the idle ones */
+    size_t nconns;
+    corio_event *drained; /* set when nconns drops to 0 while stopping */
+    bool stopping;
+    int64_t grace_deadline;
+};
+
+/* A route match: the handler and the decoded parameter values. */
+typedef struct route_match {
+    const route *r;
+    size_t nparams;
+    const char *names[HTTP_MAX_PARAMS]; /* "{name}" segments, braces included */
+    size_t name_lens[HTTP_MAX_PARAMS];
+    const char *values[HTTP_MAX_PARAMS]; /* raw, in the path */
+    size_t value_lens[HTTP_MAX_PARAMS];
+} route_match;
+
+/* Finds the route for method and raw path: 0 and *m, -ENOENT (no path
+ * matches: 404) or -EPERM (the path matches other methods: 405, allow gets
+ * the "GET, HEAD, POST" list, NUL-terminated, truncated to cap). */
+int corio__http_route_find(const corio_http_app *app, const char *method, const char *path,
+                           size_t path_len, route_match *m, char *allow, size_t cap);
+
+/* Finds the blank line ending a message head in buf[from..end): the
+ * offset just past it, or 0 if it has not come yet. */
+size_t corio__http_head_end(const char *buf, size_t from, size_t end);
+
+/* The "Date: ...\r\n" header line for now (cached per second per thread). */
+const char *corio__http_date_line(size_t *len);
+
+#endif

@@ -1,0 +1,109 @@
+/* Reading a parsed request: method, target, path, query, parameters,
+ * headers. */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <corio/url.h>
+
+#include "conn.h"
+
+const char *corio_http_req_method(const corio_http_req *r)
+{
+    return r->method;
+}
+
+const char *corio_http_req_target(const corio_http_req *r)
+{
+    return r->target;
+}
+
+const char *corio_http_req_path(const corio_http_req *r)
+{
+    return r->path;
+}
+
+const char *corio_http_req_query_string(const corio_http_req *r)
+{
+    return r->query;
+}
+
+const char *corio_http_req_query(corio_http_req *r, const char *key)
+{
+    if (!r->query || !key)
+        return NULL;
+    size_t cap = strlen(r->query) + 1; /* decoding never lengthens */
+    char *out = corio__http_arena_alloc(r->c, cap);
+    if (!out || corio_url_query_get(r->query, key, out, cap) < 0)
+        return NULL;
+    return out;
+}
+
+const char *corio_http_req_param(const corio_http_req *r, const char *name)
+{
+    if (!name)
+        return NULL;
+    size_t len = strlen(name);
+    for (size_t i = 0; i < r->m.nparams; i++) {
+        const char *n = r->m.names[i] + 1; /* past '{' */
+        size_t nl = r->m.name_lens[i] - 2;
+        if (nl > 3 && memcmp(n + nl - 3, "...", 3) == 0)
+            nl -= 3;
+        if (nl == len && memcmp(n, name, len) == 0)
+            return r->params[i];
+    }
+    return NULL;
+}
+
+const char *corio_http_req_header(const corio_http_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+size_t corio_http_req_header_count(const corio_http_req *r)
+{
+    return r->nheaders;
+}
+
+int corio_http_req_header_at(const corio_http_req *r, size_t i, const char **name,
+                             const char **value)
+{
+    if (i >= r->nheaders)
+        return -ERANGE;
+    *name = r->headers[i].name;
+    *value = r->headers[i].value;
+    return 0;
+}
+
+int corio_http_req_minor_version(const corio_http_req *r)
+{
+    return r->minor;
+}
+
+corio_http_app *corio_http_req_app(const corio_http_req *r)
+{
+    return r->c->app;
+}
+
+const char *corio_http_req_peer(const corio_http_req *r)
+{
+    conn *c = r->c;
+    if (!c->peer[0]) { /* looked up on demand: most handlers never ask */
+        struct sockaddr_storage sa;
+        socklen_t len = sizeof sa;
+        corio_fd *f = corio_stream_fd(c->s);
+        if (!f || getpeername(corio_fd_fileno(f), (struct sockaddr *)&sa, &len) < 0)
+            return "";
+        const void *addr = sa.ss_family == AF_INET6
+                               ? (const void *)&((struct sockaddr_in6 *)&sa)->sin6_addr
+                               : (const void *)&((struct sockaddr_in *)&sa)->sin_addr;
+        if (!inet_ntop(sa.ss_family, addr, c->peer, sizeof c->peer))
+            c->peer[0] = '\0';
+    }
+    return c->peer;
+}

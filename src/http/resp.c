@@ -1,0 +1,270 @@
+/* Writing responses: whole (Content-Length), streamed (chunked, or
+ * close-delimited for HTTP/1.0 clients) and server-sent events. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <corio/time.h>
+
+#include "conn.h"
+
+#define DIRECT 16384 /* bodies this big are written from the caller's memory */
+
+int corio_http_resp_header(corio_http_resp *resp, const char *name, const char *value)
+{
+    if (!resp || !name || !value || !*name)
+        return -EINVAL;
+    if (resp->started)
+        return -EALREADY;
+    /* A CR or LF would let a value inject headers (response splitting). */
+    if (strpbrk(name, "\r\n: ") || strpbrk(value, "\r\n"))
+        return -EINVAL;
+    static const char *const own[] = {"Content-Length", "Transfer-Encoding", "Date", "Server",
+                                      "Connection"};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (strcasecmp(name, own[i]) == 0)
+            return -EINVAL;
+    size_t nl = strlen(name), vl = strlen(value), need = nl + vl + 4;
+    if (resp->hcap - resp->hlen < need) {
+        size_t cap = resp->hcap ? resp->hcap : 256;
+        while (cap - resp->hlen < need)
+            cap *= 2;
+        char *h = realloc(resp->headers, cap);
+        if (!h)
+            return -ENOMEM;
+        resp->headers = h;
+        resp->hcap = cap;
+    }
+    char *p = resp->headers + resp->hlen;
+    memcpy(p, name, nl);
+    p[nl] = ':';
+    p[nl + 1] = ' ';
+    memcpy(p + nl + 2, value, vl);
+    memcpy(p + nl + 2 + vl, "\r\n", 2);
+    resp->hlen += need;
+    return 0;
+}
+
+/* Whether the connection ends after this response. */
+static bool ends(const conn *c)
+{
+    return c->closing || !c->req.keep_alive ||
+           (c->lim->max_keepalive && c->served + 1 >= c->lim->max_keepalive) ||
+           (c->srv && c->srv->stopping);
+}
+
+/* Queues the status line and headers. len < 0: a streamed body. */
+static int head(corio_http_resp *resp, int status, const char *type, long long len)
+{
+    conn *c = resp->c;
+    if (resp->started)
+        return -EALREADY;
+    if (status < 100 || status > 999)
+        return -EINVAL;
+    resp->started = true;
+    char buf[512];
+    size_t n;
+    if (status == 200) {
+        memcpy(buf, "HTTP/1.1 200 OK\r\n", 17);
+        n = 17;
+    } else {
+        n = (size_t)snprintf(buf, 128, "HTTP/1.1 %d %s\r\n", status, corio_http_reason(status));
+    }
+    const char *server = c->app->server_name;
+    if (server) {
+        size_t sl = strlen(server);
+        if (sl > 200)
+            sl = 200;
+        memcpy(buf + n, "Server: ", 8);
+        memcpy(buf + n + 8, server, sl);
+        memcpy(buf + n + 8 + sl, "\r\n", 2);
+        n += sl + 10;
+    }
+    size_t dl;
+    const char *date = corio__http_date_line(&dl);
+    int rc = corio__http_out(c, buf, n);
+    rc = rc ? rc : corio__http_out(c, date, dl);
+    if (rc == 0 && type) {
+        n = (size_t)snprintf(buf, sizeof buf, "Content-Type: %s\r\n", type);
+        rc = corio__http_out(c, buf, n < sizeof buf ? n : sizeof buf - 1);
+    }
+    if (rc == 0 && resp->hlen)
+        rc = corio__http_out(c, resp->headers, resp->hlen);
+    bool close = ends(c);
+    bool bodyless = status == 204 || status == 304 || status < 200;
+    n = 0;
+    if (len >= 0) {
+        if (!bodyless)
+            n = (size_t)snprintf(buf, sizeof buf, "Content-Length: %lld\r\n", len);
+    } else if (c->req.minor >= 1) {
+        resp->chunked = true;
+        memcpy(buf, "Transfer-Encoding: chunked\r\n", 28);
+        n = 28;
+    } else {
+        resp->close_delimited = true;
+        close = true;
+    }
+    if (close) {
+        memcpy(buf + n, "Connection: close\r\n", 19);
+        n += 19;
+        c->closing = true;
+    } else if (c->req.minor == 0) {
+        memcpy(buf + n, "Connection: keep-alive\r\n", 24);
+        n += 24;
+    }
+    memcpy(buf + n, "\r\n", 2);
+    n += 2;
+    return rc ? rc : corio__http_out(c, buf, n);
+}
+
+int corio_http_resp_send(corio_http_resp *resp, int status, const char *type, const void *body,
+                         size_t len)
+{
+    if (!resp || (!body && len))
+        return -EINVAL;
+    int rc = head(resp, status, type, (long long)len);
+    if (rc < 0)
+        return rc;
+    resp->ended = true;
+    conn *c = resp->c;
+    if (c->req.head || len == 0)
+        return 0;
+    if (len < DIRECT)
+        return corio__http_out(c, body, len);
+    rc = corio__http_flush(c);
+    return rc ? rc : corio_stream_write(c->s, body, len, corio_now() + c->lim->body_timeout_ms);
+}
+
+int corio_http_resp_text(corio_http_resp *resp, int status, const char *text)
+{
+    return corio_http_resp_send(resp, status, "text/plain; charset=utf-8", text,
+                                text ? strlen(text) : 0);
+}
+
+int corio_http_resp_json(corio_http_resp *resp, int status, const char *json)
+{
+    return corio_http_resp_send(resp, status, "application/json", json, json ? strlen(json) : 0);
+}
+
+int corio_http_resp_start(corio_http_resp *resp, int status, const char *type)
+{
+    if (!resp)
+        return -EINVAL;
+    int rc = head(resp, status, type, -1);
+    return rc ? rc : corio__http_flush(resp->c);
+}
+
+int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t len)
+{
+    if (!resp || (!data && len))
+        return -EINVAL;
+    if (!resp->started || resp->ended)
+        return -EINVAL;
+    conn *c = resp->c;
+    if (len == 0 || c->req.head)
+        return 0;
+    int rc = 0;
+    if (resp->chunked) {
+        char size[24];
+        int n = snprintf(size, sizeof size, "%zx\r\n", len);
+        rc = corio__http_out(c, size, (size_t)n);
+    }
+    if (rc == 0 && len < DIRECT) {
+        rc = corio__http_out(c, data, len);
+    } else if (rc == 0) {
+        rc = corio__http_flush(c);
+        rc = rc ? rc : corio_stream_write(c->s, data, len, corio_now() + c->lim->body_timeout_ms);
+    }
+    if (rc == 0 && resp->chunked)
+        rc = corio__http_out(c, "\r\n", 2);
+    return rc ? rc : corio__http_flush(c);
+}
+
+int corio_http_resp_end(corio_http_resp *resp)
+{
+    if (!resp || !resp->started)
+        return -EINVAL;
+    if (resp->ended)
+        return 0;
+    resp->ended = true;
+    if (resp->chunked && !resp->c->req.head)
+        return corio__http_out(resp->c, "0\r\n\r\n", 5);
+    return 0;
+}
+
+int corio_http_resp_started(const corio_http_resp *resp)
+{
+    return resp->started;
+}
+
+int corio_http_sse_start(corio_http_resp *resp)
+{
+    int rc = corio_http_resp_header(resp, "Cache-Control", "no-cache");
+    return rc ? rc : corio_http_resp_start(resp, 200, "text/event-stream");
+}
+
+/* Appends "field: value\n" for each line of value. */
+static int sse_field(conn *c, const char *field, const char *value)
+{
+    size_t fl = strlen(field);
+    for (;;) {
+        size_t n = strcspn(value, "\r\n");
+        int rc = corio__http_out(c, field, fl);
+        rc = rc ? rc : corio__http_out(c, ": ", 2);
+        rc = rc ? rc : corio__http_out(c, value, n);
+        rc = rc ? rc : corio__http_out(c, "\n", 1);
+        if (rc < 0)
+            return rc;
+        value += n;
+        if (!*value)
+            return 0;
+        value += value[0] == '\r' && value[1] == '\n' ? 2 : 1;
+    }
+}
+
+/* Events go out as chunks (or raw bytes for HTTP/1.0), built in the output
+ * buffer after a placeholder for the chunk size. */
+static int sse_emit(corio_http_resp *resp, const char *id, const char *event, const char *data,
+                    const char *comment)
+{
+    if (!resp || !resp->started || resp->ended)
+        return -EINVAL;
+    conn *c = resp->c;
+    if (c->req.head)
+        return 0;
+    int rc = corio__http_flush(c);
+    if (rc < 0)
+        return rc;
+    static const char hole[] = "00000000\r\n";
+    if (resp->chunked && (rc = corio__http_out(c, hole, 10)) < 0)
+        return rc;
+    size_t body = c->olen;
+    if (comment)
+        rc = sse_field(c, "", comment);
+    if (rc == 0 && id)
+        rc = sse_field(c, "id", id);
+    if (rc == 0 && event)
+        rc = sse_field(c, "event", event);
+    if (rc == 0 && data)
+        rc = sse_field(c, "data", data);
+    rc = rc ? rc : corio__http_out(c, "\n", 1);
+    if (rc == 0 && resp->chunked) {
+        char size[9];
+        snprintf(size, sizeof size, "%08zx", c->olen - body);
+        memcpy(c->out + body - 10, size, 8);
+        rc = corio__http_out(c, "\r\n", 2);
+    }
+    return rc ? rc : corio__http_flush(c);
+}
+
+int corio_http_sse_send(corio_http_resp *resp, const char *id, const char *event, const char *data)
+{
+    return sse_emit(resp, id, event, data ? data : "", NULL);
+}
+
+int corio_http_sse_comment(corio_http_resp *resp, const char *text)
+{
+    return sse_emit(resp, NULL, NULL, NULL, text ? text : "");
+}
