@@ -55,6 +55,23 @@ static bool ends(const conn *c)
            (c->srv && c->srv->stopping);
 }
 
+/* Appends "name" + the decimal of v + "\r\n" at p: what snprintf would,
+ * without its cost on every response. */
+static size_t put_number(char *p, const char *name, size_t nlen, unsigned long long v)
+{
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(p, name, nlen);
+    for (size_t i = 0; i < n; i++)
+        p[nlen + i] = digits[n - 1 - i];
+    memcpy(p + nlen + n, "\r\n", 2);
+    return nlen + n + 2;
+}
+
 /* Queues the status line and headers. len < 0: a streamed body. */
 static int head(corio_http_resp *resp, int status, const char *type, long long len)
 {
@@ -87,8 +104,9 @@ static int head(corio_http_resp *resp, int status, const char *type, long long l
     int rc = corio__http_out(c, buf, n);
     rc = rc ? rc : corio__http_out(c, date, dl);
     if (rc == 0 && type) {
-        n = (size_t)snprintf(buf, sizeof buf, "Content-Type: %s\r\n", type);
-        rc = corio__http_out(c, buf, n < sizeof buf ? n : sizeof buf - 1);
+        rc = corio__http_out(c, "Content-Type: ", 14);
+        rc = rc ? rc : corio__http_out(c, type, strlen(type));
+        rc = rc ? rc : corio__http_out(c, "\r\n", 2);
     }
     if (rc == 0 && resp->hlen)
         rc = corio__http_out(c, resp->headers, resp->hlen);
@@ -97,7 +115,7 @@ static int head(corio_http_resp *resp, int status, const char *type, long long l
     n = 0;
     if (len >= 0) {
         if (!bodyless)
-            n = (size_t)snprintf(buf, sizeof buf, "Content-Length: %lld\r\n", len);
+            n = put_number(buf, "Content-Length: ", 16, (unsigned long long)len);
     } else if (c->req.minor >= 1) {
         resp->chunked = true;
         memcpy(buf, "Transfer-Encoding: chunked\r\n", 28);
