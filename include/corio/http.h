@@ -53,16 +53,16 @@ typedef int corio_http_handler(corio_http_req *req, corio_http_resp *resp, void 
 typedef int corio_http_hook(corio_http_app *app, void *arg);
 
 typedef struct corio_http_limits {
-    size_t max_request_line;  /* method + target + version (default 8 KiB) -> 414 */
-    size_t max_header_bytes;  /* all header lines (default 16 KiB) -> 431 */
-    size_t max_headers;       /* header count (default 100) -> 431 */
-    size_t max_body;          /* request body (default 1 MiB) -> 413 */
-    int header_timeout_ms;    /* from the first byte to the end of the head (default 10 s) */
-    int body_timeout_ms;      /* between body reads (default 30 s) */
-    int idle_timeout_ms;      /* keep-alive wait for the next request (default 60 s) */
-    size_t max_connections;   /* per serving loop (default 10000); beyond: accepted,
-                               * answered 503 with Connection: close */
-    unsigned max_keepalive;   /* requests per connection (default 0: unlimited) */
+    size_t max_request_line; /* method + target + version (default 8 KiB) -> 414 */
+    size_t max_header_bytes; /* all header lines (default 16 KiB) -> 431 */
+    size_t max_headers;      /* header count (default 100) -> 431 */
+    size_t max_body;         /* request body (default 1 MiB) -> 413 */
+    int header_timeout_ms;   /* from the first byte to the end of the head (default 10 s) */
+    int body_timeout_ms;     /* between body reads (default 30 s) */
+    int idle_timeout_ms;     /* keep-alive wait for the next request (default 60 s) */
+    size_t max_connections;  /* per serving loop (default 10000); beyond: accepted,
+                              * answered 503 with Connection: close */
+    unsigned max_keepalive;  /* requests per connection (default 0: unlimited) */
 } corio_http_limits;
 
 CORIO_API int corio_http_app_new(corio_http_app **out);
@@ -176,14 +176,14 @@ typedef struct corio_http_client corio_http_client;
 typedef struct corio_http_response corio_http_response;
 
 typedef struct corio_http_client_opts {
-    unsigned max_per_host;    /* connections per origin (default 8) */
-    unsigned max_total;       /* connections in all (default 256) */
-    int insecure;             /* https: skip certificate checks (tests only) */
-    const char *ca_file;      /* https: CA bundle instead of the system store */
-    int connect_timeout_ms;   /* default 10 s (DNS included) */
-    int read_timeout_ms;      /* between reads (default 30 s) */
-    int idle_timeout_ms;      /* a pooled connection older than this is dropped (default 30 s) */
-    const char *user_agent;   /* default "corio/<version>"; "" sends none */
+    unsigned max_per_host;  /* connections per origin (default 8) */
+    unsigned max_total;     /* connections in all (default 256) */
+    int insecure;           /* https: skip certificate checks (tests only) */
+    const char *ca_file;    /* https: CA bundle instead of the system store */
+    int connect_timeout_ms; /* default 10 s (DNS included) */
+    int read_timeout_ms;    /* between reads (default 30 s) */
+    int idle_timeout_ms;    /* a pooled connection older than this is dropped (default 30 s) */
+    const char *user_agent; /* default "corio/<version>"; "" sends none */
 } corio_http_client_opts;
 
 typedef struct corio_http_header {
@@ -197,10 +197,10 @@ typedef struct corio_http_request_opts {
     size_t nheaders;
     const void *body; /* sent with Content-Length when non-NULL */
     size_t body_len;
-    int64_t deadline;     /* absolute corio_now() ms for the whole exchange; 0: none */
-    int max_redirects;    /* 0: redirects are returned as they are */
-    int gzip;             /* send Accept-Encoding: gzip and decode */
-    size_t max_body;      /* default 64 MiB; beyond: -EMSGSIZE */
+    int64_t deadline;  /* absolute corio_now() ms for the whole exchange; 0: none */
+    int max_redirects; /* 0: redirects are returned as they are */
+    int gzip;          /* send Accept-Encoding: gzip and decode */
+    size_t max_body;   /* default 64 MiB; beyond: -EMSGSIZE */
 } corio_http_request_opts;
 
 /* opts may be NULL (defaults). -ENOMEM. Usable by the tasks of the loop that
