@@ -226,33 +226,197 @@ Test(net, refused_and_bad_input, .timeout = 20, .init = fd_check_start, .fini = 
     cr_assert_eq(corio_run(refused_main, NULL), 0);
 }
 
-/* A listener that never accepts, with its backlog full: connects hang. */
+/* A listener on ip:port (0: any) that never accepts, its backlog filled
+ * with the connections put in held[8]: SYNs to it are dropped, so connects
+ * hang. Returns how many it holds. */
+static int jam(const char *ip, int port, corio_fd **l, corio_fd **held)
+{
+    cr_assert_eq(corio_tcp_listen(ip, port, 1, l), 0);
+    port = corio_tcp_local_port(*l);
+    int n = 0;
+    while (n < 8 && corio_tcp_connect(ip, port, corio_now() + 100, &held[n]) == 0)
+        n++;
+    cr_assert_lt(n, 8, "the backlog fills up");
+    return n;
+}
+
+static void unjam(corio_fd *l, corio_fd **held, int n)
+{
+    for (int i = 0; i < n; i++)
+        corio_fd_close(held[i]);
+    corio_fd_close(l);
+}
+
 static intptr_t timeout_main(void *arg)
 {
     (void)arg;
-    corio_fd *l, *held[8] = {0}, *c;
-    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 1, &l), 0);
-    int port = corio_tcp_local_port(l), nheld = 0, rc = 0;
-    int64_t t0 = 0;
-    for (int i = 0; i < 8; i++) {
-        t0 = corio_now();
-        rc = corio_tcp_connect("127.0.0.1", port, corio_now() + 200, &held[nheld]);
-        if (rc < 0)
-            break;
-        nheld++;
-    }
+    corio_fd *l, *held[8], *c;
+    int nheld = jam("127.0.0.1", 0, &l, held);
+    int64_t t0 = corio_now();
+    int rc = corio_tcp_connect("127.0.0.1", corio_tcp_local_port(l), corio_now() + 200, &c);
     cr_assert_eq(rc, -ETIMEDOUT, "once the backlog is full, connect waits and times out");
     cr_assert_geq(corio_now() - t0, 200);
-    for (int i = 0; i < nheld; i++)
-        corio_fd_close(held[i]);
-    corio_fd_close(l);
-    (void)c;
+    unjam(l, held, nheld);
     return 0;
 }
 
 Test(net, connect_deadline, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(timeout_main, NULL), 0);
+}
+
+/* --- happy eyeballs -------------------------------------------------------- */
+
+static corio_addr addr_of(const char *ip)
+{
+    corio_addr a;
+    cr_assert_eq(corio_dns_resolve(ip, &a, 1, -1), 1);
+    return a;
+}
+
+/* Accepts one connection on l and checks it came in. */
+static void accept_one(corio_fd *l)
+{
+    corio_fd *conn;
+    cr_assert_eq(corio_tcp_accept(l, &conn, corio_now() + 1000), 0);
+    corio_fd_close(conn);
+}
+
+/* Addresses that refuse fail at once: the good one is tried straight after. */
+static intptr_t he_refused_main(void *arg)
+{
+    (void)arg;
+    corio_fd *l, *c;
+    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, &l), 0);
+    int port = corio_tcp_local_port(l);
+    corio_addr addrs[] = {addr_of("::1"), addr_of("127.0.0.2"), addr_of("127.0.0.1")};
+    int64_t t0 = corio_now();
+    cr_assert_eq(corio_tcp_connect_addrs(addrs, 3, port, corio_now() + 5000, &c), 0);
+    cr_assert_lt(corio_now() - t0, 200, "no attempt delay after failures");
+    accept_one(l);
+    corio_fd_close(c);
+    corio_fd_close(l);
+    return 0;
+}
+
+Test(net, happy_eyeballs_past_refusals, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(he_refused_main, NULL), 0);
+}
+
+/* The first address never answers: the next is tried after the 250 ms
+ * attempt delay, not at the deadline; the hanging attempt is closed. */
+static intptr_t he_hanging_main(void *arg)
+{
+    (void)arg;
+    corio_fd *jl, *held[8], *l, *c;
+    int nheld = jam("127.0.0.2", 0, &jl, held);
+    int port = corio_tcp_local_port(jl);
+    cr_assert_eq(corio_tcp_listen("127.0.0.1", port, 0, &l), 0);
+    corio_addr addrs[] = {addr_of("127.0.0.2"), addr_of("127.0.0.1")};
+    int64_t t0 = corio_now();
+    cr_assert_eq(corio_tcp_connect_addrs(addrs, 2, port, corio_now() + 5000, &c), 0);
+    int64_t took = corio_now() - t0;
+    cr_assert(took >= 240 && took < 1000, "took %lld ms", (long long)took);
+    accept_one(l);
+    corio_fd_close(c);
+    corio_fd_close(l);
+    unjam(jl, held, nheld);
+    return 0;
+}
+
+Test(net, happy_eyeballs_attempt_delay, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(he_hanging_main, NULL), 0);
+}
+
+/* The families alternate: after the hanging IPv4 address comes the IPv6 one
+ * (at 250 ms), not the other hanging IPv4 ones (which would put it at 750). */
+static intptr_t he_interleave_main(void *arg)
+{
+    (void)arg;
+    corio_fd *jl, *held[8], *l, *c;
+    int nheld = jam("127.0.0.2", 0, &jl, held);
+    int port = corio_tcp_local_port(jl);
+    cr_assert_eq(corio_tcp_listen("::1", port, 0, &l), 0);
+    corio_addr addrs[] = {addr_of("127.0.0.2"), addr_of("127.0.0.2"), addr_of("127.0.0.2"),
+                          addr_of("::1")};
+    int64_t t0 = corio_now();
+    cr_assert_eq(corio_tcp_connect_addrs(addrs, 4, port, corio_now() + 5000, &c), 0);
+    int64_t took = corio_now() - t0;
+    cr_assert(took >= 240 && took < 700, "IPv6 second: took %lld ms", (long long)took);
+    accept_one(l);
+    corio_fd_close(c);
+    corio_fd_close(l);
+    unjam(jl, held, nheld);
+    return 0;
+}
+
+Test(net, happy_eyeballs_alternates_families, .timeout = 20, .init = fd_check_start,
+     .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(he_interleave_main, NULL), 0);
+}
+
+static intptr_t he_fail_main(void *arg)
+{
+    (void)arg;
+    corio_fd *l, *c, *jl, *held[8];
+    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, &l), 0);
+    int port = corio_tcp_local_port(l);
+    corio_fd_close(l);
+    corio_addr refused[] = {addr_of("127.0.0.1"), addr_of("::1"), addr_of("127.0.0.2")};
+    cr_assert_eq(corio_tcp_connect_addrs(refused, 3, port, corio_now() + 5000, &c), -ECONNREFUSED);
+    cr_assert_eq(corio_tcp_connect_addrs(refused, 0, port, -1, &c), -EINVAL);
+
+    /* Every address hangs: the deadline ends it, every attempt closed. */
+    int nheld = jam("127.0.0.2", 0, &jl, held);
+    port = corio_tcp_local_port(jl);
+    corio_addr hang[] = {addr_of("127.0.0.2"), addr_of("127.0.0.2"), addr_of("127.0.0.2")};
+    int64_t t0 = corio_now();
+    cr_assert_eq(corio_tcp_connect_addrs(hang, 3, port, corio_now() + 400, &c), -ETIMEDOUT);
+    int64_t took = corio_now() - t0;
+    cr_assert(took >= 400 && took < 1000, "took %lld ms", (long long)took);
+    unjam(jl, held, nheld);
+    return 0;
+}
+
+Test(net, happy_eyeballs_refused_and_deadline, .timeout = 20, .init = fd_check_start,
+     .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(he_fail_main, NULL), 0);
+}
+
+static int he_port;
+
+static intptr_t he_connector(void *arg)
+{
+    (void)arg;
+    corio_fd *c;
+    corio_addr hang[] = {addr_of("127.0.0.2"), addr_of("127.0.0.2")};
+    return corio_tcp_connect_addrs(hang, 2, he_port, -1, &c);
+}
+
+static intptr_t he_cancel_main(void *arg)
+{
+    (void)arg;
+    corio_fd *jl, *held[8];
+    int nheld = jam("127.0.0.2", 0, &jl, held);
+    he_port = corio_tcp_local_port(jl);
+    corio_task *t;
+    intptr_t r;
+    cr_assert_eq(corio_spawn(NULL, he_connector, NULL, &t), 0);
+    corio_sleep(300); /* both attempts in flight */
+    corio_task_cancel(t);
+    corio_join(t, &r);
+    cr_assert_eq(r, -ECANCELED);
+    unjam(jl, held, nheld);
+    return 0;
+}
+
+Test(net, happy_eyeballs_cancelled, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(he_cancel_main, NULL), 0);
 }
 
 /* --- UDP, Unix sockets, SO_REUSEPORT, one loop per thread ---------------- */

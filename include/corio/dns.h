@@ -2,8 +2,8 @@
  * poller and its timeouts on the loop's timers, so a lookup parks only the
  * asking task. /etc/hosts is honoured, IP literals never reach the resolver,
  * and answers are cached per loop for their DNS TTL (hosts-file answers for
- * 60 s). The environment variable CORIO_DNS_SERVERS ("ip[:port],...")
- * replaces /etc/resolv.conf's servers. */
+ * 60 s; a TTL of 0 is not kept). The environment variable
+ * CORIO_DNS_SERVERS ("ip[:port],...") replaces /etc/resolv.conf's servers. */
 #ifndef CORIO_DNS_H
 #define CORIO_DNS_H
 

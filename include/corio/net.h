@@ -17,15 +17,19 @@
 extern "C" {
 #endif
 
-/* Connects to host:port, trying each address of host in turn within the
- * deadline (absolute corio_now() ms, -1 none). The socket has TCP_NODELAY.
- * Errors: -EINVAL bad host or port; -ECONNREFUSED, -ENETUNREACH, ... from
- * the last address tried; -ETIMEDOUT; -ENOENT the name has no address;
- * -ECANCELED. */
+/* Connects to host:port within the deadline (absolute corio_now() ms, -1
+ * none), racing host's addresses as corio_tcp_connect_addrs does. The socket
+ * has TCP_NODELAY. Errors: -EINVAL bad host or port; -ECONNREFUSED,
+ * -ENETUNREACH, ... when every address failed (the most telling of their
+ * errors: a refusal over an unreachable network); -ETIMEDOUT; -ENOENT the
+ * name has no address; -ECANCELED. */
 CORIO_API int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **out);
 /* Connects to port on one of addrs (from corio_dns_resolve; their ports are
- * ignored), in the order given, within the deadline. Errors as above, from
- * the last address tried. */
+ * ignored) within the deadline, happy-eyeballs style (RFC 8305): the families
+ * alternate, starting with the first address's; the next address is tried
+ * 250 ms after the last attempt started, or at once when one fails (at most 8
+ * attempts at a time); the first connect to succeed wins and the others are
+ * closed. One address is one plain connect. Errors as above. */
 CORIO_API int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, int64_t deadline,
                                       corio_fd **out);
 

@@ -174,9 +174,10 @@ static int map_status(int status)
     case ARES_ECANCELLED:
     case ARES_EDESTRUCTION:
         return -ECANCELED;
-    case ARES_ECONNREFUSED:
-        return -ECONNREFUSED;
-    default: /* SERVFAIL, REFUSED, format errors...: try again later */
+    default:
+        /* SERVFAIL, REFUSED, format errors, servers out of reach...: try
+         * again later. c-ares 1.18 reports a server that answered SERVFAIL
+         * every time as ARES_ECONNREFUSED: that is no refused connection. */
         return -EAGAIN;
     }
 }
@@ -212,31 +213,40 @@ static cached *lookup_cache(dns *d, const char *host)
     return NULL;
 }
 
-static void store_cache(dns *d, const char *host, const struct ares_addrinfo *res)
-{
-    cached *c = &d->cache[d->next_slot++ % CACHE_MAX];
-    free(c->host);
-    memset(c, 0, sizeof *c);
-    if (!(c->host = strdup(host)))
-        return;
-    int ttl = INT32_MAX;
-    for (const struct ares_addrinfo_node *n = res->nodes; n && c->n < ADDR_MAX; n = n->ai_next) {
-        if (n->ai_addrlen > sizeof c->addr[0].sa)
-            continue;
-        memcpy(&c->addr[c->n].sa, n->ai_addr, n->ai_addrlen);
-        c->addr[c->n++].len = n->ai_addrlen;
-        if (n->ai_ttl > 0 && n->ai_ttl < ttl)
-            ttl = n->ai_ttl;
-    }
-    c->expires = corio_now() + (int64_t)(ttl == INT32_MAX ? HOSTS_TTL : ttl) * 1000;
-}
-
 static int copy_out(const cached *c, corio_addr *out, size_t max)
 {
     int n = 0;
     for (; n < c->n && (size_t)n < max; n++)
         out[n] = c->addr[n];
     return n ? n : -ENOENT;
+}
+
+/* Copies res's addresses out and caches them for their smallest TTL. An
+ * answer from /etc/hosts carries no TTL (0, as DNS's "do not keep" does): it
+ * is kept for HOSTS_TTL. A TTL of 0 from DNS is used once, not kept. */
+static int take_answer(dns *d, const char *host, const struct ares_addrinfo *res, bool from_hosts,
+                       corio_addr *out, size_t max)
+{
+    cached fresh = {0};
+    int ttl = INT32_MAX;
+    for (const struct ares_addrinfo_node *n = res->nodes; n && fresh.n < ADDR_MAX; n = n->ai_next) {
+        if (n->ai_addrlen > sizeof fresh.addr[0].sa)
+            continue;
+        memcpy(&fresh.addr[fresh.n].sa, n->ai_addr, n->ai_addrlen);
+        fresh.addr[fresh.n++].len = n->ai_addrlen;
+        if (n->ai_ttl < ttl)
+            ttl = n->ai_ttl;
+    }
+    if (from_hosts)
+        ttl = HOSTS_TTL;
+    int rc = copy_out(&fresh, out, max);
+    if (rc < 0 || ttl <= 0 || !(fresh.host = strdup(host)))
+        return rc; /* answered, not cached */
+    fresh.expires = corio_now() + (int64_t)ttl * 1000;
+    cached *c = &d->cache[d->next_slot++ % CACHE_MAX];
+    free(c->host);
+    *c = fresh;
+    return rc;
 }
 
 int corio_dns_resolve(const char *host, corio_addr *out, size_t max, int64_t deadline)
@@ -277,6 +287,9 @@ int corio_dns_resolve(const char *host, corio_addr *out, size_t max, int64_t dea
     struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     ares_getaddrinfo(d->channel, host, NULL, &hints, answered, q);
     rearm(d);
+    /* c-ares answers from /etc/hosts before ares_getaddrinfo returns, and
+     * from DNS only later. */
+    bool from_hosts = q->done;
     if (!q->done) { /* not answered from /etc/hosts at once: wait */
         l->current->wait_data = q;
         q->waiting = true;
@@ -286,11 +299,8 @@ int corio_dns_resolve(const char *host, corio_addr *out, size_t max, int64_t dea
             return corio__wait_rc(rc); /* q is freed by the callback */
     }
     rc = map_status(q->status);
-    if (rc == 0 && q->res) {
-        store_cache(d, host, q->res);
-        c = lookup_cache(d, host);
-        rc = c ? copy_out(c, out, max) : -ENOMEM;
-    }
+    if (rc == 0 && q->res)
+        rc = take_answer(d, host, q->res, from_hosts, out, max);
     if (q->res)
         ares_freeaddrinfo(q->res);
     free(q);

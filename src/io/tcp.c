@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -88,36 +89,246 @@ static int resolve(const char *host, int port, corio_addr *addrs, struct addrinf
 
 /* --- connect --------------------------------------------------------------- */
 
-static int connect_one(const struct addrinfo *ai, int64_t deadline, corio_fd **out)
+/* RFC 8305's "connection attempt delay": how long an attempt has to itself
+ * before the next address is tried alongside it. */
+#define ATTEMPT_DELAY_MS 250
+/* Attempts in flight at once: more wait for one to fail. */
+#define RACE_MAX 8
+
+/* Starts a nonblocking connect: the socket, or a negative errno when it
+ * failed at once. */
+static int connect_start(const struct sockaddr *sa, socklen_t len)
 {
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+    if (connect(fd, sa, len) < 0 && errno != EINPROGRESS) {
         int rc = -errno;
         close(fd);
         return rc;
     }
+    return fd;
+}
+
+/* How a connect ended, once its socket is writable (or in error). */
+static int connect_result(int fd)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    return -err;
+}
+
+static int connect_one(const struct sockaddr *sa, socklen_t len, int64_t deadline, corio_fd **out)
+{
+    int fd = connect_start(sa, len);
+    if (fd < 0)
+        return fd;
     corio_fd *f;
     int rc = corio_fd_open(fd, &f);
     if (rc < 0)
         return rc;
     rc = corio_fd_wait(f, CORIO_WRITE, deadline);
-    if (rc == 0) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-            err = errno;
-        rc = -err;
-    }
+    if (rc == 0)
+        rc = connect_result(fd);
     if (rc < 0) {
         corio_fd_close(f);
         return rc;
     }
     *out = f;
     return 0;
+}
+
+/* a with its port set; false for a family TCP does not connect to. */
+static bool with_port(const corio_addr *a, int port, corio_addr *out)
+{
+    *out = *a;
+    if (a->sa.ss_family == AF_INET)
+        ((struct sockaddr_in *)&out->sa)->sin_port = htons((uint16_t)port);
+    else if (a->sa.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&out->sa)->sin6_port = htons((uint16_t)port);
+    else
+        return false;
+    return true;
+}
+
+/* How much a failed attempt's error says about the destination: the peer's
+ * own answer most, this host's lack of a route or of the family least. The
+ * error reported when every attempt failed is the most telling one. */
+static int err_rank(int rc)
+{
+    switch (rc) {
+    case -ECONNREFUSED:
+    case -ECONNRESET:
+        return 3;
+    case -EHOSTUNREACH:
+    case -ETIMEDOUT:
+        return 2;
+    case -ENETUNREACH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The order of a race (RFC 8305 section 4): the families alternate, starting
+ * with the first address's, each family in the order given. */
+typedef struct order {
+    const corio_addr *addrs;
+    size_t n;
+    size_t at[2]; /* the next IPv6, IPv4 address; n when none is left */
+    int turn;     /* the family whose turn it is: 0 IPv6, 1 IPv4 */
+} order;
+
+static const sa_family_t order_family[2] = {AF_INET6, AF_INET};
+
+static size_t order_scan(const order *o, size_t i, int fam)
+{
+    while (i < o->n && o->addrs[i].sa.ss_family != order_family[fam])
+        i++;
+    return i;
+}
+
+static void order_init(order *o, const corio_addr *addrs, size_t n)
+{
+    *o = (order){.addrs = addrs, .n = n, .turn = addrs[0].sa.ss_family == AF_INET};
+    o->at[0] = order_scan(o, 0, 0);
+    o->at[1] = order_scan(o, 0, 1);
+}
+
+static bool order_more(const order *o)
+{
+    return o->at[0] < o->n || o->at[1] < o->n;
+}
+
+/* The next address (order_more must hold). */
+static const corio_addr *order_next(order *o)
+{
+    int fam = o->at[o->turn] < o->n ? o->turn : !o->turn;
+    size_t i = o->at[fam];
+    o->at[fam] = order_scan(o, i + 1, fam);
+    o->turn = !fam;
+    return &o->addrs[i];
+}
+
+/* A race of connects in the calling task: it parks once for all of them,
+ * each attempt's socket watched (one-shot) for the end of its connect. */
+typedef struct race race;
+
+typedef struct attempt {
+    corio__io io; /* fd -1: the slot is free */
+    race *race;
+    bool done;
+} attempt;
+
+struct race {
+    corio__loop *loop;
+    corio_task *task;
+    attempt slot[RACE_MAX];
+};
+
+static void attempt_ready(corio__io *io, uint32_t events)
+{
+    (void)events;
+    attempt *a = (attempt *)io;
+    corio_task *t = a->race->task;
+    a->done = true;
+    if (t->state == CORIO__WAITING && t->wait_data == a->race)
+        corio__wake(a->race->loop, t, 0);
+}
+
+/* Starts a connect to a in a free slot: 0, or the error it failed with. */
+static int race_start(race *r, const corio_addr *a)
+{
+    int fd = connect_start((const struct sockaddr *)&a->sa, a->len);
+    if (fd < 0)
+        return fd;
+    attempt *s = r->slot;
+    while (s->io.fd >= 0)
+        s++;
+    *s = (attempt){.io = {fd, attempt_ready}, .race = r};
+    int rc = corio__poller_add(&r->loop->poller, &s->io, EPOLLOUT | EPOLLONESHOT, true);
+    if (rc < 0) {
+        close(fd);
+        s->io.fd = -1;
+    }
+    return rc;
+}
+
+/* Happy eyeballs: the next address is tried when the last one started has
+ * had ATTEMPT_DELAY_MS, or at once when an attempt fails; the first connect
+ * to succeed wins and the others are closed. */
+static int connect_race(const corio_addr *addrs, size_t n, int port, int64_t deadline,
+                        corio_fd **out)
+{
+    corio__loop *l = corio__task_loop();
+    if (!l)
+        return -EPERM;
+    race r = {.loop = l, .task = l->current};
+    for (int i = 0; i < RACE_MAX; i++)
+        r.slot[i].io.fd = -1;
+    order o;
+    order_init(&o, addrs, n);
+    int64_t deadline_ns = corio__deadline_ns(deadline), next_ns = 0;
+    int err = -EINVAL, rc, won = -1, live = 0;
+    for (;;) {
+        for (int i = 0; i < RACE_MAX && won < 0; i++) {
+            attempt *a = &r.slot[i];
+            if (a->io.fd < 0 || !a->done)
+                continue;
+            corio__poller_del(&l->poller, &a->io, true);
+            rc = connect_result(a->io.fd);
+            if (rc == 0) {
+                won = i;
+                break;
+            }
+            close(a->io.fd);
+            a->io.fd = -1;
+            live--;
+            err = err_rank(rc) >= err_rank(err) ? rc : err;
+            next_ns = 0; /* a failure starts the next attempt at once */
+        }
+        if (won >= 0)
+            break;
+        bool can_start = order_more(&o) && live < RACE_MAX;
+        if (can_start && corio_now_ns() >= next_ns) {
+            corio_addr a;
+            with_port(order_next(&o), port, &a); /* the order holds IPv4 and IPv6 only */
+            rc = race_start(&r, &a);
+            if (rc < 0) {
+                err = err_rank(rc) >= err_rank(err) ? rc : err;
+            } else {
+                live++;
+                next_ns = corio_now_ns() + (int64_t)ATTEMPT_DELAY_MS * 1000000;
+            }
+            continue;
+        }
+        if (!live && !order_more(&o)) {
+            rc = err;
+            break;
+        }
+        bool stagger = can_start && (deadline_ns < 0 || next_ns < deadline_ns);
+        l->current->wait_data = &r;
+        rc = corio__park(l, "connect to %lld addresses", live, stagger ? next_ns : deadline_ns,
+                         NULL);
+        l->current->wait_data = NULL;
+        if (rc == CORIO__EDEADLINE && stagger)
+            continue;
+        if (rc < 0) {
+            rc = corio__wait_rc(rc);
+            break;
+        }
+    }
+    for (int i = 0; i < RACE_MAX; i++) {
+        if (r.slot[i].io.fd >= 0 && i != won) {
+            corio__poller_del(&l->poller, &r.slot[i].io, true);
+            close(r.slot[i].io.fd);
+        }
+    }
+    return won >= 0 ? corio_fd_open(r.slot[won].io.fd, out) : rc;
 }
 
 int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **out)
@@ -137,24 +348,12 @@ int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, int64_t
 {
     if (!out || !addrs || n == 0 || port <= 0 || port > 65535)
         return -EINVAL;
-    int rc = -EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        corio_addr a = addrs[i];
-        struct addrinfo ai = {.ai_family = a.sa.ss_family,
-                              .ai_socktype = SOCK_STREAM,
-                              .ai_addr = (struct sockaddr *)&a.sa,
-                              .ai_addrlen = a.len};
-        if (a.sa.ss_family == AF_INET)
-            ((struct sockaddr_in *)&a.sa)->sin_port = htons((uint16_t)port);
-        else if (a.sa.ss_family == AF_INET6)
-            ((struct sockaddr_in6 *)&a.sa)->sin6_port = htons((uint16_t)port);
-        else
-            continue;
-        rc = connect_one(&ai, deadline, out);
-        if (rc == 0 || rc == -ETIMEDOUT || rc == -ECANCELED)
-            break;
-    }
-    return rc;
+    if (n > 1)
+        return connect_race(addrs, n, port, deadline, out);
+    corio_addr a;
+    if (!with_port(&addrs[0], port, &a))
+        return -EINVAL;
+    return connect_one((const struct sockaddr *)&a.sa, a.len, deadline, out);
 }
 
 /* --- listen and accept --------------------------------------------------- */
@@ -276,9 +475,7 @@ int corio_unix_connect(const char *path, int64_t deadline, corio_fd **out)
     int rc = unix_addr(path, &sa);
     if (rc < 0 || !out)
         return rc < 0 ? rc : -EINVAL;
-    struct addrinfo ai = {
-        .ai_family = AF_UNIX, .ai_addr = (struct sockaddr *)&sa, .ai_addrlen = sizeof sa};
-    return connect_one(&ai, deadline, out);
+    return connect_one((const struct sockaddr *)&sa, sizeof sa, deadline, out);
 }
 
 int corio_udp_open(const char *host, int port, corio_fd **out)
