@@ -4,7 +4,7 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps configure build test demo bench install clean
+.PHONY: all deps configure build test demo bench fuzz install clean
 
 all: build
 
@@ -42,6 +42,19 @@ bench: build
 	$(BUILD)/bin/bench-lock
 	$(BUILD)/bin/bench-to-thread
 	$(BUILD)/bin/bench-echo
+
+# Each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan); new inputs
+# that find coverage go to build-fuzz/corpus/<name>, the seeds stay as they are.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCORIO_FUZZ=ON -DCORIO_TESTS=OFF \
+	  -DCORIO_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_url fuzz_http_server fuzz_http_client
+	for t in url http_server http_client; do \
+	  mkdir -p build-fuzz/corpus/$$t && \
+	  build-fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	    build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
