@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 #include <corio/corio.h>
@@ -16,6 +17,8 @@ typedef struct server_args {
     int port;
     const char *flag; /* e.g. "--protocol", or NULL */
     int flag_set;
+    const char *option; /* an option with a value, e.g. "--root", or NULL */
+    const char *value;  /* its value (the default until given) */
 } server_args;
 
 /* Parses argv into a; exits 0 after --help/--version, 2 on a usage error. */
@@ -30,6 +33,8 @@ static inline void server_args_parse(server_args *a, int argc, char **argv)
             exit(0);
         } else if (a->flag && !strcmp(argv[i], a->flag)) {
             a->flag_set = 1;
+        } else if (a->option && !strcmp(argv[i], a->option) && i + 1 < argc) {
+            a->value = argv[++i];
         } else if (!strcmp(argv[i], "--host") && i + 1 < argc) {
             a->host = argv[++i];
         } else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
@@ -71,6 +76,50 @@ static inline intptr_t serve_until_signal(void *serve)
     intptr_t r;
     corio_join(srv, &r);
     return r;
+}
+
+/* HTTP examples: serves app on a->host:a->port until SIGINT/SIGTERM, which
+ * stop it gracefully (requests in flight get 5 s). Returns the exit status. */
+typedef struct http_example {
+    server_args *args;
+    corio_http_app *app;
+} http_example;
+
+static inline intptr_t http_stop_on_signal(void *app)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (corio_signal_wait(&set, -1) > 0)
+        corio_http_stop(app, 5000);
+    return 0;
+}
+
+static inline intptr_t http_example_serve(void *arg)
+{
+    http_example *e = arg;
+    corio_fd *l;
+    int rc = server_listen(e->args, &l);
+    if (rc < 0)
+        return rc;
+    fflush(stdout);
+    corio_task *watch;
+    if ((rc = corio_spawn(NULL, http_stop_on_signal, e->app, &watch)) == 0) {
+        rc = corio_http_serve(e->app, l, NULL);
+        corio_task_cancel(watch);
+        corio_task_release(watch);
+    }
+    corio_fd_close(l);
+    return rc;
+}
+
+static inline int http_example_run(server_args *a, corio_http_app *app)
+{
+    http_example e = {a, app};
+    intptr_t rc = corio_run(http_example_serve, &e);
+    corio_http_app_free(app);
+    return rc < 0 ? 1 : 0;
 }
 
 #endif

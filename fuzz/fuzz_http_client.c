@@ -37,8 +37,10 @@ static intptr_t one(void *arg)
     corio_spawn(NULL, server, l, &t);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", corio_tcp_local_port(l));
-    corio_http_request_opts o = {.deadline = corio_now() + 2000, .gzip = input_len & 1,
-                                 .max_body = 1 << 16, .max_redirects = 0};
+    corio_http_request_opts o = {.deadline = corio_now() + 2000,
+                                 .gzip = input_len & 1,
+                                 .max_body = 1 << 16,
+                                 .max_redirects = 0};
     corio_http_response *r;
     if (corio_http_get(url, &o, &r) == 0) {
         corio_http_response_header(r, "Location");

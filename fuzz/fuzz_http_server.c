@@ -67,8 +67,10 @@ static intptr_t one(void *arg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!app) {
-        corio_http_limits l = {.max_body = 4096, .header_timeout_ms = 200,
-                               .idle_timeout_ms = 50, .body_timeout_ms = 200};
+        corio_http_limits l = {.max_body = 4096,
+                               .header_timeout_ms = 200,
+                               .idle_timeout_ms = 50,
+                               .body_timeout_ms = 200};
         if (corio_http_app_new(&app) < 0)
             abort();
         corio_http_app_set_limits(app, &l);
