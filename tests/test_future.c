@@ -153,16 +153,18 @@ static intptr_t callbacks_main(void *arg)
     corio_handle *h, *h2;
     cr_assert_eq(corio_call_soon(NULL, NULL), -EINVAL);
     cr_assert_eq(corio_call_later(-1, record, NULL, NULL), -EINVAL);
-    cr_assert_eq(corio_call_later(30, record, (void *)30, NULL), 0);
-    cr_assert_eq(corio_call_later(10, record, (void *)10, &h), 0);
-    cr_assert_eq(corio_call_later(20, record, (void *)20, &h2), 0);
+    /* Far enough apart that a loaded machine (valgrind) keeps their order
+     * and the first cannot fire before the yield below. */
+    cr_assert_eq(corio_call_later(300, record, (void *)30, NULL), 0);
+    cr_assert_eq(corio_call_later(100, record, (void *)10, &h), 0);
+    cr_assert_eq(corio_call_later(200, record, (void *)20, &h2), 0);
     cr_assert_eq(corio_call_soon(record, (void *)1), 0);
     cr_assert_eq(corio_call_soon(record, (void *)2), 0);
     cr_assert_eq(norder, 0, "not before the task suspends");
     corio_yield();
     cr_assert_eq(norder, 2);
     cr_assert_eq(corio_handle_cancel(h2), 0);
-    corio_sleep(50);
+    corio_sleep(500);
     cr_assert_eq(norder, 4);
     cr_assert(order[0] == 1 && order[1] == 2 && order[2] == 10 && order[3] == 30);
     cr_assert_eq(corio_handle_cancel(h), -EALREADY, "it ran; the handle is freed now");
