@@ -39,6 +39,7 @@ bench: build
 	$(BUILD)/bin/bench-lock
 	$(BUILD)/bin/bench-to-thread
 	$(BUILD)/bin/bench-echo
+	bench/bench_check.sh $(BUILD)/bin
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
