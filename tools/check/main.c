@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "check.h"
 #include "cli.h"
@@ -203,6 +204,12 @@ int main(int argc, char **argv)
     args a;
     parse_args(argc, argv, &a);
     signal(SIGPIPE, SIG_IGN);
+    /* Every URL in flight holds a descriptor: allow as many as permitted. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     check_input in;
     int rc = check_input_open(a.path, &in);
     if (rc < 0)

@@ -75,7 +75,8 @@ static intptr_t serve(void *arg)
     int p;
     while (corio_loop_index() > 0 && !(p = atomic_load(&bound_port)))
         corio_sleep(1);
-    int rc = corio_tcp_listen_ex(host, corio_loop_index() > 0 ? p : port, 0,
+    /* A checker opens its 1000 connections at once: a deep accept queue. */
+    int rc = corio_tcp_listen_ex(host, corio_loop_index() > 0 ? p : port, 4096,
                                  threads > 1 ? CORIO_LISTEN_REUSEPORT : 0, &l);
     if (rc < 0) {
         fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", prog, host, port, corio_strerror(rc));
