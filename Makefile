@@ -24,13 +24,10 @@ TEST_ARGS ?=
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(TEST_ARGS)
 
-# Until the website checker lands, the demo shows the core at work: the seeds'
-# concurrent factorials, dinner cooked sequentially vs concurrently, and a
-# trio-style nursery.
+# The seed's website checker, four ways (sequential, processes, threads,
+# async) on a local fake web: a table and build/demo/compare.png.
 demo: build
-	$(BUILD)/bin/gather_factorial
-	$(BUILD)/bin/cooking_dinner
-	$(BUILD)/bin/nursery_parent
+	scripts/demo.sh $(BUILD)
 
 bench: build
 	$(BUILD)/bin/bench-switch
@@ -42,6 +39,7 @@ bench: build
 	$(BUILD)/bin/bench-lock
 	$(BUILD)/bin/bench-to-thread
 	$(BUILD)/bin/bench-echo
+	bench/bench_check.sh $(BUILD)/bin
 
 # Each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan); new inputs
 # that find coverage go to build-fuzz/corpus/<name>, the seeds stay as they are.

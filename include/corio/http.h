@@ -128,6 +128,10 @@ CORIO_API int corio_http_req_minor_version(const corio_http_req *req);
 CORIO_API corio_http_app *corio_http_req_app(const corio_http_req *req);
 /* The peer's address as text ("127.0.0.1"), "" if unknown. */
 CORIO_API const char *corio_http_req_peer(const corio_http_req *req);
+/* The connection's socket (under TLS too), for socket options a handler
+ * needs (tests' fake servers aborting with RST); it stays the server's: do
+ * not close it. NULL when served on a stream without one. */
+CORIO_API corio_fd *corio_http_req_fd(const corio_http_req *req);
 
 /* The whole body (Content-Length or chunked), NUL-terminated after len
  * bytes, owned by the request. -EMSGSIZE over max_body (the server then

@@ -107,3 +107,8 @@ const char *corio_http_req_peer(const corio_http_req *r)
     }
     return c->peer;
 }
+
+corio_fd *corio_http_req_fd(const corio_http_req *r)
+{
+    return corio_stream_fd(r->c->s);
+}

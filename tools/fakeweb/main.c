@@ -1,0 +1,145 @@
+/* corio-fakeweb: serves the fake web (routes.c, graph.c) or, as
+ * `corio-fakeweb urls`, prints URL lists for it (urls.c). */
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fakeweb.h"
+
+static const char *const prog = "corio-fakeweb";
+
+static const char *host = "127.0.0.1";
+static int port = 8000;
+static corio_http_app *app;
+static atomic_int bound_port;
+
+static void usage(void)
+{
+    printf("usage: corio-fakeweb [--host H] [--port N] [--threads N] [--seed S] [--pages N]\n"
+           "                     [--page-delay MS]\n"
+           "       corio-fakeweb urls --count N --base URL [--mix SPEC] [--delay A-B] [--seed S]\n"
+           "\n"
+           "A local web for checkers and crawlers: the path decides the answer.\n"
+           "  /status/{code}      that status (3xx ones redirect to /status/200)\n"
+           "  /delay/{ms}         200 after that long; ?delay=MS does the same on any path\n"
+           "  /bytes/{n}          n pseudo-random bytes (by --seed)\n"
+           "  /redirect/{n}       302 to /redirect/{n-1} (query kept); /redirect/0 is 200\n"
+           "  /hang               accepts and never answers\n"
+           "  /reset              closes the connection with RST\n"
+           "  /chunked/{n}        n chunks, Transfer-Encoding: chunked\n"
+           "  /robots.txt         \"User-agent: *\\nDisallow: /private/\\n\"; /private/... is 200\n"
+           "  /site/{i}/page/{j}  the link graph (any site i >= 0; page j < --pages, else 404):\n"
+           "      text/html; charset=utf-8 with these <a href> links, in this order:\n"
+           "      1. /site/i/page/((j+1)%%N)          2. ../page/K1\n"
+           "      3. http://HOST/site/i/page/K2      4. //HOST/site/i/page/K3#sec\n"
+           "      5. #top                            6. https://offsite.example/page/K4\n"
+           "      7. mailto:someone@example.com      8. /site/i/page/((j+1)%%N) again\n"
+           "      HOST is the request's Host header; K1..K4 in [0, N) are splitmix64 draws of\n"
+           "      (seed, i, j) (see docs/tools.md). From /site/i/page/0 exactly the N pages of\n"
+           "      site i are reachable on the same host.\n"
+           "\n"
+           "  --host H          address to listen on (default 127.0.0.1)\n"
+           "  --port N          port (default 8000; 0: a free one); prints\n"
+           "                    'listening on http://HOST:PORT' once listening\n"
+           "  --threads N       loops, one per thread, sharing the port (default 1)\n"
+           "  --seed S          link graph and /bytes content (default 1)\n"
+           "  --pages N         pages per site of the link graph (default 1000)\n"
+           "  --page-delay MS   delay before every graph page answer (default 0)\n"
+           "SIGINT/SIGTERM stop it gracefully (requests in flight get 1 s).\n");
+    exit(CLI_OK);
+}
+
+static intptr_t stop_on_signal(void *arg)
+{
+    (void)arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (corio_signal_wait(&set, -1) > 0)
+        corio_http_stop(app, 1000);
+    return 0;
+}
+
+static intptr_t serve(void *arg)
+{
+    unsigned threads = *(unsigned *)arg;
+    corio_fd *l;
+    /* The other loops bind the port loop 0 got, so a --port 0 choice is
+     * shared: they wait for it. */
+    int p;
+    while (corio_loop_index() > 0 && !(p = atomic_load(&bound_port)))
+        corio_sleep(1);
+    /* A checker opens its 1000 connections at once: a deep accept queue. */
+    int rc = corio_tcp_listen_ex(host, corio_loop_index() > 0 ? p : port, 4096,
+                                 threads > 1 ? CORIO_LISTEN_REUSEPORT : 0, &l);
+    if (rc < 0) {
+        fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", prog, host, port, corio_strerror(rc));
+        return rc;
+    }
+    corio_task *watch = NULL;
+    if (corio_loop_index() == 0) {
+        port = corio_tcp_local_port(l);
+        atomic_store(&bound_port, port);
+        printf(strchr(host, ':') ? "listening on http://[%s]:%d\n" : "listening on http://%s:%d\n",
+               host, port);
+        fflush(stdout);
+        corio_spawn(NULL, stop_on_signal, NULL, &watch);
+    }
+    rc = corio_http_serve(app, l, NULL);
+    if (watch)
+        corio_task_cancel(watch);
+    corio_fd_close(l);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "urls"))
+        return fakeweb_urls_main(argc - 1, argv + 1);
+    static fakeweb_opts opts = {.seed = 1, .pages = 1000};
+    unsigned threads = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+            usage();
+        else if (!strcmp(a, "--version"))
+            cli_version(prog);
+        else if (!strcmp(a, "--host"))
+            host = cli_value(prog, argc, argv, &i);
+        else if (!strcmp(a, "--port"))
+            port = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 65535);
+        else if (!strcmp(a, "--threads"))
+            threads = (unsigned)cli_long(prog, a, cli_value(prog, argc, argv, &i), 1, 1024);
+        else if (!strcmp(a, "--seed"))
+            opts.seed = (uint64_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, LONG_MAX);
+        else if (!strcmp(a, "--pages"))
+            opts.pages = (uint64_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 1, LONG_MAX);
+        else if (!strcmp(a, "--page-delay"))
+            opts.page_delay = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 3600000);
+        else
+            cli_usage_error(prog, "unknown argument '%s'", a);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    /* Every loop thread inherits the mask, so the signals wait in loop 0. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (corio_http_app_new(&app) < 0 || fakeweb_add_routes(app, &opts) < 0) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return CLI_FAILURE;
+    }
+    corio_http_limits lim = {.max_connections = 100000};
+    corio_http_app_set_limits(app, &lim);
+    intptr_t rc =
+        threads > 1 ? corio_run_threads(threads, serve, &threads) : corio_run(serve, &threads);
+    corio_http_app_free(app);
+    return rc < 0 ? CLI_FAILURE : CLI_OK;
+}
