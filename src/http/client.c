@@ -280,6 +280,8 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     corio_http_response *r = p->data;
+    if (len == 0)
+        return 0;
     r->pending = at;
     r->pending_len = len;
     return HPE_PAUSED;
@@ -416,12 +418,13 @@ static ssize_t read_raw(corio_http_response *r, void *buf, size_t len)
         }
         /* After a pause at the end of a body span, the parser may still have
          * steps to take without input (the end of the message): poke it. */
+        bool fed = r->parsed < r->end;
         r->poke = false;
         llhttp_errno_t e = llhttp_execute(&r->parser, r->in + r->parsed, r->end - r->parsed);
         if (e == HPE_PAUSED) {
             r->parsed = (size_t)(llhttp_get_error_pos(&r->parser) - r->in);
             llhttp_resume(&r->parser);
-            r->poke = !r->msg_done;
+            r->poke = fed && !r->msg_done;
             if (r->msg_done && r->parsed != r->end)
                 r->keep_alive = false; /* bytes nobody asked for */
         } else if (e == HPE_OK) {

@@ -175,6 +175,8 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
+    if (len == 0)
+        return 0;
     c->req.pending = at;
     c->req.pending_len = len;
     return HPE_PAUSED;
@@ -450,12 +452,13 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
         }
         /* After a pause at the end of a body span, the parser may still have
          * steps to take without input (the end of the message): poke it. */
+        bool fed = c->parsed < c->end;
         r->poke = false;
         llhttp_errno_t e = llhttp_execute(&c->parser, c->in + c->parsed, c->end - c->parsed);
         if (e == HPE_PAUSED) {
             c->parsed = (size_t)(llhttp_get_error_pos(&c->parser) - c->in);
             llhttp_resume(&c->parser);
-            r->poke = !r->msg_done;
+            r->poke = fed && !r->msg_done;
             if (r->msg_done)
                 c->next = c->parsed;
         } else if (e == HPE_OK) {
