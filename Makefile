@@ -42,6 +42,7 @@ bench: build
 	$(BUILD)/bin/bench-lock
 	$(BUILD)/bin/bench-to-thread
 	$(BUILD)/bin/bench-echo
+	/usr/bin/python3 bench/bench_crawl.py $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
