@@ -40,6 +40,7 @@ bench: build
 	$(BUILD)/bin/bench-to-thread
 	$(BUILD)/bin/bench-echo
 	bench/bench_check.sh $(BUILD)/bin
+	/usr/bin/python3 bench/bench_crawl.py $(BUILD)
 
 # Each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan); new inputs
 # that find coverage go to build-fuzz/corpus/<name>, the seeds stay as they are.
