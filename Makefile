@@ -39,6 +39,7 @@ bench: build
 	$(BUILD)/bin/bench-lock
 	$(BUILD)/bin/bench-to-thread
 	$(BUILD)/bin/bench-echo
+	$(BUILD)/bin/bench-http
 	bench/bench_check.sh $(BUILD)/bin
 	/usr/bin/python3 bench/bench_crawl.py $(BUILD)
 
