@@ -8,6 +8,7 @@
 #include "hosts.h"
 #include "jsonl.h"
 #include "links.h"
+#include "parse.h"
 
 typedef struct item {
     int depth;
@@ -207,7 +208,7 @@ static int visit(crawler *c, const item *it)
         } else {
             rec.bytes = len;
             found f = {c, it->depth + 1};
-            rec.links = links_extract(body, len, url, on_link, &f);
+            rec.links = parse_links(body, len, url, on_link, &f);
             rc = rec.links < 0 ? rec.links : 0;
         }
     } else if (rc >= 0 && r) {
@@ -267,6 +268,7 @@ static int start(crawler *c)
         .read_timeout_ms = (int)c->o->timeout_ms,
         .user_agent = ua,
     };
+    parse_setup();
     int rc = corio_http_client_new(&co, &c->client);
     rc = rc ? rc : corio_queue_new(&c->queue, 0, 0);
     for (int i = 0; rc == 0 && i < c->o->nstart; i++) {
@@ -290,8 +292,7 @@ int crawl_run(crawler *c)
     int rc = start(c);
     if (rc == 0)
         rc = corio_nursery_open(&n);
-    /* Pages nest deeply and gumbo frees its tree recursively: room for it. */
-    corio_spawn_opts so = {.name = "crawl-worker", .stack_size = 1u << 20};
+    corio_spawn_opts so = {.name = "crawl-worker"}; /* gumbo runs on the pool's threads */
     for (unsigned i = 0; rc == 0 && i < o->workers; i++)
         rc = corio_spawn_ex(n, worker, c, &so, NULL);
     if (rc == 0 && corio_queue_join(c->queue, -1) == -ECANCELED)

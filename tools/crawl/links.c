@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,13 +126,68 @@ static int collect(GumboNode *root, const char ***hrefs, size_t *nhrefs, const c
     return rc;
 }
 
+/* gumbo mallocs every node, string and vector, and a page's tree lives
+ * exactly as long as one links_extract call: so it allocates from a bump
+ * arena that is emptied after each page instead (no frees, and no recursive
+ * teardown of the tree). Tasks cannot interleave inside a parse, so one
+ * arena per thread serves them all. */
+#define ARENA_CHUNK (64u << 10)
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    max_align_t data[];
+} chunk;
+
+static _Thread_local chunk *arena;
+
+static void *arena_alloc(void *unused, size_t n)
+{
+    (void)unused;
+    n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    if (!arena || arena->cap - arena->used < n) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        chunk *c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL; /* gumbo then fails the parse */
+        c->next = arena;
+        c->used = 0;
+        c->cap = cap;
+        arena = c;
+    }
+    void *p = (char *)arena->data + arena->used;
+    arena->used += n;
+    return p;
+}
+
+static void arena_free(void *unused, void *p)
+{
+    (void)unused, (void)p;
+}
+
+/* Keeps one chunk for the next page, frees the rest. */
+static void arena_reset(void)
+{
+    while (arena && arena->next) {
+        chunk *next = arena->next;
+        free(arena);
+        arena = next;
+    }
+    if (arena)
+        arena->used = 0;
+}
+
 int links_extract(const char *html, size_t len, const char *page_url, links_fn *fn, void *arg)
 {
     GumboOptions opts = kGumboDefaultOptions;
     opts.max_errors = 0; /* we never read the parse errors: do not keep them */
+    opts.allocator = arena_alloc;
+    opts.deallocator = arena_free;
     GumboOutput *doc = gumbo_parse_with_options(&opts, html, len);
-    if (!doc)
+    if (!doc) {
+        arena_reset();
         return -ENOMEM;
+    }
     const char **hrefs = NULL, *base_href = NULL;
     size_t n = 0;
     char *base = NULL;
@@ -150,6 +206,6 @@ int links_extract(const char *html, size_t len, const char *page_url, links_fn *
     }
     free(base);
     free(hrefs);
-    gumbo_destroy_output(&kGumboDefaultOptions, doc);
+    arena_reset(); /* the whole tree at once */
     return rc < 0 ? rc : count;
 }
