@@ -42,6 +42,8 @@ bench: build
 	$(BUILD)/bin/bench-lock
 	$(BUILD)/bin/bench-to-thread
 	$(BUILD)/bin/bench-echo
+	$(BUILD)/bin/bench-pubsub 1000 10000
+	$(BUILD)/bin/bench-animals
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
