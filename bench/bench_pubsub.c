@@ -26,7 +26,7 @@
 static long subscribers = 1000, messages = 10000;
 static int port;
 static uint32_t *hist;
-static long long delivered, out_of_order, healthy_done;
+static long long delivered, out_of_order, healthy_done, readers_ended;
 static int64_t last_receive_ns;
 static long next_publish;
 
@@ -68,8 +68,10 @@ static intptr_t read_stream(void *arg)
     r->next_id = 1;
     while (r->next_id <= messages) {
         ssize_t n = corio_fd_read(r->fd, buf + have, sizeof buf - 256 - have, corio_now() + 30000);
-        if (n <= 0)
-            return n < 0 ? n : -EPIPE;
+        if (n <= 0) {
+            readers_ended++; /* dropped: it counts as not healthy */
+            return 0;
+        }
         int64_t now = corio_now_ns();
         have += (size_t)n;
         size_t start = 0;
@@ -82,6 +84,7 @@ static intptr_t read_stream(void *arg)
         have -= start;
     }
     healthy_done++;
+    readers_ended++;
     last_receive_ns = corio_now_ns();
     return 0;
 }
@@ -141,9 +144,9 @@ static intptr_t run(void *arg)
         corio_spawn(n, publish, c, NULL);
     rc = (int)corio_nursery_close(n);
     double publish_s = (double)(corio_now_ns() - t0) / 1e9;
-    while (healthy_done < subscribers && corio_now_ns() - t0 < 60000000000LL)
+    while (readers_ended < subscribers && corio_now_ns() - t0 < 120000000000LL)
         corio_sleep(10);
-    double total_s = (double)(last_receive_ns - t0) / 1e9;
+    double total_s = (double)((last_receive_ns ? last_receive_ns : corio_now_ns()) - t0) / 1e9;
     /* the stalled one: was its connection closed (dropped)? */
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/stats", port);

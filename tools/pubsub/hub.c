@@ -89,17 +89,42 @@ static void drop(ps_sub *s)
     corio_task_cancel(s->task);
 }
 
+/* Encodes data as one event: a "data: " line for each of its lines (split
+ * at \r\n, \r or \n, as EventSource reads them). Two passes: size, then
+ * text. */
+static size_t encode_event(char *out, uint64_t id, const char *data, size_t len)
+{
+    size_t n = (size_t)snprintf(out, out ? 32 : 0, "id: %llu\n", (unsigned long long)id);
+    for (size_t i = 0;;) {
+        size_t j = i;
+        while (j < len && data[j] != '\r' && data[j] != '\n')
+            j++;
+        if (out) {
+            memcpy(out + n, "data: ", 6);
+            memcpy(out + n + 6, data + i, j - i);
+            out[n + 6 + j - i] = '\n';
+        }
+        n += 6 + j - i + 1;
+        if (j == len)
+            break;
+        i = j + (data[j] == '\r' && j + 1 < len && data[j + 1] == '\n' ? 2 : 1);
+    }
+    if (out) {
+        out[n] = '\n';
+        out[n + 1] = '\0';
+    }
+    return n + 1;
+}
+
 int ps_hub_publish(ps_hub *h, const char *data, size_t len, size_t *delivered, uint64_t *id)
 {
-    ps_msg *m = malloc(sizeof *m + len + 1);
+    size_t elen = encode_event(NULL, h->next_id, data, len);
+    ps_msg *m = malloc(sizeof *m + elen + 1);
     if (!m)
         return -ENOMEM;
     m->refs = 1; /* the publisher's, given back below */
     m->id = h->next_id++;
-    snprintf(m->id_text, sizeof m->id_text, "%llu", (unsigned long long)m->id);
-    m->len = len;
-    memcpy(m->data, data, len);
-    m->data[len] = '\0';
+    m->len = encode_event(m->event, m->id, data, len);
     if (h->lim.history) {
         ps_msg **slot = &h->ring[(m->id - 1) % h->lim.history];
         if (*slot)
@@ -118,9 +143,9 @@ int ps_hub_publish(ps_hub *h, const char *data, size_t len, size_t *delivered, u
             drop(s);
         }
     }
-    ps_msg_release(m);
     *delivered = n;
     *id = m->id;
+    ps_msg_release(m);
     return 0;
 }
 
@@ -167,11 +192,17 @@ int ps_sub_next(ps_sub *s, int64_t deadline, ps_msg **out)
         }
     }
     void *item;
-    int rc = corio_queue_get(s->queue, &item, deadline);
+    int rc = deadline == 0 ? corio_queue_try_get(s->queue, &item)
+                           : corio_queue_get(s->queue, &item, deadline);
     if (rc < 0)
         return rc;
     *out = item;
     return 0;
+}
+
+int ps_sub_try_next(ps_sub *s, ps_msg **out)
+{
+    return ps_sub_next(s, 0, out);
 }
 
 void ps_sub_leave(ps_sub *s)

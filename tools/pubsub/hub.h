@@ -17,9 +17,10 @@
 typedef struct ps_msg {
     unsigned refs;
     uint64_t id;
-    char id_text[24]; /* the id in decimal, formatted once for every stream */
     size_t len;
-    char data[]; /* NUL-terminated after len bytes */
+    /* the whole server-sent event ("id: N", a "data: " line per line of the
+     * message, a blank line), encoded once for every stream; NUL-terminated */
+    char event[];
 } ps_msg;
 
 typedef struct ps_hub ps_hub;
@@ -55,6 +56,8 @@ int ps_hub_subscribe(ps_hub *h, uint64_t last_id, ps_sub **out);
  * deadline (absolute corio_now() ms, -1: none): -ETIMEDOUT, -ECANCELED
  * (dropped, or the task was cancelled). */
 int ps_sub_next(ps_sub *s, int64_t deadline, ps_msg **out);
+/* The next message if one is ready, else -EAGAIN (or -ECANCELED: dropped). */
+int ps_sub_try_next(ps_sub *s, ps_msg **out);
 /* Leaves the hub: releases what was still queued and frees s. */
 void ps_sub_leave(ps_sub *s);
 

@@ -11,6 +11,9 @@
 #include "page.h"
 #include "server.h"
 
+#define STREAM_BATCH     (64 * 1024) /* bytes of events gathered into one write */
+#define STREAM_LINGER_MS 2           /* wait for more events before a write */
+
 /* Answers with json (taking it over). */
 static int send_json(corio_http_resp *resp, int status, json_t *json)
 {
@@ -50,16 +53,49 @@ static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
     if (rc < 0)
         return rc;
     rc = corio_http_sse_start(resp);
+    char *batch = NULL;
+    size_t cap = 0;
     while (rc == 0) {
         ps_msg *m;
         rc = ps_sub_next(sub, corio_now() + s->heartbeat_ms, &m);
         if (rc == -ETIMEDOUT) {
             rc = corio_http_sse_comment(resp, "heartbeat");
-        } else if (rc == 0) {
-            rc = corio_http_sse_send(resp, m->id_text, NULL, m->data);
-            ps_msg_release(m);
+            continue;
         }
+        if (rc < 0)
+            break;
+        /* everything queued goes out in one write: a stream that fell behind
+         * catches up in few system calls; under a burst, lingering a moment
+         * gathers more events per write (one write per event per stream does
+         * not keep up with a thousand streams); big events fill a write
+         * alone and go at once */
+        if (m->len < STREAM_BATCH / 16 && (rc = corio_sleep(STREAM_LINGER_MS)) < 0) {
+            ps_msg_release(m);
+            break;
+        }
+        size_t n = 0;
+        while (rc == 0) {
+            if (n + m->len > cap) {
+                size_t want = (n + m->len) * 2;
+                char *bigger = realloc(batch, want);
+                if (!bigger) {
+                    ps_msg_release(m);
+                    rc = -ENOMEM;
+                    break;
+                }
+                batch = bigger;
+                cap = want;
+            }
+            memcpy(batch + n, m->event, m->len);
+            n += m->len;
+            ps_msg_release(m);
+            if (n >= STREAM_BATCH || ps_sub_try_next(sub, &m) < 0)
+                break;
+        }
+        if (rc == 0)
+            rc = corio_http_resp_write_chunk(resp, batch, n);
     }
+    free(batch);
     ps_sub_leave(sub);
     return rc;
 }
