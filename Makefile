@@ -42,6 +42,8 @@ bench: build
 	$(BUILD)/bin/bench-http
 	bench/bench_check.sh $(BUILD)/bin
 	/usr/bin/python3 bench/bench_crawl.py $(BUILD)
+	$(BUILD)/bin/bench-pubsub 1000 10000
+	$(BUILD)/bin/bench-animals
 
 # Each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan); new inputs
 # that find coverage go to build-fuzz/corpus/<name>, the seeds stay as they are.

@@ -175,6 +175,8 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
+    /* llhttp_execute ends an open span even on empty input: pausing there
+     * would hand out nothing and get poked again, forever */
     if (len == 0)
         return 0;
     c->req.pending = at;

@@ -1,0 +1,39 @@
+/* corio-animals: `serve` runs the Animals API, `say` asks it.
+ *
+ *     corio-animals serve [--host H] [--port N] [--delay MS]
+ *     corio-animals say [--url U] [--sequential] NAME...
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "animals.h"
+#include "cli.h"
+
+static void usage(void)
+{
+    printf("usage: %s serve [--host H] [--port N] [--delay MS]\n"
+           "       %s say [--url U] [--sequential] NAME...\n"
+           "The Animals API of the talk: what does the cow say?\n"
+           "  serve  answers GET /animals and GET /animals/{name} with JSON\n"
+           "  say    prints what each NAME says, asking the service for all at once\n"
+           "Run '%s serve --help' or '%s say --help' for their options.\n",
+           ANIMALS_PROG, ANIMALS_PROG, ANIMALS_PROG, ANIMALS_PROG);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        cli_usage_error(ANIMALS_PROG, "needs a subcommand, 'serve' or 'say'");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+        usage();
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "--version"))
+        cli_version(ANIMALS_PROG);
+    if (!strcmp(cmd, "serve"))
+        return animals_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "say"))
+        return animals_say(argc - 1, argv + 1);
+    cli_usage_error(ANIMALS_PROG, "unknown subcommand '%s'", cmd);
+}

@@ -1,0 +1,93 @@
+/* `corio-animals serve`: the Animals API. GET /animals lists the names, GET
+ * /animals/{name} answers {"animal":NAME,"sound":SOUND} or 404 with a JSON
+ * error; --delay makes every answer as slow as the talk's cloud service. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "animals.h"
+#include "cli.h"
+#include "serve.h"
+
+static int delay_ms;
+
+/* Answers with json (taking it over), 500 if it could not be built. */
+static int send_json(corio_http_resp *resp, int status, json_t *json)
+{
+    char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
+    json_decref(json);
+    if (!text)
+        return -ENOMEM;
+    int rc = corio_http_resp_json(resp, status, text);
+    free(text);
+    return rc;
+}
+
+static int list_animals(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)req, (void)arg;
+    int rc = corio_sleep(delay_ms);
+    if (rc < 0)
+        return rc;
+    json_t *names = json_array();
+    for (size_t i = 0; names && i < animals_count; i++)
+        json_array_append_new(names, json_string(animals_table[i].name));
+    return send_json(resp, 200, names);
+}
+
+static int get_animal(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)arg;
+    int rc = corio_sleep(delay_ms);
+    if (rc < 0)
+        return rc;
+    const char *name = corio_http_req_param(req, "name");
+    const animal *a = animals_find(name);
+    if (!a)
+        /* json_pack refuses names that are not UTF-8; send_json answers 500 then */
+        return send_json(resp, 404,
+                         json_pack("{s:s,s:s}", "error", "unknown animal", "animal", name));
+    return send_json(resp, 200, json_pack("{s:s,s:s}", "animal", a->name, "sound", a->sound));
+}
+
+static void usage(void)
+{
+    printf("usage: %s serve [--host H] [--port N] [--delay MS]\n"
+           "Serves the Animals API: GET /animals, GET /animals/{name} (JSON).\n"
+           "  --host H    address to listen on (default 127.0.0.1)\n"
+           "  --port N    port (default 8080; 0: any free one, printed)\n"
+           "  --delay MS  wait before each answer, like a slow cloud service (default 0)\n",
+           ANIMALS_PROG);
+    exit(CLI_OK);
+}
+
+int animals_serve(int argc, char **argv)
+{
+    tool_server srv = {.prog = ANIMALS_PROG, .host = "127.0.0.1", .port = 8080, .grace_ms = 5000};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+            usage();
+        else if (!strcmp(a, "--host"))
+            srv.host = cli_value(ANIMALS_PROG, argc, argv, &i);
+        else if (!strcmp(a, "--port"))
+            srv.port =
+                (int)cli_long(ANIMALS_PROG, a, cli_value(ANIMALS_PROG, argc, argv, &i), 0, 65535);
+        else if (!strcmp(a, "--delay"))
+            delay_ms =
+                (int)cli_long(ANIMALS_PROG, a, cli_value(ANIMALS_PROG, argc, argv, &i), 0, 3600000);
+        else
+            cli_usage_error(ANIMALS_PROG, "serve: unknown argument '%s'", a);
+    }
+    if (corio_http_app_new(&srv.app) < 0 ||
+        corio_http_route(srv.app, "GET", "/animals", list_animals, NULL) < 0 ||
+        corio_http_route(srv.app, "GET", "/animals/{name}", get_animal, NULL) < 0) {
+        fprintf(stderr, "%s: out of memory\n", ANIMALS_PROG);
+        return CLI_FAILURE;
+    }
+    int rc = tool_serve(&srv);
+    corio_http_app_free(srv.app);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* corio-pubsub: seed 004's "Publish and Subscribe", a streaming web
+ * service. Subscribers hold a GET / stream of server-sent events; POST /
+ * publishes to all of them; a browser gets a page that does both.
+ *
+ *     corio-pubsub [--host H] [--port N] [--history N] [--queue-limit N]
+ *                  [--max-subscribers N] [--heartbeat SECONDS]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "serve.h"
+#include "server.h"
+
+static const char prog[] = "corio-pubsub";
+
+static void usage(void)
+{
+    printf("usage: %s [--host H] [--port N] [--history N] [--queue-limit N]\n"
+           "                    [--max-subscribers N] [--heartbeat SECONDS]\n"
+           "Publish and subscribe over HTTP with server-sent events.\n"
+           "  GET /            a text/event-stream of messages (a browser gets a page)\n"
+           "  POST /?msg=TEXT  publishes TEXT (or POST the text as the body, up to 64 KiB)\n"
+           "  GET /stats       subscribers, messages published, subscribers dropped (JSON)\n"
+           "Options:\n"
+           "  --host H               address to listen on (default 127.0.0.1)\n"
+           "  --port N               port (default 8080; 0: any free one, printed)\n"
+           "  --history N            messages kept for Last-Event-ID replay (default 1000)\n"
+           "  --queue-limit N        messages waiting for one subscriber before it is\n"
+           "                         disconnected (default 1024)\n"
+           "  --max-subscribers N    streams open at once; beyond: 503 (default 10000)\n"
+           "  --heartbeat SECONDS    comment on idle streams this often (default 15)\n",
+           prog);
+    exit(CLI_OK);
+}
+
+int main(int argc, char **argv)
+{
+    tool_server srv = {.prog = prog, .host = "127.0.0.1", .port = 8080, .grace_ms = 1000};
+    pubsub_server ps = {
+        .limits = {.history = 1000, .queue_limit = 1024, .max_subscribers = 10000},
+        .heartbeat_ms = 15000,
+    };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+            usage();
+        else if (!strcmp(a, "--version"))
+            cli_version(prog);
+        else if (!strcmp(a, "--host"))
+            srv.host = cli_value(prog, argc, argv, &i);
+        else if (!strcmp(a, "--port"))
+            srv.port = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 65535);
+        else if (!strcmp(a, "--history"))
+            ps.limits.history =
+                (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 10000000);
+        else if (!strcmp(a, "--queue-limit"))
+            ps.limits.queue_limit =
+                (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 1, 10000000);
+        else if (!strcmp(a, "--max-subscribers"))
+            ps.limits.max_subscribers =
+                (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 1000000);
+        else if (!strcmp(a, "--heartbeat"))
+            ps.heartbeat_ms = cli_seconds_ms(prog, a, cli_value(prog, argc, argv, &i));
+        else
+            cli_usage_error(prog, "unknown argument '%s'", a);
+    }
+    if (corio_http_app_new(&srv.app) < 0 || pubsub_routes(srv.app, &ps) < 0) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return CLI_FAILURE;
+    }
+    int rc = tool_serve(&srv);
+    corio_http_app_free(srv.app);
+    return rc;
+}

@@ -1,0 +1,201 @@
+/* corio-pubsub's routes: streams of server-sent events, publishing, stats
+ * and the browser page. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "page.h"
+#include "server.h"
+
+#define STREAM_BATCH     (64 * 1024) /* bytes of events gathered into one write */
+#define STREAM_LINGER_MS 2           /* wait for more events before a write */
+
+/* Answers with json (taking it over). */
+static int send_json(corio_http_resp *resp, int status, json_t *json)
+{
+    char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
+    json_decref(json);
+    if (!text)
+        return -ENOMEM;
+    int rc = corio_http_resp_json(resp, status, text);
+    free(text);
+    return rc;
+}
+
+static int send_error(corio_http_resp *resp, int status, const char *why)
+{
+    return send_json(resp, status, json_pack("{s:s}", "error", why));
+}
+
+/* Last-Event-ID as a number; 0 (replay nothing) when absent or not one. */
+static uint64_t last_event_id(const corio_http_req *req)
+{
+    const char *v = corio_http_req_header(req, "Last-Event-ID");
+    if (!v || *v < '0' || *v > '9')
+        return 0;
+    char *end;
+    unsigned long long id = strtoull(v, &end, 10);
+    return *end ? 0 : id;
+}
+
+static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
+{
+    ps_sub *sub;
+    int rc = ps_hub_subscribe(s->hub, last_event_id(req), &sub);
+    if (rc == -EAGAIN) {
+        corio_http_resp_header(resp, "Retry-After", "5");
+        return send_error(resp, 503, "too many subscribers");
+    }
+    if (rc < 0)
+        return rc;
+    rc = corio_http_sse_start(resp);
+    char *batch = NULL;
+    size_t cap = 0;
+    while (rc == 0) {
+        ps_msg *m;
+        rc = ps_sub_next(sub, corio_now() + s->heartbeat_ms, &m);
+        if (rc == -ETIMEDOUT) {
+            rc = corio_http_sse_comment(resp, "heartbeat");
+            continue;
+        }
+        if (rc < 0)
+            break;
+        /* everything queued goes out in one write: a stream that fell behind
+         * catches up in few system calls; under a burst, lingering a moment
+         * gathers more events per write (one write per event per stream does
+         * not keep up with a thousand streams); big events fill a write
+         * alone and go at once */
+        if (m->len < STREAM_BATCH / 16 && (rc = corio_sleep(STREAM_LINGER_MS)) < 0) {
+            ps_msg_release(m);
+            break;
+        }
+        size_t n = 0;
+        while (rc == 0) {
+            if (n + m->len > cap) {
+                size_t want = (n + m->len) * 2;
+                char *bigger = realloc(batch, want);
+                if (!bigger) {
+                    ps_msg_release(m);
+                    rc = -ENOMEM;
+                    break;
+                }
+                batch = bigger;
+                cap = want;
+            }
+            memcpy(batch + n, m->event, m->len);
+            n += m->len;
+            ps_msg_release(m);
+            if (n >= STREAM_BATCH || ps_sub_try_next(sub, &m) < 0)
+                break;
+        }
+        if (rc == 0)
+            rc = corio_http_resp_write_chunk(resp, batch, n);
+    }
+    free(batch);
+    ps_sub_leave(sub);
+    return rc;
+}
+
+static int root(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    const char *accept = corio_http_req_header(req, "Accept");
+    if (accept && strstr(accept, "text/html") && !strstr(accept, "text/event-stream"))
+        return corio_http_resp_send(resp, 200, "text/html; charset=utf-8", pubsub_page,
+                                    strlen(pubsub_page));
+    return stream(req, resp, arg);
+}
+
+static int is_form(const corio_http_req *req)
+{
+    const char *type = corio_http_req_header(req, "Content-Type");
+    return type && !strncasecmp(type, "application/x-www-form-urlencoded", 33);
+}
+
+/* The message: ?msg=, a form's msg field, or else the whole body (at most
+ * PUBSUB_MAX_MESSAGE bytes: the server's max_body). */
+static int publish(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    pubsub_server *s = arg;
+    const char *msg = corio_http_req_query(req, "msg");
+    size_t len = msg ? strlen(msg) : 0;
+    char *form = NULL;
+    if (!msg) {
+        int rc = corio_http_req_body(req, &msg, &len);
+        if (rc < 0)
+            return rc; /* the server answers 413 or 400 */
+        if (is_form(req) && len) {
+            if (!(form = malloc(len + 1)))
+                return -ENOMEM;
+            /* curl -d sends any text as a form: one without a msg field is the message */
+            long n = corio_url_query_get(msg, "msg", form, len + 1);
+            if (n >= 0) {
+                msg = form;
+                len = (size_t)n;
+            }
+        }
+    }
+    int rc;
+    if (len == 0)
+        rc = send_error(resp, 400, "no message: POST /?msg=TEXT, or the text as the body");
+    else if (memchr(msg, '\0', len))
+        rc = send_error(resp, 400, "the message holds a NUL byte");
+    else {
+        size_t delivered;
+        uint64_t id;
+        rc = ps_hub_publish(s->hub, msg, len, &delivered, &id);
+        if (rc == 0)
+            rc = send_json(
+                resp, 200,
+                json_pack("{s:I,s:I}", "delivered", (json_int_t)delivered, "id", (json_int_t)id));
+    }
+    free(form);
+    return rc;
+}
+
+static int stats(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)req;
+    pubsub_server *s = arg;
+    ps_stats st;
+    ps_hub_stats(s->hub, &st);
+    return send_json(resp, 200,
+                     json_pack("{s:I,s:I,s:I,s:I}", "subscribers", (json_int_t)st.subscribers,
+                               "published", (json_int_t)st.published, "dropped_subscribers",
+                               (json_int_t)st.dropped_subscribers, "history",
+                               (json_int_t)st.history));
+}
+
+static int start_hub(corio_http_app *app, void *arg)
+{
+    (void)app;
+    pubsub_server *s = arg;
+    return ps_hub_new(&s->limits, &s->hub);
+}
+
+static int stop_hub(corio_http_app *app, void *arg)
+{
+    (void)app;
+    pubsub_server *s = arg;
+    ps_hub_free(s->hub);
+    s->hub = NULL;
+    return 0;
+}
+
+int pubsub_routes(corio_http_app *app, pubsub_server *s)
+{
+    /* a body over the limit gets the server's own 413 before it is read */
+    corio_http_limits lim;
+    corio_http_app_limits(app, &lim);
+    lim.max_body = PUBSUB_MAX_MESSAGE;
+    lim.max_connections = s->limits.max_subscribers + 1024; /* room for publishers */
+    corio_http_app_set_limits(app, &lim);
+    int rc = corio_http_on_startup(app, start_hub, s);
+    rc = rc ? rc : corio_http_on_shutdown(app, stop_hub, s);
+    rc = rc ? rc : corio_http_route(app, "GET", "/", root, s);
+    rc = rc ? rc : corio_http_route(app, "POST", "/", publish, s);
+    return rc ? rc : corio_http_route(app, "GET", "/stats", stats, s);
+}
