@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <corio/net.h>
@@ -39,13 +40,20 @@ static intptr_t connection(void *arg)
     return 0; /* a connection's failure is its own, not the server's */
 }
 
-/* Over the limit: a short 503 written without waiting, then close. */
+/* Over the limit: a short 503 written without waiting, then close. What the
+ * client sent already is read first: closing with unread bytes would make
+ * the kernel answer with a reset that can overtake the 503. */
 static void refuse(corio_fd *f)
 {
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
                                "Retry-After: 1\r\nConnection: close\r\n\r\n";
-    ssize_t n = write(corio_fd_fileno(f), busy, sizeof busy - 1);
+    int fd = corio_fd_fileno(f);
+    char sink[4096];
+    while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+        ;
+    ssize_t n = send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)n; /* best effort: the client learns either way */
+    shutdown(fd, SHUT_WR);
     corio_fd_close(f);
 }
 
