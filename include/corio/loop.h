@@ -25,6 +25,11 @@ typedef void corio_callback(void *arg);
 /* The calling thread's running loop, or NULL. */
 CORIO_API corio_loop *corio_loop_current(void);
 
+/* The name of the readiness poller the calling thread's loop runs on:
+ * "epoll" or "io_uring" (see corio_config.backend in run.h), or NULL outside
+ * a loop. A static string. */
+CORIO_API const char *corio_loop_backend(void);
+
 /* Runs cb(arg) soon, after the tasks runnable now. Errors: -EPERM not on a
  * loop's thread; -EINVAL cb NULL; -ENOMEM. */
 CORIO_API int corio_call_soon(corio_callback *cb, void *arg);

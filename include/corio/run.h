@@ -18,6 +18,13 @@ extern "C" {
 #define CORIO_STACK_MAX          (1024u * 1024u * 1024u)
 #define CORIO_STACK_POOL_DEFAULT 1024u /* idle stacks kept ready for reuse */
 
+/* The readiness poller a loop runs on (docs/io.md, "Backends"). */
+typedef enum corio_backend {
+    CORIO_BACKEND_DEFAULT,  /* the environment's CORIO_BACKEND, else epoll */
+    CORIO_BACKEND_EPOLL,    /* epoll */
+    CORIO_BACKEND_IO_URING, /* io_uring poll requests (Linux 5.13 or later) */
+} corio_backend;
+
 /* Loop settings. Zero-initialise, then set what you need; 0 means default. */
 typedef struct corio_config {
     /* Stack size of a task spawned without its own size (bytes, rounded up to
@@ -35,6 +42,13 @@ typedef struct corio_config {
      * alternate signal stack, installed only when SIGSEGV is at its default
      * action). 0: on; 1: leave SIGSEGV alone. */
     int no_segv_handler;
+    /* The poller. CORIO_BACKEND_DEFAULT reads the environment variable
+     * CORIO_BACKEND ("epoll" or "io_uring"; unset or anything else: epoll)
+     * and quietly runs on epoll if io_uring cannot start (an old kernel,
+     * seccomp, kernel.io_uring_disabled). Asked for here, io_uring does not
+     * fall back: corio_run fails with its error (-ENOSYS, -EPERM,
+     * -EOPNOTSUPP, ...). corio_loop_backend() tells which one runs. */
+    corio_backend backend;
 } corio_config;
 
 /* Runs main(arg) as the root task of a new loop on the calling thread and

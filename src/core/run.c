@@ -89,7 +89,7 @@ intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
     intptr_t result = configure(l, cfg);
     if (result < 0)
         goto out_stacks;
-    result = corio__poller_init(&l->poller);
+    result = corio__poller_init(&l->poller, l->cfg.backend);
     if (result < 0)
         goto out_stacks;
     result = corio__callbacks_init(l);

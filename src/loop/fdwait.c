@@ -21,7 +21,7 @@ int corio__wait_fd(corio__loop *l, int fd, uint32_t events, int64_t deadline_ns)
     int rc = corio__cancelled(l, l->current);
     if (rc)
         return rc;
-    fd_waiter w = {{fd, ready}, l->current, l};
+    fd_waiter w = {{.fd = fd, .ready = ready}, l->current, l};
     /* One-shot registration for the length of this wait: the waiter lives
      * on this stack. */
     rc = corio__poller_add(&l->poller, &w.io, events | EPOLLONESHOT, true);

@@ -1,24 +1,25 @@
+/* The epoll backend: one epoll instance whose events carry the corio__io. */
 #include <errno.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include "poller.h"
 
-int corio__poller_init(corio__poller *p)
+int corio__epoll_init(corio__poller *p)
 {
     p->nfd = 0;
     p->fd = epoll_create1(EPOLL_CLOEXEC);
     return p->fd < 0 ? -errno : 0;
 }
 
-void corio__poller_destroy(corio__poller *p)
+void corio__epoll_destroy(corio__poller *p)
 {
     if (p->fd >= 0)
         close(p->fd);
     p->fd = -1;
 }
 
-int corio__poller_add(corio__poller *p, corio__io *io, uint32_t events, bool counted)
+int corio__epoll_add(corio__poller *p, corio__io *io, uint32_t events, bool counted)
 {
     struct epoll_event ev = {.events = events, .data.ptr = io};
     if (epoll_ctl(p->fd, EPOLL_CTL_ADD, io->fd, &ev) < 0)
@@ -27,7 +28,7 @@ int corio__poller_add(corio__poller *p, corio__io *io, uint32_t events, bool cou
     return 0;
 }
 
-int corio__poller_del(corio__poller *p, corio__io *io, bool counted)
+int corio__epoll_del(corio__poller *p, corio__io *io, bool counted)
 {
     if (epoll_ctl(p->fd, EPOLL_CTL_DEL, io->fd, NULL) < 0)
         return -errno;
@@ -35,7 +36,7 @@ int corio__poller_del(corio__poller *p, corio__io *io, bool counted)
     return 0;
 }
 
-int corio__poller_wait(corio__poller *p, int64_t timeout_ns)
+int corio__epoll_wait(corio__poller *p, int64_t timeout_ns)
 {
     struct epoll_event ev[64];
     int ms;

@@ -1,0 +1,39 @@
+/* Choosing the poller backend when a loop starts. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <corio/loop.h>
+
+#include "../core/sched.h"
+#include "poller.h"
+
+int corio__poller_init(corio__poller *p, corio_backend backend)
+{
+    p->fd = -1;
+    p->ring = NULL;
+    p->nfd = 0;
+    switch (backend) {
+    case CORIO_BACKEND_DEFAULT: {
+        /* The environment is a preference, not a demand: a library must not
+         * fail (or print) because the kernel or a sandbox says no. */
+        const char *env = getenv("CORIO_BACKEND");
+        if (env && strcmp(env, "io_uring") == 0 && corio__uring_init(p) == 0)
+            return 0;
+        return corio__epoll_init(p);
+    }
+    case CORIO_BACKEND_EPOLL:
+        return corio__epoll_init(p);
+    case CORIO_BACKEND_IO_URING:
+        return corio__uring_init(p);
+    }
+    return -EINVAL;
+}
+
+const char *corio_loop_backend(void)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l)
+        return NULL;
+    return l->poller.ring ? "io_uring" : "epoll";
+}

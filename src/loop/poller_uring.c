@@ -1,0 +1,257 @@
+/* The io_uring backend: every watch is a poll request (IORING_OP_POLL_ADD).
+ *
+ * - Edge-triggered watches (EPOLLET) are multishot polls: the kernel posts a
+ *   completion on each wake-up of the descriptor, as epoll does for EPOLLET,
+ *   and keeps the request armed (IORING_CQE_F_MORE). When it ends one anyway
+ *   (a full completion queue, say) we arm it again, and arming reports the
+ *   readiness of the moment, so no edge is lost. One-shot polls cannot stand
+ *   in for them: armed again after each completion they would report a
+ *   descriptor nobody reads from on every turn of the loop, so kernels
+ *   without multishot polls (before 5.13) get epoll instead.
+ * - Level-triggered watches are one-shot polls armed again after each
+ *   completion: a descriptor still ready completes again at once.
+ * - EPOLLONESHOT watches are one-shot polls, not armed again.
+ *
+ * Removal cannot be synchronous: a cancel is a request too, and completions
+ * of the poll may already sit in the completion queue, while the caller may
+ * free its corio__io, close the descriptor and have its number reused as soon
+ * as del returns. So a poll's user_data is a watch record owned here, not the
+ * corio__io: del detaches the watch, and the watch lives on, dropping late
+ * completions, until the kernel posts the poll's last one (the one without
+ * IORING_CQE_F_MORE). Only then is the record recycled.
+ *
+ * The cancel is IORING_OP_ASYNC_CANCEL, which marks the poll cancelled even
+ * while a completion of it is on its way; IORING_OP_POLL_REMOVE gives up then
+ * (-EALREADY) and a multishot poll would live on.
+ *
+ * Submissions are batched: adds and re-arms queue entries that the next wait
+ * submits in the system call that waits. A cancel is submitted at once: the
+ * poll holds a reference to the file, and the caller's close() must release
+ * it there and then (a peer waiting for end-of-file), as it does with epoll. */
+#include <errno.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+
+#include "poller.h"
+
+#define SQ_ENTRIES 256
+/* Room for a completion per watched descriptor in busy servers; past it the
+ * kernel ends multishot polls, which are armed again. */
+#define CQ_ENTRIES 4096
+#define REAP_MAX   256 /* completions handled per wait; the rest next time */
+
+enum { EDGE, LEVEL, ONCE };
+
+typedef struct corio__watch {
+    corio__io *io;              /* NULL once deleted */
+    struct corio__watch *next;  /* in the free list */
+    struct corio__watch *chain; /* every record, for destroy */
+    int fd;
+    uint32_t mask; /* poll bits, without EPOLLET and EPOLLONESHOT */
+    uint8_t kind;
+    bool armed; /* a poll request may still complete with this record */
+} corio__watch;
+
+struct corio__uring {
+    struct io_uring ring;
+    corio__watch *free, *all;
+};
+
+static corio__watch *watch_new(corio__uring *u)
+{
+    corio__watch *w = u->free;
+    if (w) {
+        u->free = w->next;
+        return w;
+    }
+    w = malloc(sizeof *w);
+    if (w) {
+        w->chain = u->all;
+        u->all = w;
+    }
+    return w;
+}
+
+static void watch_free(corio__uring *u, corio__watch *w)
+{
+    w->next = u->free;
+    u->free = w;
+}
+
+/* A submission queue entry, submitting what is queued if the queue is full. */
+static struct io_uring_sqe *sqe_get(corio__uring *u)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    if (!sqe && io_uring_submit(&u->ring) >= 0)
+        sqe = io_uring_get_sqe(&u->ring);
+    return sqe;
+}
+
+static int arm(corio__uring *u, corio__watch *w)
+{
+    struct io_uring_sqe *sqe = sqe_get(u);
+    if (!sqe)
+        return -EBUSY;
+    if (w->kind == EDGE)
+        io_uring_prep_poll_multishot(sqe, w->fd, w->mask);
+    else
+        io_uring_prep_poll_add(sqe, w->fd, w->mask);
+    io_uring_sqe_set_data(sqe, w);
+    w->armed = true;
+    return 0;
+}
+
+int corio__uring_init(corio__poller *p)
+{
+    corio__uring *u = calloc(1, sizeof *u);
+    if (!u)
+        return -ENOMEM;
+    /* One thread submits and reaps, so the kernel need not interrupt it to
+     * post completions; older kernels reject the flags they do not know. */
+    struct io_uring_params params = {
+        .flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |
+                 IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER,
+        .cq_entries = CQ_ENTRIES,
+    };
+    int rc = io_uring_queue_init_params(SQ_ENTRIES, &u->ring, &params);
+    if (rc == -EINVAL) {
+        params = (struct io_uring_params){.flags = IORING_SETUP_CQSIZE, .cq_entries = CQ_ENTRIES};
+        rc = io_uring_queue_init_params(SQ_ENTRIES, &u->ring, &params);
+    }
+    if (rc < 0) {
+        free(u);
+        return rc;
+    }
+    /* Timed waits without a timeout request (EXT_ARG, 5.11), no completion
+     * dropped (NODROP, 5.5) and multishot polls (5.13, which has no flag of
+     * its own; RSRC_TAGS came with it). */
+    unsigned need = IORING_FEAT_EXT_ARG | IORING_FEAT_NODROP | IORING_FEAT_RSRC_TAGS;
+    if ((params.features & need) != need) {
+        io_uring_queue_exit(&u->ring);
+        free(u);
+        return -EOPNOTSUPP;
+    }
+    p->ring = u;
+    return 0;
+}
+
+void corio__uring_destroy(corio__poller *p)
+{
+    corio__uring *u = p->ring;
+    io_uring_queue_exit(&u->ring); /* cancels the polls still armed */
+    while (u->all) {
+        corio__watch *w = u->all;
+        u->all = w->chain;
+        free(w);
+    }
+    free(u);
+    p->ring = NULL;
+}
+
+int corio__uring_add(corio__poller *p, corio__io *io, uint32_t events, bool counted)
+{
+    corio__uring *u = p->ring;
+    corio__watch *w = watch_new(u);
+    if (!w)
+        return -ENOMEM;
+    w->io = io;
+    w->fd = io->fd;
+    w->mask = events & ~(uint32_t)(EPOLLET | EPOLLONESHOT);
+    w->kind = events & EPOLLET ? EDGE : events & EPOLLONESHOT ? ONCE : LEVEL;
+    int rc = arm(u, w);
+    if (rc < 0) {
+        watch_free(u, w);
+        return rc;
+    }
+    io->watch = w;
+    p->nfd += counted;
+    return 0;
+}
+
+int corio__uring_del(corio__poller *p, corio__io *io, bool counted)
+{
+    corio__uring *u = p->ring;
+    corio__watch *w = io->watch;
+    if (!w)
+        return -ENOENT;
+    io->watch = NULL;
+    w->io = NULL;
+    p->nfd -= counted;
+    if (!w->armed) {
+        watch_free(u, w);
+        return 0;
+    }
+    /* The record stays until the poll's last completion, which the cancel
+     * brings about (or which is on its way already). */
+    struct io_uring_sqe *sqe = sqe_get(u);
+    if (!sqe)
+        return -EBUSY;
+    io_uring_prep_cancel(sqe, w, 0);
+    io_uring_sqe_set_data(sqe, NULL);
+    int rc = io_uring_submit(&u->ring);
+    return rc < 0 ? rc : 0;
+}
+
+static void complete(corio__uring *u, corio__watch *w, int res, unsigned flags)
+{
+    if (!w)
+        return; /* a cancel's own completion */
+    if (!(flags & IORING_CQE_F_MORE))
+        w->armed = false;
+    corio__io *io = w->io;
+    if (!io) {
+        if (!w->armed)
+            watch_free(u, w);
+        return;
+    }
+    if (res < 0) {
+        /* The descriptor cannot be polled (closed, say): the caller's next
+         * system call on it tells what is wrong. Not armed again, or the
+         * error would come back on every turn. */
+        io->ready(io, EPOLLERR);
+        return;
+    }
+    /* Armed again before the callback, which may delete the watch (and with
+     * a one-shot watch free it: w is not touched after the call). */
+    if (!w->armed && w->kind != ONCE && arm(u, w) < 0)
+        res |= EPOLLERR;
+    io->ready(io, (uint32_t)res);
+}
+
+int corio__uring_wait(corio__poller *p, int64_t timeout_ns)
+{
+    corio__uring *u = p->ring;
+    struct io_uring_cqe *cqe;
+    int rc = 0;
+    if (timeout_ns < 0) {
+        rc = io_uring_submit_and_wait(&u->ring, 1);
+    } else if (timeout_ns > 0) {
+        struct __kernel_timespec ts = {.tv_sec = timeout_ns / 1000000000,
+                                       .tv_nsec = timeout_ns % 1000000000};
+        rc = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
+    } else if (io_uring_sq_ready(&u->ring)) {
+        rc = io_uring_submit(&u->ring);
+    } /* else just look: peeking enters the kernel only if completions wait there */
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
+        return rc;
+
+    /* Copied out and the queue advanced before any callback runs: callbacks
+     * add, delete and submit, which may post completions meanwhile. */
+    struct io_uring_cqe *cqes[REAP_MAX];
+    struct {
+        corio__watch *w;
+        int res;
+        unsigned flags;
+    } done[REAP_MAX];
+    unsigned n = io_uring_peek_batch_cqe(&u->ring, cqes, REAP_MAX);
+    for (unsigned i = 0; i < n; i++) {
+        done[i].w = io_uring_cqe_get_data(cqes[i]);
+        done[i].res = cqes[i]->res;
+        done[i].flags = cqes[i]->flags;
+    }
+    io_uring_cq_advance(&u->ring, n);
+    for (unsigned i = 0; i < n; i++)
+        complete(u, done[i].w, done[i].res, done[i].flags);
+    return (int)n;
+}
