@@ -3,7 +3,7 @@
  * publishes to all of them; a browser gets a page that does both.
  *
  *     corio-pubsub [--host H] [--port N] [--history N] [--queue-limit N]
- *                  [--max-subscribers N] [--heartbeat SECONDS]
+ *                  [--stall-ms MS] [--max-subscribers N] [--heartbeat SECONDS]
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,17 +17,26 @@ static const char prog[] = "corio-pubsub";
 static void usage(void)
 {
     printf("usage: %s [--host H] [--port N] [--history N] [--queue-limit N]\n"
-           "                    [--max-subscribers N] [--heartbeat SECONDS]\n"
+           "                    [--stall-ms MS] [--max-subscribers N] [--heartbeat SECONDS]\n"
            "Publish and subscribe over HTTP with server-sent events.\n"
            "  GET /            a text/event-stream of messages (a browser gets a page)\n"
            "  POST /?msg=TEXT  publishes TEXT (or POST the text as the body, up to 64 KiB)\n"
-           "  GET /stats       subscribers, messages published, subscribers dropped (JSON)\n"
+           "  GET /stats       subscribers, messages published, subscribers dropped,\n"
+           "                   publishes held back and for how long (JSON)\n"
+           "A publish waits while a subscriber's queue is over half full (it answers once\n"
+           "the slowest reading subscriber has caught up to a quarter), so publishers go\n"
+           "as fast as delivery and healthy subscribers miss nothing; one that takes\n"
+           "nothing for --stall-ms while over half full is disconnected, as is one\n"
+           "whose queue fills; either can reconnect with Last-Event-ID.\n"
            "Options:\n"
            "  --host H               address to listen on (default 127.0.0.1)\n"
            "  --port N               port (default 8080; 0: any free one, printed)\n"
            "  --history N            messages kept for Last-Event-ID replay (default 1000)\n"
            "  --queue-limit N        messages waiting for one subscriber before it is\n"
            "                         disconnected (default 1024)\n"
+           "  --stall-ms MS          a subscriber holding publishers back this long without\n"
+           "                         taking a message is disconnected (default 2000; 0:\n"
+           "                         publishers never wait, only a full queue disconnects)\n"
            "  --max-subscribers N    streams open at once; beyond: 503 (default 10000)\n"
            "  --heartbeat SECONDS    comment on idle streams this often (default 15)\n",
            prog);
@@ -38,7 +47,10 @@ int main(int argc, char **argv)
 {
     tool_server srv = {.prog = prog, .host = "127.0.0.1", .port = 8080, .grace_ms = 1000};
     pubsub_server ps = {
-        .limits = {.history = 1000, .queue_limit = 1024, .max_subscribers = 10000},
+        .limits = {.history = 1000,
+                   .queue_limit = 1024,
+                   .max_subscribers = 10000,
+                   .stall_ms = 2000},
         .heartbeat_ms = 15000,
     };
     for (int i = 1; i < argc; i++) {
@@ -57,6 +69,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--queue-limit"))
             ps.limits.queue_limit =
                 (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 1, 10000000);
+        else if (!strcmp(a, "--stall-ms"))
+            ps.limits.stall_ms = cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 3600000);
         else if (!strcmp(a, "--max-subscribers"))
             ps.limits.max_subscribers =
                 (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 1000000);

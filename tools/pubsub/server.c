@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <jansson.h>
 
@@ -13,6 +14,12 @@
 
 #define STREAM_BATCH     (64 * 1024) /* bytes of events gathered into one write */
 #define STREAM_LINGER_MS 2           /* wait for more events before a write */
+/* The kernel's send buffer per stream. Left to itself it grows to 4 MiB even
+ * toward a peer that never reads: tens of thousands of events held per
+ * subscriber, a stalled one noticed only once those are in, and gigabytes of
+ * kernel memory for thousands of streams. Fixed, the hub's queue is where a
+ * subscriber falling behind shows (the kernel doubles this for bookkeeping). */
+#define STREAM_SNDBUF (256 * 1024)
 
 /* Answers with json (taking it over). */
 static int send_json(corio_http_resp *resp, int status, json_t *json)
@@ -52,6 +59,10 @@ static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
     }
     if (rc < 0)
         return rc;
+    corio_fd *fd = corio_http_req_fd(req);
+    int sndbuf = STREAM_SNDBUF;
+    if (fd)
+        setsockopt(corio_fd_fileno(fd), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     rc = corio_http_sse_start(resp);
     char *batch = NULL;
     size_t cap = 0;
@@ -96,6 +107,13 @@ static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
             rc = corio_http_resp_write_chunk(resp, batch, n);
     }
     free(batch);
+    /* a dropped subscriber's connection closes with a reset: a graceful
+     * close would leave what its kernel buffers hold trickling to a peer
+     * that may never read it, while a reset frees them now; the subscriber
+     * loses nothing it cannot get back with Last-Event-ID */
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    if (ps_sub_dropped(sub) && fd)
+        setsockopt(corio_fd_fileno(fd), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     ps_sub_leave(sub);
     return rc;
 }
@@ -163,10 +181,13 @@ static int stats(corio_http_req *req, corio_http_resp *resp, void *arg)
     ps_stats st;
     ps_hub_stats(s->hub, &st);
     return send_json(resp, 200,
-                     json_pack("{s:I,s:I,s:I,s:I}", "subscribers", (json_int_t)st.subscribers,
-                               "published", (json_int_t)st.published, "dropped_subscribers",
-                               (json_int_t)st.dropped_subscribers, "history",
-                               (json_int_t)st.history));
+                     json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "subscribers",
+                               (json_int_t)st.subscribers, "published", (json_int_t)st.published,
+                               "dropped_subscribers", (json_int_t)st.dropped_subscribers,
+                               "dropped_stalled", (json_int_t)st.dropped_stalled, "history",
+                               (json_int_t)st.history, "publisher_waits",
+                               (json_int_t)st.publisher_waits, "publisher_wait_ms",
+                               (json_int_t)st.publisher_wait_ms));
 }
 
 static int start_hub(corio_http_app *app, void *arg)
