@@ -13,6 +13,7 @@
 
 #include <corio/corio.h>
 
+#include "certs.h"
 #include "fdcheck.h"
 
 TestSuite(http, .init = fd_check_start, .fini = fd_check_end, .timeout = 60);
@@ -899,9 +900,6 @@ Test(http, client_error_classes)
 
 /* --- TLS ---------------------------------------------------------------------- */
 
-static char dir[] = "/tmp/corio-https-XXXXXX";
-static char ca[128], cert[128], key[128];
-
 RUN(https)
 {
     (void)arg;
@@ -933,34 +931,6 @@ RUN(https)
     stop(&f);
     corio_tls_ctx_free(f.tls);
     return 0;
-}
-
-static void make_certs(void)
-{
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(ca, sizeof ca, "%s/ca.pem", dir);
-    snprintf(cert, sizeof cert, "%s/srv.pem", dir);
-    snprintf(key, sizeof key, "%s/srv.key", dir);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-             "-keyout ca.key -out ca.pem -days 2 -subj /CN=corio-test-ca 2>/dev/null && "
-             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key "
-             "-out srv.csr -subj /CN=localhost 2>/dev/null && "
-             "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > ext && "
-             "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem "
-             "-days 2 -extfile ext 2>/dev/null",
-             dir);
-    cr_assert_eq(system(cmd), 0, "openssl could not make the test certificates");
-    fd_check_start();
-}
-
-static void remove_certs(void)
-{
-    fd_check_end();
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
 }
 
 Test(http_tls, https_server_and_client, .init = make_certs, .fini = remove_certs, .timeout = 60)

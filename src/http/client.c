@@ -46,10 +46,6 @@ struct corio_http_client {
     corio_sem *slots; /* connections in use in all */
 };
 
-typedef struct resp_hdr {
-    const char *name, *value;
-} resp_hdr;
-
 struct corio_http_response {
     corio_http_client *c;
     bool own_client; /* corio_http_get's private client */
@@ -60,9 +56,8 @@ struct corio_http_response {
     char *in;
     size_t cap, end, head_end, parsed;
     int status;
-    resp_hdr *headers;
-    size_t nheaders, hcap;
-    bool in_value, head_req, msg_done, keep_alive, failed, poke;
+    http_hdrs hdrs;
+    bool head_req, msg_done, keep_alive, failed, poke;
     char *url;
     const char *pending;
     size_t pending_len, body_total, max_body;
@@ -245,28 +240,14 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     corio_http_response *r = p->data;
     (void)len;
-    if (r->in_value || r->nheaders == 0) {
-        if (r->nheaders == r->hcap) {
-            size_t cap = r->hcap ? r->hcap * 2 : 16;
-            resp_hdr *h = realloc(r->headers, cap * sizeof *h);
-            if (!h)
-                return -1;
-            r->headers = h;
-            r->hcap = cap;
-        }
-        r->headers[r->nheaders++] = (resp_hdr){at, ""};
-        r->in_value = false;
-    }
-    return 0;
+    return corio__http_hdrs_field(&r->hdrs, at, 0) ? -1 : 0;
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     corio_http_response *r = p->data;
     (void)len;
-    if (!r->in_value && r->nheaders)
-        r->headers[r->nheaders - 1].value = at;
-    r->in_value = true;
+    corio__http_hdrs_value(&r->hdrs, at);
     return 0;
 }
 
@@ -346,8 +327,8 @@ static int read_head(corio_http_response *r)
             r->in = in;
             r->cap = r->head_end + IN_CAP;
         }
-        r->nheaders = 0;
-        r->in_value = false;
+        r->hdrs.n = 0;
+        r->hdrs.in_value = false;
         r->msg_done = false;
         llhttp_errno_t e = llhttp_execute(&r->parser, r->in, r->head_end);
         if (e == HPE_PAUSED) {
@@ -365,17 +346,7 @@ static int read_head(corio_http_response *r)
         r->end -= r->head_end;
         r->head_end = 0;
     }
-    for (size_t i = 0; i < r->nheaders; i++) {
-        char *n = (char *)r->headers[i].name;
-        n[strcspn(n, ":")] = '\0';
-        char *v = (char *)r->headers[i].value;
-        if (!*v)
-            continue;
-        size_t len = strcspn(v, "\r\n");
-        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-            len--;
-        v[len] = '\0';
-    }
+    corio__http_hdrs_finish(&r->hdrs);
     r->parsed = r->head_end;
     return 0;
 }
@@ -530,10 +501,7 @@ int corio_http_response_status(const corio_http_response *r)
 
 const char *corio_http_response_header(const corio_http_response *r, const char *name)
 {
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
+    return corio__http_hdrs_get(&r->hdrs, name);
 }
 
 const char *corio_http_response_url(const corio_http_response *r)
@@ -570,7 +538,7 @@ void corio_http_response_free(corio_http_response *r)
         free(r->z);
     }
     free(r->zbuf);
-    free(r->headers);
+    free(r->hdrs.v);
     free(r->in);
     free(r->body);
     free(r->url);

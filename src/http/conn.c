@@ -132,35 +132,18 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    corio_http_req *r = &c->req;
     (void)len;
-    if (c->in_value || r->nheaders == 0) {
-        if (r->nheaders == c->lim->max_headers) {
-            c->err_status = 431;
-            return -1;
-        }
-        if (r->nheaders == r->headers_cap) {
-            size_t cap = r->headers_cap ? r->headers_cap * 2 : 16;
-            hdr *h = realloc(r->headers, cap * sizeof *h);
-            if (!h)
-                return -1;
-            r->headers = h;
-            r->headers_cap = cap;
-        }
-        r->headers[r->nheaders++] = (hdr){at, ""};
-        c->in_value = false;
-    }
-    return 0;
+    int rc = corio__http_hdrs_field(&c->req.hdrs, at, c->lim->max_headers);
+    if (rc == -E2BIG)
+        c->err_status = 431;
+    return rc ? -1 : 0;
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    corio_http_req *r = &c->req;
     (void)len;
-    if (!c->in_value && r->nheaders)
-        r->headers[r->nheaders - 1].value = at;
-    c->in_value = true;
+    corio__http_hdrs_value(&c->req.hdrs, at);
     return 0;
 }
 
@@ -351,24 +334,13 @@ static void terminate(conn *c)
     corio_http_req *r = &c->req;
     char *t = r->target;
     t[strcspn(t, " \r\n")] = '\0';
-    for (size_t i = 0; i < r->nheaders; i++) {
-        char *n = (char *)r->headers[i].name;
-        n[strcspn(n, ":")] = '\0';
-        char *v = (char *)r->headers[i].value;
-        if (!*v)
-            continue;
-        size_t len = strcspn(v, "\r\n");
-        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-            len--;
-        v[len] = '\0';
-    }
+    corio__http_hdrs_finish(&r->hdrs);
 }
 
 /* Parses the head in [start, head_end): 0, or an error answer is queued. */
 static int parse_head(conn *c)
 {
     corio_http_req *r = &c->req;
-    c->in_value = false;
     c->err_status = 0;
     if (!head_is_clean(c))
         return corio__http_error(c, 400) < 0 ? -EIO : -EBADMSG;
@@ -589,9 +561,8 @@ static int dispatch(conn *c)
 static void request_reset(conn *c)
 {
     corio_http_req *r = &c->req;
-    hdr *h = r->headers;
-    size_t cap = r->headers_cap;
-    *r = (corio_http_req){.c = c, .headers = h, .headers_cap = cap};
+    http_hdrs h = {.v = r->hdrs.v, .cap = r->hdrs.cap};
+    *r = (corio_http_req){.c = c, .hdrs = h};
     free(c->resp.headers);
     c->resp = (corio_http_resp){.c = c};
     arena_reset(c);
@@ -644,7 +615,7 @@ int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
     }
     corio__http_flush(c);
     request_reset(c);
-    free(c->req.headers);
+    free(c->req.hdrs.v);
     if (srv)
         corio__list_unlink(&c->link);
     free(c->in);

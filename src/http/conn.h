@@ -6,10 +6,6 @@
 
 #include "http.h"
 
-typedef struct hdr {
-    const char *name, *value;
-} hdr;
-
 /* Small per-request allocations (decoded path, parameters, query values),
  * freed together when the request ends. */
 typedef struct arena_block {
@@ -28,8 +24,7 @@ struct corio_http_req {
     const char *raw_path;
     size_t raw_path_len;
     char *query; /* raw, (arena) or NULL */
-    hdr *headers;
-    size_t nheaders, headers_cap;
+    http_hdrs hdrs;
     route_match m;
     const char *params[HTTP_MAX_PARAMS]; /* decoded (arena) */
     int minor;
@@ -67,7 +62,6 @@ struct conn {
     char *out;
     size_t olen, ocap;
     int err_status; /* set by a parser callback that refused the head (431) */
-    bool in_value;  /* the parser's last header span was a value */
     bool idle, closing;
     unsigned served;
     arena_block *arena;

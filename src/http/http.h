@@ -73,6 +73,27 @@ typedef struct route_match {
 int corio__http_route_find(const corio_http_app *app, const char *method, const char *path,
                            size_t path_len, route_match *m, char *allow, size_t cap);
 
+/* A message's headers as spans into the buffer its head was parsed from,
+ * collected by llhttp's callbacks, then NUL-terminated in place. */
+typedef struct http_hdr {
+    const char *name, *value;
+} http_hdr;
+
+typedef struct http_hdrs {
+    http_hdr *v;
+    size_t n, cap;
+    bool in_value; /* the parser's last span was a value */
+} http_hdrs;
+
+/* on_header_field / on_header_value: 0, -E2BIG past max headers (0: no
+ * limit), -ENOMEM. */
+int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t max);
+void corio__http_hdrs_value(http_hdrs *h, const char *at);
+/* Once the head is parsed: terminates names and values, trims values. */
+void corio__http_hdrs_finish(http_hdrs *h);
+/* The first header called name (case-insensitive), or NULL. */
+const char *corio__http_hdrs_get(const http_hdrs *h, const char *name);
+
 /* Finds the blank line ending a message head in buf[from..end): the
  * offset just past it, or 0 if it has not come yet. */
 size_t corio__http_head_end(const char *buf, size_t from, size_t end);

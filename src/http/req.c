@@ -59,24 +59,21 @@ const char *corio_http_req_param(const corio_http_req *r, const char *name)
 
 const char *corio_http_req_header(const corio_http_req *r, const char *name)
 {
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
+    return corio__http_hdrs_get(&r->hdrs, name);
 }
 
 size_t corio_http_req_header_count(const corio_http_req *r)
 {
-    return r->nheaders;
+    return r->hdrs.n;
 }
 
 int corio_http_req_header_at(const corio_http_req *r, size_t i, const char **name,
                              const char **value)
 {
-    if (i >= r->nheaders)
+    if (i >= r->hdrs.n)
         return -ERANGE;
-    *name = r->headers[i].name;
-    *value = r->headers[i].value;
+    *name = r->hdrs.v[i].name;
+    *value = r->hdrs.v[i].value;
     return 0;
 }
 

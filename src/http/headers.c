@@ -1,0 +1,59 @@
+/* Header spans as llhttp reports them: the server's requests and the
+ * client's responses keep them the same way. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+
+int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t max)
+{
+    if (!h->in_value && h->n)
+        return 0; /* the same name, continued */
+    if (max && h->n == max)
+        return -E2BIG;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 16;
+        http_hdr *v = realloc(h->v, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        h->v = v;
+        h->cap = cap;
+    }
+    h->v[h->n++] = (http_hdr){at, ""};
+    h->in_value = false;
+    return 0;
+}
+
+void corio__http_hdrs_value(http_hdrs *h, const char *at)
+{
+    if (!h->in_value && h->n)
+        h->v[h->n - 1].value = at;
+    h->in_value = true;
+}
+
+/* The bytes after each span (':' after a name, CR/LF after a value) are
+ * parsed already, so they can become terminators. */
+void corio__http_hdrs_finish(http_hdrs *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        char *n = (char *)h->v[i].name;
+        n[strcspn(n, ":")] = '\0';
+        char *v = (char *)h->v[i].value;
+        if (!*v)
+            continue;
+        size_t len = strcspn(v, "\r\n");
+        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        v[len] = '\0';
+    }
+}
+
+const char *corio__http_hdrs_get(const http_hdrs *h, const char *name)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (strcasecmp(h->v[i].name, name) == 0)
+            return h->v[i].value;
+    return NULL;
+}
