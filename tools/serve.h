@@ -4,8 +4,12 @@
 #ifndef CORIO_TOOLS_SERVE_H
 #define CORIO_TOOLS_SERVE_H
 
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <corio/corio.h>
 
@@ -14,7 +18,10 @@ typedef struct tool_server {
     const char *host;
     int port;
     corio_http_app *app;
-    int grace_ms; /* how long requests in flight may finish after a signal */
+    int grace_ms;     /* how long requests in flight may finish after a signal */
+    unsigned threads; /* loops, one per thread, sharing the port (0 or 1: one) */
+    int backlog;      /* listen backlog (0: the default) */
+    atomic_int bound; /* the port loop 0 got, for the others (--port 0) */
 } tool_server;
 
 static inline intptr_t tool_stop_on_signal(void *arg)
@@ -29,35 +36,63 @@ static inline intptr_t tool_stop_on_signal(void *arg)
     return 0;
 }
 
+/* One loop's server. With several loops, loop 0 binds first and the others
+ * take the port it got, so that --port 0 gives one port for all. */
 static inline intptr_t tool_serve_task(void *arg)
 {
     tool_server *s = arg;
+    unsigned me = corio_loop_index();
+    int port = s->port;
+    while (me > 0 && !(port = atomic_load(&s->bound)))
+        corio_sleep(1);
     corio_fd *l;
-    int rc = corio_tcp_listen(s->host, s->port, 0, &l);
+    int rc = corio_tcp_listen_ex(s->host, port, s->backlog,
+                                 s->threads > 1 ? CORIO_LISTEN_REUSEPORT : 0, &l);
     if (rc < 0) {
-        fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", s->prog, s->host, s->port,
+        fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", s->prog, s->host, port,
                 corio_strerror(rc));
+        atomic_store(&s->bound, -1); /* the other loops give up too */
         return rc;
     }
-    printf("listening on http://%s:%d\n", s->host, corio_tcp_local_port(l));
-    fflush(stdout);
-    corio_task *watch;
-    rc = corio_spawn(NULL, tool_stop_on_signal, s, &watch);
-    if (rc == 0) {
+    if (port < 0) { /* loop 0 failed */
+        corio_fd_close(l);
+        return -EADDRNOTAVAIL;
+    }
+    corio_task *watch = NULL;
+    if (me == 0) {
+        atomic_store(&s->bound, corio_tcp_local_port(l));
+        printf(strchr(s->host, ':') ? "listening on http://[%s]:%d\n"
+                                    : "listening on http://%s:%d\n",
+               s->host, corio_tcp_local_port(l));
+        fflush(stdout);
+        rc = corio_spawn(NULL, tool_stop_on_signal, s, &watch);
+    }
+    if (rc == 0)
         rc = corio_http_serve(s->app, l, NULL);
+    if (watch) {
         corio_task_cancel(watch);
+        corio_task_release(watch);
     }
     corio_fd_close(l);
-    if (rc < 0)
+    if (rc < 0 && rc != -EADDRNOTAVAIL)
         fprintf(stderr, "%s: %s\n", s->prog, corio_strerror(rc));
     return rc;
 }
 
-/* Runs the server on a loop of the calling thread: 0 after a graceful stop,
- * 1 on an error (reported on stderr). */
+/* Runs the server until SIGINT/SIGTERM stop it gracefully, on s->threads
+ * loops: 0 after the stop, 1 on an error (reported on stderr). */
 static inline int tool_serve(tool_server *s)
 {
-    return corio_run(tool_serve_task, s) < 0 ? 1 : 0;
+    /* Every loop thread inherits the mask, so the signals wait in loop 0. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    intptr_t rc = s->threads > 1 ? corio_run_threads(s->threads, tool_serve_task, s)
+                                 : corio_run(tool_serve_task, s);
+    return rc < 0 ? 1 : 0;
 }
 
 #endif

@@ -1,22 +1,15 @@
 /* corio-fakeweb: serves the fake web (routes.c, graph.c) or, as
  * `corio-fakeweb urls`, prints URL lists for it (urls.c). */
 #include <limits.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "serve.h"
 #include "fakeweb.h"
 
 static const char *const prog = "corio-fakeweb";
-
-static const char *host = "127.0.0.1";
-static int port = 8000;
-static corio_http_app *app;
-static atomic_int bound_port;
 
 static void usage(void)
 {
@@ -54,56 +47,17 @@ static void usage(void)
     exit(CLI_OK);
 }
 
-static intptr_t stop_on_signal(void *arg)
-{
-    (void)arg;
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    if (corio_signal_wait(&set, -1) > 0)
-        corio_http_stop(app, 1000);
-    return 0;
-}
-
-static intptr_t serve(void *arg)
-{
-    unsigned threads = *(unsigned *)arg;
-    corio_fd *l;
-    /* The other loops bind the port loop 0 got, so a --port 0 choice is
-     * shared: they wait for it. */
-    int p;
-    while (corio_loop_index() > 0 && !(p = atomic_load(&bound_port)))
-        corio_sleep(1);
-    /* A checker opens its 1000 connections at once: a deep accept queue. */
-    int rc = corio_tcp_listen_ex(host, corio_loop_index() > 0 ? p : port, 4096,
-                                 threads > 1 ? CORIO_LISTEN_REUSEPORT : 0, &l);
-    if (rc < 0) {
-        fprintf(stderr, "%s: cannot listen on %s:%d: %s\n", prog, host, port, corio_strerror(rc));
-        return rc;
-    }
-    corio_task *watch = NULL;
-    if (corio_loop_index() == 0) {
-        port = corio_tcp_local_port(l);
-        atomic_store(&bound_port, port);
-        printf(strchr(host, ':') ? "listening on http://[%s]:%d\n" : "listening on http://%s:%d\n",
-               host, port);
-        fflush(stdout);
-        corio_spawn(NULL, stop_on_signal, NULL, &watch);
-    }
-    rc = corio_http_serve(app, l, NULL);
-    if (watch)
-        corio_task_cancel(watch);
-    corio_fd_close(l);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "urls"))
         return fakeweb_urls_main(argc - 1, argv + 1);
     static fakeweb_opts opts = {.seed = 1, .pages = 1000};
-    unsigned threads = 1;
+    tool_server srv = {.prog = prog,
+                       .host = "127.0.0.1",
+                       .port = 8000,
+                       .grace_ms = 1000,
+                       .threads = 1,
+                       .backlog = 4096 /* a checker opens 1000 at once */};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
@@ -111,11 +65,11 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--version"))
             cli_version(prog);
         else if (!strcmp(a, "--host"))
-            host = cli_value(prog, argc, argv, &i);
+            srv.host = cli_value(prog, argc, argv, &i);
         else if (!strcmp(a, "--port"))
-            port = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 65535);
+            srv.port = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 65535);
         else if (!strcmp(a, "--threads"))
-            threads = (unsigned)cli_long(prog, a, cli_value(prog, argc, argv, &i), 1, 1024);
+            srv.threads = (unsigned)cli_long(prog, a, cli_value(prog, argc, argv, &i), 1, 1024);
         else if (!strcmp(a, "--seed"))
             opts.seed = (uint64_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, LONG_MAX);
         else if (!strcmp(a, "--pages"))
@@ -125,21 +79,13 @@ int main(int argc, char **argv)
         else
             cli_usage_error(prog, "unknown argument '%s'", a);
     }
-    signal(SIGPIPE, SIG_IGN);
-    /* Every loop thread inherits the mask, so the signals wait in loop 0. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    if (corio_http_app_new(&app) < 0 || fakeweb_add_routes(app, &opts) < 0) {
+    if (corio_http_app_new(&srv.app) < 0 || fakeweb_add_routes(srv.app, &opts) < 0) {
         fprintf(stderr, "%s: out of memory\n", prog);
         return CLI_FAILURE;
     }
     corio_http_limits lim = {.max_connections = 100000};
-    corio_http_app_set_limits(app, &lim);
-    intptr_t rc =
-        threads > 1 ? corio_run_threads(threads, serve, &threads) : corio_run(serve, &threads);
-    corio_http_app_free(app);
-    return rc < 0 ? CLI_FAILURE : CLI_OK;
+    corio_http_app_set_limits(srv.app, &lim);
+    int rc = tool_serve(&srv);
+    corio_http_app_free(srv.app);
+    return rc ? CLI_FAILURE : CLI_OK;
 }
