@@ -214,37 +214,41 @@ static int room(conn *c, size_t max)
     return 0;
 }
 
-/* Reads what comes into in[end..cap): > 0, 0 at end, < 0. An idle plain
- * connection gives its buffers back while it waits. */
+/* One read from the connection: plain ones straight from the descriptor, so
+ * that nothing is ever buffered in the stream behind the poller's back. */
+static ssize_t conn_read(conn *c, void *buf, size_t len, int64_t deadline)
+{
+    return c->plain ? corio_fd_read(c->plain, buf, len, deadline)
+                    : corio_stream_read(c->s, buf, len, deadline);
+}
+
+/* Reads what comes into in[end..cap): > 0, 0 at end, < 0. A plain
+ * connection known to have nothing to read gives its buffers back while it
+ * waits for the next request. */
 static ssize_t fill(conn *c, int64_t deadline, bool idle)
 {
     int rc = corio__http_flush(c);
     if (rc < 0)
         return rc;
-    if (idle && c->plain) {
-        ssize_t n = read(corio_fd_fileno(c->plain), c->in + c->end, c->cap - c->end);
-        if (n >= 0)
-            return n;
-        if (errno != EAGAIN && errno != EINTR)
-            return -errno;
+    if (c->srv && c->srv->stopping && idle)
+        return -ECANCELED;
+    c->idle = idle;
+    if (idle && c->plain && corio__fd_drained(c->plain, CORIO_READ)) {
         free(c->in);
         c->in = NULL;
         c->cap = c->start = c->end = 0;
         free(c->out);
         c->out = NULL;
         c->ocap = 0;
-        c->idle = true;
-        rc = corio__fd_wait_again(c->plain, CORIO_READ, deadline);
-        c->idle = false;
-        if (rc < 0)
+        rc = corio_fd_wait(c->plain, CORIO_READ, deadline);
+        if (rc == 0)
+            rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes);
+        if (rc < 0) {
+            c->idle = false;
             return rc;
-        if ((rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes)) < 0)
-            return rc;
+        }
     }
-    if (c->srv && c->srv->stopping && idle)
-        return -ECANCELED;
-    c->idle = idle;
-    ssize_t n = corio_stream_read(c->s, c->in + c->end, c->cap - c->end, deadline);
+    ssize_t n = conn_read(c, c->in + c->end, c->cap - c->end, deadline);
     c->idle = false;
     return n;
 }
@@ -416,8 +420,8 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
             int rc = corio__http_flush(c);
             if (rc < 0)
                 return rc;
-            ssize_t n = corio_stream_read(c->s, c->in + c->end, c->cap - c->end,
-                                          corio_now() + c->lim->body_timeout_ms);
+            ssize_t n = conn_read(c, c->in + c->end, c->cap - c->end,
+                                  corio_now() + c->lim->body_timeout_ms);
             if (n <= 0) {
                 r->body_failed = true;
                 return n == 0 ? -ECONNRESET : n;

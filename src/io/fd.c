@@ -19,8 +19,10 @@
 struct corio_fd {
     corio__io io;
     corio__loop *loop;
-    uint32_t ready; /* EPOLLIN / EPOLLOUT seen since the last EAGAIN */
-    bool socket;    /* use send(MSG_NOSIGNAL) */
+    uint32_t ready;   /* EPOLLIN / EPOLLOUT seen since the last EAGAIN */
+    uint32_t drained; /* EAGAIN or a short transfer since the last EPOLLIN / EPOLLOUT */
+    bool socket;      /* use send(MSG_NOSIGNAL) */
+    bool hup;         /* the peer closed or the descriptor failed */
     corio__waitq readers, writers;
 };
 
@@ -33,11 +35,38 @@ static void on_ready(corio__io *io, uint32_t events)
         events |= EPOLLIN | EPOLLOUT;
     if (events & EPOLLRDHUP)
         events |= EPOLLIN;
+    if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))
+        f->hup = true;
     f->ready |= events & (EPOLLIN | EPOLLOUT);
+    f->drained &= ~(events & (EPOLLIN | EPOLLOUT));
     if (events & EPOLLIN)
         corio__waitq_wake_all(f->loop, &f->readers, 0);
     if (events & EPOLLOUT)
         corio__waitq_wake_all(f->loop, &f->writers, 0);
+}
+
+/* Registers fd, nonblocking already, with the calling loop's poller. */
+static int fd_register(corio__loop *l, int fd, bool socket, corio_fd **out)
+{
+    corio_fd *f = calloc(1, sizeof *f);
+    if (!f) {
+        close(fd);
+        return -ENOMEM;
+    }
+    f->socket = socket;
+    f->io.fd = fd;
+    f->io.ready = on_ready;
+    f->loop = l;
+    corio__waitq_init(&f->readers);
+    corio__waitq_init(&f->writers);
+    int rc = corio__poller_add(&l->poller, &f->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, true);
+    if (rc < 0) {
+        close(fd);
+        free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
 }
 
 int corio_fd_open(int fd, corio_fd **out)
@@ -51,9 +80,6 @@ int corio_fd_open(int fd, corio_fd **out)
     int flags = rc ? -1 : fcntl(fd, F_GETFL);
     if (!rc && (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0))
         rc = -errno;
-    corio_fd *f = rc ? NULL : calloc(1, sizeof *f);
-    if (!rc && !f)
-        rc = -ENOMEM;
     if (rc) {
         if (fd >= 0)
             close(fd);
@@ -61,20 +87,17 @@ int corio_fd_open(int fd, corio_fd **out)
     }
     int type;
     socklen_t tlen = sizeof type;
-    f->socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0;
-    f->io.fd = fd;
-    f->io.ready = on_ready;
-    f->loop = l;
-    corio__waitq_init(&f->readers);
-    corio__waitq_init(&f->writers);
-    rc = corio__poller_add(&l->poller, &f->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, true);
-    if (rc < 0) {
+    return fd_register(l, fd, getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0, out);
+}
+
+int corio__fd_open_socket(int fd, corio_fd **out)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l) {
         close(fd);
-        free(f);
-        return rc;
+        return -EPERM;
     }
-    *out = f;
-    return 0;
+    return fd_register(l, fd, true, out);
 }
 
 int corio_fd_close(corio_fd *f)
@@ -142,20 +165,38 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
         return -EFAULT;
     uint32_t bit = out ? EPOLLOUT : EPOLLIN;
     for (;;) {
+        /* Known empty (or full): the edge-triggered poller says when that
+         * changes, so the system call that would say EAGAIN is skipped. */
+        if (f->drained & bit) {
+            int rc = wait_bit(l, f, bit, deadline);
+            if (rc < 0)
+                return rc;
+        }
         ssize_t n = !out        ? read(f->io.fd, buf, len)
                     : f->socket ? send(f->io.fd, buf, len, MSG_NOSIGNAL)
                                 : write(f->io.fd, buf, len);
-        if (n >= 0)
+        if (n >= 0) {
+            /* A short transfer emptied the receive buffer (or filled the send
+             * buffer): any change from now on is a new edge. Not so once the
+             * peer has closed: no edge would announce the end of file. */
+            if ((size_t)n < len && n > 0 && !f->hup) {
+                f->ready &= ~bit;
+                f->drained |= bit;
+            }
             return n;
+        }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN)
             return -errno;
         f->ready &= ~bit;
-        int rc = wait_bit(l, f, bit, deadline);
-        if (rc < 0)
-            return rc;
+        f->drained |= bit;
     }
+}
+
+bool corio__fd_drained(const corio_fd *f, unsigned events)
+{
+    return f->drained & (events & CORIO_READ ? EPOLLIN : EPOLLOUT);
 }
 
 ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)

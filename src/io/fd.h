@@ -3,10 +3,21 @@
 #ifndef CORIO_IO_FD_H
 #define CORIO_IO_FD_H
 
+#include <stdbool.h>
+
 #include <corio/io.h>
 
 /* Forgets that f was ready for events (CORIO_READ or CORIO_WRITE) and waits
  * until it is again. 0 or a negative errno. */
 int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline);
+
+/* corio_fd_open for a socket made nonblocking already (accept4, socket
+ * with SOCK_NONBLOCK): two fcntl and a getsockopt fewer per connection. */
+int corio__fd_open_socket(int fd, corio_fd **out);
+
+/* Whether f is known to have nothing to read (CORIO_READ) or no room to
+ * write (CORIO_WRITE) until the poller says otherwise: a wait comes before
+ * the next system call. */
+bool corio__fd_drained(const corio_fd *f, unsigned events);
 
 #endif

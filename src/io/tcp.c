@@ -128,7 +128,7 @@ static int connect_one(const struct sockaddr *sa, socklen_t len, int64_t deadlin
     if (fd < 0)
         return fd;
     corio_fd *f;
-    int rc = corio_fd_open(fd, &f);
+    int rc = corio__fd_open_socket(fd, &f);
     if (rc < 0)
         return rc;
     rc = corio_fd_wait(f, CORIO_WRITE, deadline);
@@ -328,7 +328,7 @@ static int connect_race(const corio_addr *addrs, size_t n, int port, int64_t dea
             close(r.slot[i].io.fd);
         }
     }
-    return won >= 0 ? corio_fd_open(r.slot[won].io.fd, out) : rc;
+    return won >= 0 ? corio__fd_open_socket(r.slot[won].io.fd, out) : rc;
 }
 
 int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **out)
@@ -413,7 +413,7 @@ int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline)
         if (fd >= 0) {
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            return corio_fd_open(fd, conn);
+            return corio__fd_open_socket(fd, conn);
         }
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
