@@ -1,6 +1,7 @@
 /* What the corio server tools share: listen on host:port, say where
  * ("listening on http://H:PORT", the line tests wait for, port 0 picks a
- * free one), serve an app until SIGINT/SIGTERM, then stop gracefully. */
+ * free one), serve an app until SIGINT/SIGTERM, then stop gracefully;
+ * SIGQUIT dumps the tasks (debug.h). */
 #ifndef CORIO_TOOLS_SERVE_H
 #define CORIO_TOOLS_SERVE_H
 
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include <corio/corio.h>
+
+#include "debug.h"
 
 typedef struct tool_server {
     const char *prog;
@@ -58,7 +61,7 @@ static inline intptr_t tool_serve_task(void *arg)
         corio_fd_close(l);
         return -EADDRNOTAVAIL;
     }
-    corio_task *watch = NULL;
+    corio_task *watch = NULL, *dump = NULL;
     if (me == 0) {
         atomic_store(&s->bound, corio_tcp_local_port(l));
         printf(strchr(s->host, ':') ? "listening on http://[%s]:%d\n"
@@ -66,6 +69,8 @@ static inline intptr_t tool_serve_task(void *arg)
                s->host, corio_tcp_local_port(l));
         fflush(stdout);
         rc = corio_spawn(NULL, tool_stop_on_signal, s, &watch);
+        if (rc == 0)
+            rc = tool_dump_start(&dump);
     }
     if (rc == 0)
         rc = corio_http_serve(s->app, l, NULL);
@@ -73,6 +78,7 @@ static inline intptr_t tool_serve_task(void *arg)
         corio_task_cancel(watch);
         corio_task_release(watch);
     }
+    tool_dump_stop(dump);
     corio_fd_close(l);
     if (rc < 0 && rc != -EADDRNOTAVAIL)
         fprintf(stderr, "%s: %s\n", s->prog, corio_strerror(rc));
@@ -88,6 +94,7 @@ static inline int tool_serve(tool_server *s)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGQUIT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     intptr_t rc = s->threads > 1 ? corio_run_threads(s->threads, tool_serve_task, s)

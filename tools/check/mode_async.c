@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug.h"
+
 #include "check.h"
 
 typedef struct async_run {
@@ -51,6 +53,8 @@ static intptr_t run(void *arg)
     /* Workers only wait on the network: small stacks keep 1000 of them
      * cheap. */
     corio_spawn_opts so = {.name = "check", .stack_size = 64 * 1024};
+    corio_task *dump = NULL;
+    tool_dump_start(&dump);
     corio_nursery *nursery;
     if ((rc = corio_nursery_open(&nursery)) == 0) {
         for (unsigned i = 0; i < n && rc == 0; i++)
@@ -58,6 +62,7 @@ static intptr_t run(void *arg)
         intptr_t crc = corio_nursery_close(nursery);
         rc = rc < 0 ? rc : (int)crc;
     }
+    tool_dump_stop(dump);
     corio_http_client_free(a->client);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "debug.h"
 #include "crawl.h"
 
 static const char *prog = "corio-crawl";
@@ -71,8 +72,10 @@ static intptr_t progress_task(void *arg)
 static intptr_t main_task(void *arg)
 {
     app *a = arg;
-    corio_task *crawl, *progress = NULL;
+    corio_task *crawl, *progress = NULL, *dump = NULL;
     int rc = corio_spawn(NULL, crawl_task, a, &crawl);
+    if (rc == 0)
+        rc = tool_dump_start(&dump);
     if (rc == 0 && a->progress)
         rc = corio_spawn(NULL, progress_task, a, &progress);
     if (rc < 0)
@@ -80,6 +83,7 @@ static intptr_t main_task(void *arg)
     a->signal = corio_signal_wait_shutdown(crawl);
     intptr_t result = 0;
     corio_join(crawl, &result);
+    tool_dump_stop(dump);
     if (progress) {
         corio_task_cancel(progress);
         corio_join(progress, NULL);
