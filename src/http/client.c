@@ -57,16 +57,16 @@ struct corio_http_response {
     size_t cap, end, head_end, parsed;
     int status;
     http_hdrs hdrs;
-    bool head_req, msg_done, keep_alive, failed, poke;
+    bool head_req, keep_alive, failed;
     char *url;
-    const char *pending;
-    size_t pending_len, body_total, max_body;
+    http_body body;
+    size_t max_body;
     int64_t deadline;
     z_stream *z;
     unsigned char *zbuf; /* compressed bytes not inflated yet */
     bool zend;
-    char *body;
-    size_t body_len;
+    char *whole; /* corio_http_response_body's copy */
+    size_t whole_len;
 };
 
 /* --- session ---------------------------------------------------------------- */
@@ -261,20 +261,13 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     corio_http_response *r = p->data;
-    /* llhttp_execute ends an open span even on empty input: pausing there
-     * would hand out nothing and get poked again, forever */
-    if (len == 0)
-        return 0;
-    r->pending = at;
-    r->pending_len = len;
-    return HPE_PAUSED;
+    return corio__http_body_span(&r->body, at, len);
 }
 
 static int on_message_complete(llhttp_t *p)
 {
     corio_http_response *r = p->data;
-    r->msg_done = true;
-    return HPE_PAUSED;
+    return corio__http_body_end(&r->body);
 }
 
 static const llhttp_settings_t settings = {
@@ -329,7 +322,7 @@ static int read_head(corio_http_response *r)
         }
         r->hdrs.n = 0;
         r->hdrs.in_value = false;
-        r->msg_done = false;
+        r->body.done = false;
         llhttp_errno_t e = llhttp_execute(&r->parser, r->in, r->head_end);
         if (e == HPE_PAUSED) {
             llhttp_resume(&r->parser);
@@ -355,57 +348,43 @@ static int read_head(corio_http_response *r)
 static ssize_t read_raw(corio_http_response *r, void *buf, size_t len)
 {
     for (;;) {
-        if (r->pending_len) {
-            size_t n = r->pending_len < len ? r->pending_len : len;
-            memcpy(buf, r->pending, n);
-            r->pending += n;
-            r->pending_len -= n;
-            r->body_total += n;
-            if (r->body_total > r->max_body) {
+        size_t n = corio__http_body_take(&r->body, buf, len);
+        if (n) {
+            if (r->body.total > r->max_body) {
                 r->failed = true;
                 return -EMSGSIZE;
             }
             return (ssize_t)n;
         }
-        if (r->msg_done)
+        if (r->body.done)
             return 0;
         if (r->failed)
             return -EBADMSG;
-        if (r->parsed == r->end && !r->poke) {
+        if (corio__http_body_wants_input(&r->body, r->parsed, r->end)) {
             r->parsed = r->end = r->head_end; /* reuse the space after the head */
-            ssize_t n = corio_stream_read(r->s, r->in + r->end, r->cap - r->end, read_deadline(r));
-            if (n == 0) {
+            ssize_t got =
+                corio_stream_read(r->s, r->in + r->end, r->cap - r->end, read_deadline(r));
+            if (got == 0) {
                 if (llhttp_finish(&r->parser) == HPE_OK) { /* close-delimited */
-                    r->msg_done = true;
+                    r->body.done = true;
                     r->keep_alive = false;
                     return 0;
                 }
                 r->failed = true;
                 return -ECONNRESET;
             }
-            if (n < 0) {
+            if (got < 0) {
                 r->failed = true;
-                return n == -EPIPE ? -ECONNRESET : n;
+                return got == -EPIPE ? -ECONNRESET : got;
             }
-            r->end += (size_t)n;
+            r->end += (size_t)got;
         }
-        /* After a pause at the end of a body span, the parser may still have
-         * steps to take without input (the end of the message): poke it. */
-        bool fed = r->parsed < r->end;
-        r->poke = false;
-        llhttp_errno_t e = llhttp_execute(&r->parser, r->in + r->parsed, r->end - r->parsed);
-        if (e == HPE_PAUSED) {
-            r->parsed = (size_t)(llhttp_get_error_pos(&r->parser) - r->in);
-            llhttp_resume(&r->parser);
-            r->poke = fed && !r->msg_done;
-            if (r->msg_done && r->parsed != r->end)
-                r->keep_alive = false; /* bytes nobody asked for */
-        } else if (e == HPE_OK) {
-            r->parsed = r->end;
-        } else {
+        if (corio__http_body_step(&r->body, &r->parser, r->in, &r->parsed, r->end) < 0) {
             r->failed = true;
             return -EBADMSG;
         }
+        if (r->body.done && r->parsed != r->end)
+            r->keep_alive = false; /* bytes nobody asked for */
     }
 }
 
@@ -449,7 +428,7 @@ int corio_http_response_body(corio_http_response *r, const char **body, size_t *
 {
     if (!r)
         return -EINVAL;
-    if (!r->body) {
+    if (!r->whole) {
         size_t cap = 4096, n = 0;
         const char *cl = corio_http_response_header(r, "Content-Length");
         if (cl && !r->z) {
@@ -484,13 +463,13 @@ int corio_http_response_body(corio_http_response *r, const char **body, size_t *
             }
         }
         b[n] = '\0';
-        r->body = b;
-        r->body_len = n;
+        r->whole = b;
+        r->whole_len = n;
     }
     if (body)
-        *body = r->body;
+        *body = r->whole;
     if (len)
-        *len = r->body_len;
+        *len = r->whole_len;
     return 0;
 }
 
@@ -519,7 +498,7 @@ static void release_conn(corio_http_response *r)
 {
     if (!r->s)
         return;
-    if (r->msg_done && r->keep_alive && !r->failed && r->parsed == r->end)
+    if (r->body.done && r->keep_alive && !r->failed && r->parsed == r->end)
         pool_put(r->c, r->o, r->s);
     else
         corio_stream_close(r->s);
@@ -540,7 +519,7 @@ void corio_http_response_free(corio_http_response *r)
     free(r->zbuf);
     free(r->hdrs.v);
     free(r->in);
-    free(r->body);
+    free(r->whole);
     free(r->url);
     if (r->own_client)
         corio_http_client_free(r->c);
@@ -742,8 +721,8 @@ static int open_request(corio_http_client *c, bool own, const char *url,
             body = NULL;
             body_len = 0;
         }
-        r->msg_done = r->failed = false;
-        r->pending_len = r->body_total = 0;
+        r->failed = false;
+        r->body = (http_body){0};
     }
     if (rc == 0 && o->gzip) {
         const char *enc = corio_http_response_header(r, "Content-Encoding");

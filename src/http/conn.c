@@ -158,20 +158,13 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    /* llhttp_execute ends an open span even on empty input: pausing there
-     * would hand out nothing and get poked again, forever */
-    if (len == 0)
-        return 0;
-    c->req.pending = at;
-    c->req.pending_len = len;
-    return HPE_PAUSED;
+    return corio__http_body_span(&c->req.body, at, len);
 }
 
 static int on_message_complete(llhttp_t *p)
 {
     conn *c = p->data;
-    c->req.msg_done = true;
-    return HPE_PAUSED;
+    return corio__http_body_end(&c->req.body);
 }
 
 static const llhttp_settings_t settings = {
@@ -384,7 +377,7 @@ static int parse_head(conn *c)
     r->expect_continue = expect && strcasecmp(expect, "100-continue") == 0 && r->minor >= 1;
     c->next = c->head_end;
     c->parsed = c->head_end;
-    if (r->msg_done)
+    if (r->body.done)
         r->has_body = false;
     return 0;
 }
@@ -396,7 +389,7 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
     conn *c = r->c;
     if (r->body_failed)
         return -EBADMSG;
-    if (r->expect_continue && !r->continue_sent && !r->msg_done) {
+    if (r->expect_continue && !r->continue_sent && !r->body.done) {
         r->continue_sent = true;
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         int rc = corio__http_out(c, cont, sizeof cont - 1);
@@ -404,49 +397,33 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
             return rc;
     }
     for (;;) {
-        if (r->pending_len) {
-            size_t n = r->pending_len < len ? r->pending_len : len;
-            memcpy(buf, r->pending, n);
-            r->pending += n;
-            r->pending_len -= n;
-            r->body_total += n;
+        size_t n = corio__http_body_take(&r->body, buf, len);
+        if (n)
             return (ssize_t)n;
-        }
-        if (r->msg_done)
+        if (r->body.done)
             return 0;
-        if (c->parsed == c->end && !r->poke) {
+        if (corio__http_body_wants_input(&r->body, c->parsed, c->end)) {
             /* All parsed and handed out: reuse the space after the head. */
             c->parsed = c->end = c->head_end;
             int rc = corio__http_flush(c);
             if (rc < 0)
                 return rc;
-            ssize_t n = conn_read(c, c->in + c->end, c->cap - c->end,
-                                  corio_now() + c->lim->body_timeout_ms);
-            if (n <= 0) {
+            ssize_t got = conn_read(c, c->in + c->end, c->cap - c->end,
+                                    corio_now() + c->lim->body_timeout_ms);
+            if (got <= 0) {
                 r->body_failed = true;
-                return n == 0 ? -ECONNRESET : n;
+                return got == 0 ? -ECONNRESET : got;
             }
-            c->end += (size_t)n;
+            c->end += (size_t)got;
         }
-        /* After a pause at the end of a body span, the parser may still have
-         * steps to take without input (the end of the message): poke it. */
-        bool fed = c->parsed < c->end;
-        r->poke = false;
-        llhttp_errno_t e = llhttp_execute(&c->parser, c->in + c->parsed, c->end - c->parsed);
-        if (e == HPE_PAUSED) {
-            c->parsed = (size_t)(llhttp_get_error_pos(&c->parser) - c->in);
-            llhttp_resume(&c->parser);
-            r->poke = fed && !r->msg_done;
-            if (r->msg_done)
-                c->next = c->parsed;
-        } else if (e == HPE_OK) {
-            c->parsed = c->end;
-        } else {
+        if (corio__http_body_step(&r->body, &c->parser, c->in, &c->parsed, c->end) < 0) {
             r->body_failed = true;
             c->closing = true;
             return -EBADMSG;
         }
-        if (r->body_total + r->pending_len > c->lim->max_body) {
+        if (r->body.done)
+            c->next = c->parsed;
+        if (r->body.total + r->body.pending_len > c->lim->max_body) {
             r->body_failed = true;
             return -EMSGSIZE;
         }
@@ -455,7 +432,7 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
 
 int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
 {
-    if (!r->body) {
+    if (!r->whole) {
         size_t cap = 1024;
         uint64_t cl = r->c->parser.content_length;
         if (!(r->c->parser.flags & F_CHUNKED) && cl < r->c->lim->max_body)
@@ -481,13 +458,13 @@ int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
             n += (size_t)got;
         }
         b[n] = '\0';
-        r->body = b;
-        r->body_len = n;
+        r->whole = b;
+        r->whole_len = n;
     }
     if (body)
-        *body = r->body;
+        *body = r->whole;
     if (len)
-        *len = r->body_len;
+        *len = r->whole_len;
     return 0;
 }
 
@@ -496,7 +473,7 @@ int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
 static void drain(conn *c)
 {
     corio_http_req *r = &c->req;
-    if (r->msg_done || c->closing)
+    if (r->body.done || c->closing)
         return;
     if (r->expect_continue && !r->continue_sent) {
         c->closing = true; /* the client may or may not send the body now */

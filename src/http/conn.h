@@ -30,12 +30,10 @@ struct corio_http_req {
     int minor;
     bool keep_alive, expect_continue, continue_sent, head;
     /* body */
-    bool has_body, msg_done, body_failed, poke;
-    const char *pending; /* a body span not yet handed out */
-    size_t pending_len;
-    size_t body_total;
-    char *body; /* corio_http_req_body's copy */
-    size_t body_len;
+    bool has_body, body_failed;
+    http_body body;
+    char *whole; /* corio_http_req_body's copy */
+    size_t whole_len;
 };
 
 struct corio_http_resp {

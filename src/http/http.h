@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include <llhttp.h>
+
 #include <corio/cancel.h>
 #include <corio/http.h>
 #include <corio/loop.h>
@@ -93,6 +95,28 @@ void corio__http_hdrs_value(http_hdrs *h, const char *at);
 void corio__http_hdrs_finish(http_hdrs *h);
 /* The first header called name (case-insensitive), or NULL. */
 const char *corio__http_hdrs_get(const http_hdrs *h, const char *name);
+
+/* A message body parsed out of a buffer by llhttp, which pauses at each
+ * body span and at the end of the message: the body is handed out in the
+ * reader's pieces, and a pipelined message after it stays in the buffer. */
+typedef struct http_body {
+    const char *pending; /* a body span not yet handed out */
+    size_t pending_len;
+    size_t total; /* bytes handed out */
+    bool done;    /* the message ended */
+    bool poke;    /* paused at a span's end: step once more, even without input */
+} http_body;
+
+/* llhttp's on_body and on_message_complete. */
+int corio__http_body_span(http_body *b, const char *at, size_t len);
+int corio__http_body_end(http_body *b);
+/* Copies pending body bytes to buf: how many (0: none pending). */
+size_t corio__http_body_take(http_body *b, void *buf, size_t len);
+/* Whether buf must be refilled before the next step. */
+bool corio__http_body_wants_input(const http_body *b, size_t parsed, size_t end);
+/* Parses buf[*parsed, end) up to the next pause, moving *parsed: 0, or
+ * -EBADMSG when the body is malformed. */
+int corio__http_body_step(http_body *b, llhttp_t *p, const char *buf, size_t *parsed, size_t end);
 
 /* Finds the blank line ending a message head in buf[from..end): the
  * offset just past it, or 0 if it has not come yet. */
