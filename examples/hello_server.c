@@ -36,15 +36,9 @@ int main(int argc, char **argv)
                    "core)\n");
             return CLI_OK;
         }
-        if (!strcmp(a, "--version"))
-            cli_version(prog);
-        else if (!strcmp(a, "--host"))
-            srv.host = cli_value(prog, argc, argv, &i);
-        else if (!strcmp(a, "--port"))
-            srv.port = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 65535);
-        else if (!strcmp(a, "--threads"))
+        if (!strcmp(a, "--threads")) /* 0 (one per core) is ours */
             srv.threads = (unsigned)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 1024);
-        else
+        else if (!tool_server_option(&srv, argc, argv, &i))
             cli_usage_error(prog, "unknown argument '%s'", a);
     }
     if (srv.threads == 0)

@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <corio/corio.h>
 
+#include "cli.h"
 #include "debug.h"
 
 typedef struct tool_server {
@@ -26,6 +28,26 @@ typedef struct tool_server {
     int backlog;      /* listen backlog (0: the default) */
     atomic_int bound; /* the port loop 0 got, for the others (--port 0) */
 } tool_server;
+
+/* Takes argv[*i] when it is an option every server tool has: --version,
+ * --host H, --port N, and --threads N for a tool that serves from several
+ * loops (s->threads set to 1 before parsing). Returns whether it did;
+ * exits with a usage error on a bad value. */
+static inline bool tool_server_option(tool_server *s, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--version"))
+        cli_version(s->prog);
+    else if (!strcmp(a, "--host"))
+        s->host = cli_value(s->prog, argc, argv, i);
+    else if (!strcmp(a, "--port"))
+        s->port = (int)cli_long(s->prog, a, cli_value(s->prog, argc, argv, i), 0, 65535);
+    else if (s->threads && !strcmp(a, "--threads"))
+        s->threads = (unsigned)cli_long(s->prog, a, cli_value(s->prog, argc, argv, i), 1, 1024);
+    else
+        return false;
+    return true;
+}
 
 static inline intptr_t tool_stop_on_signal(void *arg)
 {

@@ -70,11 +70,8 @@ int animals_serve(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             usage();
-        else if (!strcmp(a, "--host"))
-            srv.host = cli_value(ANIMALS_PROG, argc, argv, &i);
-        else if (!strcmp(a, "--port"))
-            srv.port =
-                (int)cli_long(ANIMALS_PROG, a, cli_value(ANIMALS_PROG, argc, argv, &i), 0, 65535);
+        else if (tool_server_option(&srv, argc, argv, &i))
+            continue;
         else if (!strcmp(a, "--delay"))
             delay_ms =
                 (int)cli_long(ANIMALS_PROG, a, cli_value(ANIMALS_PROG, argc, argv, &i), 0, 3600000);

@@ -62,14 +62,8 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             usage();
-        else if (!strcmp(a, "--version"))
-            cli_version(prog);
-        else if (!strcmp(a, "--host"))
-            srv.host = cli_value(prog, argc, argv, &i);
-        else if (!strcmp(a, "--port"))
-            srv.port = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 65535);
-        else if (!strcmp(a, "--threads"))
-            srv.threads = (unsigned)cli_long(prog, a, cli_value(prog, argc, argv, &i), 1, 1024);
+        else if (tool_server_option(&srv, argc, argv, &i))
+            continue;
         else if (!strcmp(a, "--seed"))
             opts.seed = (uint64_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, LONG_MAX);
         else if (!strcmp(a, "--pages"))

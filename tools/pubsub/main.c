@@ -57,12 +57,8 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             usage();
-        else if (!strcmp(a, "--version"))
-            cli_version(prog);
-        else if (!strcmp(a, "--host"))
-            srv.host = cli_value(prog, argc, argv, &i);
-        else if (!strcmp(a, "--port"))
-            srv.port = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 65535);
+        else if (tool_server_option(&srv, argc, argv, &i))
+            continue;
         else if (!strcmp(a, "--history"))
             ps.limits.history =
                 (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 10000000);
