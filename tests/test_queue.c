@@ -192,3 +192,42 @@ Test(queue, cancelled_putters_and_getters_take_nothing, .timeout = 10)
     cr_assert_eq(corio_run(cancel_main, NULL), 0);
     corio_queue_free(q);
 }
+
+/* A waiting getter takes a put's item whichever way it waits: with a place
+ * for the item or without one, with a deadline or without. */
+static intptr_t any_getter(void *arg)
+{
+    int mode = (int)(intptr_t)arg;
+    void *item = (void *)-1;
+    int64_t deadline = mode & 2 ? corio_now() + 100 : -1;
+    int rc = corio_queue_get(q, mode & 1 ? NULL : &item, deadline);
+    if (rc < 0)
+        return rc;
+    return mode & 1 ? 100 : (intptr_t)item;
+}
+
+static intptr_t handoff_main(void *arg)
+{
+    (void)arg;
+    cr_assert_eq(corio_queue_new(&q, 1, 0), 0);
+    for (int mode = 0; mode < 4; mode++) {
+        corio_task *t;
+        cr_assert_eq(corio_spawn(NULL, any_getter, (void *)(intptr_t)mode, &t), 0);
+        corio_yield(); /* let it park */
+        cr_assert_eq(corio_queue_put(q, (void *)(intptr_t)(40 + mode), -1), 0);
+        cr_assert_eq(corio_queue_size(q), 0, "handed over, not stored");
+        intptr_t res;
+        cr_assert_eq(corio_join(t, &res), 0);
+        cr_assert_eq(res, mode & 1 ? 100 : 40 + mode, "mode %d", mode);
+        corio_task_release(t);
+    }
+    /* The deadline of a getter served by a put must not fire later. */
+    cr_assert_eq(corio_sleep(200), 0);
+    return 0;
+}
+
+Test(queue, handoff_to_every_kind_of_getter, .timeout = 10)
+{
+    cr_assert_eq(corio_run(handoff_main, NULL), 0);
+    cr_assert_eq(corio_queue_free(q), 0);
+}

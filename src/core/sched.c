@@ -95,6 +95,7 @@ void corio__park_uncancellable(corio__loop *l, const char *what, int64_t detail)
     t->state = CORIO__WAITING;
     t->wait_what = what;
     t->wait_detail = detail;
+    t->cancellable = false;
     corio__schedule(l);
 }
 

@@ -301,10 +301,9 @@ static inline void corio__wake(corio__loop *l, corio_task *t, int code)
      * queue the task a second time. */
     if (t->timer.index != SIZE_MAX)
         corio__timer_remove(&l->timers, &t->timer);
+    /* wait_what, cancel_hook and cancellable are left as they are: they only
+     * count while the task is WAITING, and every park sets them afresh. */
     t->wake_code = code;
-    t->wait_what = NULL;
-    t->cancel_hook = NULL;
-    t->cancellable = false;
     corio__runq_push(l, t);
 }
 

@@ -161,9 +161,12 @@ static inline bool put_fast(corio_queue *q, void *item)
         corio__list_empty(&q->getters))
         return false;
     corio_task *g = corio__container_of(q->getters.next, corio_task, wait_node);
+    if (g->timer.index != SIZE_MAX)
+        return false; /* a getter with a deadline: disarming it is put_slow's */
     *(void **)g->wait_data = item;
     corio__list_unlink(&g->wait_node);
-    corio__wake(l, g, 0);
+    g->wake_code = 0;
+    corio__runq_push(l, g);
     q->unfinished++;
     return true;
 }
@@ -239,16 +242,12 @@ int corio_queue_get(corio_queue *q, void **item, int64_t deadline)
      * Everything else is get_slow's, out of line so this stays small. */
     corio__loop *fl = corio__tls_loop;
     if (fl && fl->current && q->loop == fl && !fl->ncancelled && q->n == 0 && !q->closed &&
-        deadline < 0 && corio__list_empty(&q->putters)) {
+        deadline < 0 && corio__list_empty(&q->putters) && item) {
         corio_task *t = fl->current;
-        void *got = NULL;
         corio__list_push(&q->getters, &t->wait_node);
-        t->wait_data = &got;
-        int rc = corio__park_now(fl, "queue get", 0, corio__waitq_leave);
+        t->wait_data = item; /* a putter stores straight into it */
         /* Woken by a putter (which unlinked us) or by a cancel (whose hook did). */
-        if (rc == 0 && item)
-            *item = got;
-        return rc;
+        return corio__park_now(fl, "queue get", 0, corio__waitq_leave);
     }
     return get_slow(q, item, deadline);
 }
