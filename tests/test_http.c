@@ -156,6 +156,19 @@ static int big(corio_http_req *req, corio_http_resp *resp, void *arg)
     return rc;
 }
 
+/* Requests in /busy now and the most there ever were at once. */
+static int busy_now, busy_max;
+
+static int busy(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)req, (void)arg;
+    if (++busy_now > busy_max)
+        busy_max = busy_now;
+    int rc = corio_sleep(30);
+    busy_now--;
+    return rc ? rc : corio_http_resp_text(resp, 200, "done");
+}
+
 static int started_hook(corio_http_app *app, void *arg)
 {
     (void)arg;
@@ -190,6 +203,7 @@ static corio_http_app *make_app(void)
     cr_assert_eq(corio_http_route(app, "GET", "/gzip", gzipped, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/big", big, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/state", state, NULL), 0);
+    cr_assert_eq(corio_http_route(app, "GET", "/busy", busy, NULL), 0);
     cr_assert_eq(corio_http_on_startup(app, started_hook, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/{bad", hello, NULL), -EINVAL);
     cr_assert_eq(corio_http_route(app, "GET", "nope", hello, NULL), -EINVAL);
@@ -750,6 +764,87 @@ RUN(pool)
 Test(http, client_reuses_connections_and_streams_bodies)
 {
     pool_run();
+}
+
+typedef struct fetch {
+    corio_http_client *c;
+    char url[256];
+} fetch;
+
+static intptr_t fetch_task(void *arg)
+{
+    fetch *f = arg;
+    corio_http_response *r;
+    int rc = corio_http_client_request(f->c, f->url, NULL, &r);
+    if (rc < 0)
+        return rc;
+    rc = corio_http_response_status(r);
+    corio_http_response_free(r);
+    return rc == 200 ? 0 : -EPROTO;
+}
+
+/* n concurrent GETs of /busy, spread over the fixtures; the most that were
+ * in the handlers at once. */
+static int fetch_all(corio_http_client *c, fixture *fs, int nfs, int n)
+{
+    fetch jobs[8];
+    corio_nursery *nur;
+    busy_max = 0;
+    cr_assert_eq(corio_nursery_open(&nur), 0);
+    for (int i = 0; i < n; i++) {
+        jobs[i].c = c;
+        snprintf(jobs[i].url, sizeof jobs[i].url, "%s", url(&fs[i % nfs], "/busy"));
+        corio_spawn(nur, fetch_task, &jobs[i], NULL);
+    }
+    cr_assert_eq(corio_nursery_close(nur), 0);
+    return busy_max;
+}
+
+RUN(pool_limits)
+{
+    (void)arg;
+    fixture f[2] = {{0}, {0}};
+    start(&f[0], &(corio_http_limits){.idle_timeout_ms = 200});
+    start(&f[1], NULL);
+    corio_http_client *c;
+    cr_assert_eq(corio_http_client_new(&(corio_http_client_opts){.max_per_host = 2}, &c), 0);
+    cr_assert_eq(fetch_all(c, f, 1, 6), 2, "max_per_host");
+    cr_assert_eq(corio_http_app_connections(f[0].app), 2, "both kept alive");
+
+    /* The server closed the idle connections: the next request finds its
+     * pooled one dead and retries once on a new one. */
+    corio_sleep(400);
+    corio_http_response *r;
+    cr_assert_eq(corio_http_client_request(c, url(&f[0], "/"), NULL, &r), 0);
+    cr_assert_eq(corio_http_response_status(r), 200);
+    cr_assert_eq(corio_http_response_reused(r), 0, "a new connection answered");
+    corio_http_response_free(r);
+    corio_http_client_free(c);
+
+    /* max_total counts connections in use across origins. */
+    corio_http_client_opts one = {.max_total = 1};
+    cr_assert_eq(corio_http_client_new(&one, &c), 0);
+    cr_assert_eq(fetch_all(c, f, 2, 4), 1, "max_total");
+    corio_http_client_free(c);
+
+    /* The client's idle timeout: an old pooled connection is closed, not used. */
+    corio_http_client_opts quick = {.idle_timeout_ms = 100};
+    cr_assert_eq(corio_http_client_new(&quick, &c), 0);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(corio_http_client_request(c, url(&f[1], "/"), NULL, &r), 0);
+        cr_assert_eq(corio_http_response_reused(r), 0, "request %d", i);
+        corio_http_response_free(r);
+        corio_sleep(150);
+    }
+    cr_assert_eq(corio_http_app_connections(f[1].app), 1, "the expired one was closed");
+    corio_http_client_free(c);
+    stop(&f[0]);
+    stop(&f[1]);
+    return 0;
+}
+Test(http, client_pool_limits_stale_and_idle_connections)
+{
+    pool_limits_run();
 }
 
 RUN(redirects)

@@ -2,7 +2,8 @@
  * the HTTP client's connections per origin): up to max resources, opened on
  * demand, reused most-recently-released first, handed to waiters in arrival
  * order; a resource released as broken is closed and its slot reopened for
- * the next taker. All calls from tasks of one loop. */
+ * the next taker; an idle one past the idle timeout is closed instead of
+ * reused. All calls from tasks of one loop. */
 #ifndef CORIO_RESPOOL_H
 #define CORIO_RESPOOL_H
 
@@ -18,8 +19,9 @@ typedef struct corio_respool corio_respool;
 
 typedef struct corio_respool_ops {
     /* Opens a resource for the pool (runs in the acquiring task; may block
-     * on corio calls). Returns 0 and *res, or a negative errno. */
-    int (*open)(void *ctx, void **res);
+     * on corio calls, and should give up at deadline: the acquire's, absolute
+     * corio_now() ms, -1 none). Returns 0 and *res, or a negative errno. */
+    int (*open)(void *ctx, void **res, int64_t deadline);
     /* Closes a resource (broken, or idle when the pool is freed). */
     void (*close)(void *ctx, void *res);
 } corio_respool_ops;
@@ -31,12 +33,23 @@ CORIO_API int corio_respool_new(corio_respool **out, const corio_respool_ops *op
  * is acquired or a task waits. */
 CORIO_API int corio_respool_free(corio_respool *p);
 
+/* Idle resources released more than ms ago are closed rather than handed
+ * out (the oldest are also closed as others come and go). 0, the default:
+ * kept however long they wait. -EINVAL if ms < 0. */
+CORIO_API int corio_respool_set_idle_timeout(corio_respool *p, int64_t ms);
+
 /* Gets a resource: an idle one, else a new one if fewer than max exist, else
  * waits (FIFO) until one is released. Deadline: absolute corio_now() ms, -1
- * none. Errors: what open returned; -ETIMEDOUT; -ECANCELED; -EPERM. */
+ * none. Returns 0 with an idle resource, 1 with one opened for this call.
+ * Errors: what open returned; -ETIMEDOUT; -ECANCELED; -EPERM. */
 CORIO_API int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline);
 /* Gives res back; broken: close it instead of keeping it. */
 CORIO_API int corio_respool_release(corio_respool *p, void *res, bool broken);
+/* Replaces an acquired resource that turned out dead (a pooled connection
+ * the server had closed) with a newly opened one, in the same slot, without
+ * queueing again: closes *res and opens into it. On error the slot is given
+ * up as by a broken release and the caller holds nothing. */
+CORIO_API int corio_respool_reopen(corio_respool *p, void **res, int64_t deadline);
 
 CORIO_API size_t corio_respool_idle(const corio_respool *p);
 CORIO_API size_t corio_respool_in_use(const corio_respool *p);

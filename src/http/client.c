@@ -14,6 +14,8 @@
 #include <corio/dns.h>
 #include <corio/error.h>
 #include <corio/net.h>
+#include <corio/respool.h>
+#include <corio/sync.h>
 #include <corio/time.h>
 #include <corio/url.h>
 
@@ -24,18 +26,15 @@
 #define MAX_HEAD  65536
 #define MAX_ADDRS 8
 
-typedef struct pooled {
-    corio__list_node link; /* in origin->idle */
-    corio_stream *s;
-    int64_t since;
-} pooled;
-
+/* A scheme, host and port, with its keep-alive connections. */
 typedef struct origin {
     corio__list_node link; /* in client->origins */
     char *key;             /* "scheme://host:port" */
-    corio__list idle;
-    size_t nidle;
-    corio_sem *slots; /* connections in use for this origin */
+    corio_http_client *c;
+    char *host;
+    int port;
+    bool https;
+    corio_respool *conns; /* corio_stream *, at most max_per_host */
 } origin;
 
 struct corio_http_client {
@@ -43,7 +42,7 @@ struct corio_http_client {
     char *user_agent;
     corio_tls_ctx *tls;
     corio__list origins;
-    corio_sem *slots; /* connections in use in all */
+    corio_sem *slots; /* connections in use in all (max_total) */
 };
 
 struct corio_http_response {
@@ -113,14 +112,9 @@ void corio_http_client_free(corio_http_client *c)
         return;
     while (!corio__list_empty(&c->origins)) {
         origin *o = corio__container_of(c->origins.next, origin, link);
-        while (!corio__list_empty(&o->idle)) {
-            pooled *p = corio__container_of(o->idle.next, pooled, link);
-            corio__list_unlink(&p->link);
-            corio_stream_close(p->s);
-            free(p);
-        }
         corio__list_unlink(&o->link);
-        corio_sem_free(o->slots);
+        corio_respool_free(o->conns); /* closes the idle ones */
+        free(o->host);
         free(o->key);
         free(o);
     }
@@ -132,7 +126,17 @@ void corio_http_client_free(corio_http_client *c)
     free(c);
 }
 
-static origin *origin_get(corio_http_client *c, const char *key)
+static int conn_open(void *ctx, void **res, int64_t deadline);
+
+static void conn_close(void *ctx, void *res)
+{
+    (void)ctx;
+    corio_stream_close(res);
+}
+
+static const corio_respool_ops conn_ops = {conn_open, conn_close};
+
+static origin *origin_get(corio_http_client *c, const corio_url *u, const char *key)
 {
     for (corio__list_node *n = c->origins.next; n != &c->origins; n = n->next) {
         origin *o = corio__container_of(n, origin, link);
@@ -142,46 +146,20 @@ static origin *origin_get(corio_http_client *c, const char *key)
     origin *o = calloc(1, sizeof *o);
     if (!o)
         return NULL;
+    o->c = c;
     o->key = strdup(key);
-    if (!o->key || corio_sem_new(&o->slots, c->o.max_per_host, false) < 0) {
+    o->host = strdup(u->host);
+    o->port = corio_url_port(u);
+    o->https = strcmp(u->scheme, "https") == 0;
+    if (!o->key || !o->host || corio_respool_new(&o->conns, &conn_ops, o, c->o.max_per_host) < 0) {
+        free(o->host);
         free(o->key);
         free(o);
         return NULL;
     }
-    corio__list_init(&o->idle);
+    corio_respool_set_idle_timeout(o->conns, c->o.idle_timeout_ms);
     corio__list_push(&c->origins, &o->link);
     return o;
-}
-
-/* A pooled connection still fresh, or NULL. */
-static corio_stream *pool_take(corio_http_client *c, origin *o)
-{
-    int64_t now = corio_now();
-    while (!corio__list_empty(&o->idle)) {
-        pooled *p = corio__container_of(o->idle.prev, pooled, link); /* the warmest */
-        corio__list_unlink(&p->link);
-        o->nidle--;
-        corio_stream *s = p->s;
-        bool fresh = now - p->since < c->o.idle_timeout_ms;
-        free(p);
-        if (fresh)
-            return s;
-        corio_stream_close(s);
-    }
-    return NULL;
-}
-
-static void pool_put(corio_http_client *c, origin *o, corio_stream *s)
-{
-    pooled *p = o->nidle < c->o.max_per_host ? malloc(sizeof *p) : NULL;
-    if (!p) {
-        corio_stream_close(s);
-        return;
-    }
-    p->s = s;
-    p->since = corio_now();
-    corio__list_push(&o->idle, &p->link);
-    o->nidle++;
 }
 
 /* --- connecting ------------------------------------------------------------- */
@@ -191,41 +169,55 @@ static int64_t sooner(int64_t a, int64_t b)
     return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
-static int dial(corio_http_client *c, const corio_url *u, int64_t deadline, corio_stream **out)
+static int dial(origin *o, int64_t deadline, corio_stream **out)
 {
+    corio_http_client *c = o->c;
     int64_t cd = sooner(deadline, corio_now() + c->o.connect_timeout_ms);
     corio_addr addrs[MAX_ADDRS];
     int n;
     memset(addrs, 0, sizeof addrs);
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addrs[0].sa;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addrs[0].sa;
-    if (inet_pton(AF_INET, u->host, &v4->sin_addr) == 1) {
+    if (inet_pton(AF_INET, o->host, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
         addrs[0].len = sizeof *v4;
         n = 1;
-    } else if (inet_pton(AF_INET6, u->host, &v6->sin6_addr) == 1) {
+    } else if (inet_pton(AF_INET6, o->host, &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
         addrs[0].len = sizeof *v6;
         n = 1;
     } else {
-        n = corio_dns_resolve(u->host, addrs, MAX_ADDRS, cd);
+        n = corio_dns_resolve(o->host, addrs, MAX_ADDRS, cd);
         if (n == -ECANCELED || n == -ENOMEM || n == -EPERM)
             return n;
         if (n <= 0)
             return -CORIO_EDNS;
     }
     corio_fd *f;
-    int rc = corio_tcp_connect_addrs(addrs, (size_t)n, corio_url_port(u), cd, &f);
+    int rc = corio_tcp_connect_addrs(addrs, (size_t)n, o->port, cd, &f);
     if (rc < 0)
         return rc;
-    if (strcmp(u->scheme, "https") != 0)
+    if (!o->https)
         return corio_stream_open(f, out);
     if (!c->tls &&
         (rc = corio_tls_ctx_client(&c->tls, NULL, c->o.insecure ? CORIO_TLS_NO_VERIFY : 0)) < 0) {
         corio_fd_close(f);
         return rc;
     }
-    return corio_tls_connect(c->tls, f, u->host, cd, out);
+    return corio_tls_connect(c->tls, f, o->host, cd, out);
+}
+
+/* Opens a connection for the origin's pool. A connection in use holds one of
+ * the client's max_total slots: a new one takes it before it dials. */
+static int conn_open(void *ctx, void **res, int64_t deadline)
+{
+    origin *o = ctx;
+    int rc = corio_sem_acquire(o->c->slots, deadline);
+    if (rc < 0)
+        return rc;
+    if ((rc = dial(o, deadline, (corio_stream **)res)) < 0)
+        corio_sem_release(o->c->slots);
+    return rc;
 }
 
 /* --- response parsing ---------------------------------------------------------- */
@@ -498,12 +490,9 @@ static void release_conn(corio_http_response *r)
 {
     if (!r->s)
         return;
-    if (r->body.done && r->keep_alive && !r->failed && r->parsed == r->end)
-        pool_put(r->c, r->o, r->s);
-    else
-        corio_stream_close(r->s);
+    bool reusable = r->body.done && r->keep_alive && !r->failed && r->parsed == r->end;
+    corio_respool_release(r->o->conns, r->s, !reusable);
     r->s = NULL;
-    corio_sem_release(r->o->slots);
     corio_sem_release(r->c->slots);
 }
 
@@ -609,24 +598,26 @@ static int exchange(corio_http_client *c, const corio_url *u, const char *key, c
                     const corio_http_request_opts *o, const void *body, size_t body_len,
                     corio_http_response *r)
 {
-    origin *og = origin_get(c, key);
+    origin *og = origin_get(c, u, key);
     if (!og)
         return -ENOMEM;
-    int rc = corio_sem_acquire(og->slots, r->deadline);
+    sbuf head = {0};
+    int rc = build_head(c, u, method, o, body_len, &head);
     if (rc < 0)
         return rc;
-    if ((rc = corio_sem_acquire(c->slots, r->deadline)) < 0) {
-        corio_sem_release(og->slots);
+    void *conn;
+    rc = corio_respool_acquire(og->conns, &conn, r->deadline);
+    r->reused = rc == 0;
+    /* A reused connection takes a max_total slot now; a new one took it to dial. */
+    if (r->reused && (rc = corio_sem_acquire(c->slots, r->deadline)) < 0)
+        corio_respool_release(og->conns, conn, false);
+    if (rc < 0) {
+        free(head.p);
         return rc;
     }
     r->o = og;
-    sbuf head = {0};
-    rc = build_head(c, u, method, o, body_len, &head);
-    for (int attempt = 0; rc == 0; attempt++) {
-        r->s = attempt == 0 ? pool_take(c, og) : NULL;
-        r->reused = r->s != NULL;
-        if (!r->s && (rc = dial(c, u, r->deadline, &r->s)) < 0)
-            break;
+    r->s = conn;
+    for (;;) {
         int64_t wd = read_deadline(r);
         rc = corio_stream_write(r->s, head.p, head.len, wd);
         if (rc == 0 && body_len)
@@ -636,21 +627,24 @@ static int exchange(corio_http_client *c, const corio_url *u, const char *key, c
         r->end = r->head_end = r->parsed = 0;
         if (rc == 0)
             rc = read_head(r);
-        if (rc == 0)
-            break;
-        corio_stream_close(r->s);
-        r->s = NULL;
-        /* A pooled connection the server closed meanwhile: try a new one. */
+        /* A pooled connection the server closed meanwhile: once, a new one
+         * in its place. */
         bool stale =
             r->reused && r->end == 0 && (rc == -ECONNRESET || rc == -EPIPE || rc == -EBADMSG);
         if (!stale)
             break;
-        rc = 0;
+        corio_sem_release(c->slots); /* the new connection's open takes it again */
+        conn = r->s;
+        r->s = NULL;
+        r->reused = false;
+        if ((rc = corio_respool_reopen(og->conns, &conn, r->deadline)) < 0)
+            break; /* nothing held */
+        r->s = conn;
     }
     free(head.p);
     if (rc < 0) {
-        corio_sem_release(og->slots);
-        corio_sem_release(c->slots);
+        r->failed = true;
+        release_conn(r);
         r->o = NULL;
     }
     return rc;

@@ -83,8 +83,9 @@ _Noreturn static void worker_main(int fd, corio_proc_fn *const *fns, size_t nfns
 
 /* --- the parent side ----------------------------------------------------- */
 
-static int worker_open(void *ctx, void **res)
+static int worker_open(void *ctx, void **res, int64_t deadline)
 {
+    (void)deadline; /* a fork does not wait */
     corio_procpool *p = ctx;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)

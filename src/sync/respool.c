@@ -2,18 +2,26 @@
  * waiters. A release hands the resource straight to the first waiter; a
  * broken release hands it the right to open a new one. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <corio/respool.h>
+#include <corio/time.h>
 
 #include "../core/sched.h"
+
+typedef struct idler {
+    void *res;
+    int64_t since; /* corio_now() at its release */
+} idler;
 
 struct corio_respool {
     corio__loop *loop;
     corio_respool_ops ops;
     void *ctx;
     size_t max, open; /* open: resources in existence, idle or acquired */
-    void **idle;
+    idler *idle;      /* oldest release first: the top is the warmest */
     size_t nidle;
+    int64_t idle_timeout; /* ms, 0: none */
     corio__waitq waiters;
 };
 
@@ -50,7 +58,7 @@ int corio_respool_free(corio_respool *p)
     if (p->open != p->nidle || !corio__list_empty(&p->waiters))
         return -EBUSY;
     while (p->nidle)
-        p->ops.close(p->ctx, p->idle[--p->nidle]);
+        p->ops.close(p->ctx, p->idle[--p->nidle].res);
     free(p->idle);
     free(p);
     return 0;
@@ -67,14 +75,40 @@ static void pass_slot(corio__loop *l, corio_respool *p)
     }
 }
 
-/* Opens into a slot already counted in p->open; gives the slot back on
- * failure (to the next waiter, who may try again). */
-static int open_in_slot(corio__loop *l, corio_respool *p, void **res)
+int corio_respool_set_idle_timeout(corio_respool *p, int64_t ms)
 {
-    int rc = p->ops.open(p->ctx, res);
-    if (rc < 0)
+    if (!p || ms < 0)
+        return -EINVAL;
+    p->idle_timeout = ms;
+    return 0;
+}
+
+/* Closes the idle resources that waited too long: the oldest, at the bottom. */
+static void expire(corio_respool *p)
+{
+    if (!p->idle_timeout || !p->nidle)
+        return;
+    int64_t now = corio_now();
+    size_t n = 0;
+    while (n < p->nidle && now - p->idle[n].since >= p->idle_timeout)
+        p->ops.close(p->ctx, p->idle[n++].res);
+    if (n) {
+        memmove(p->idle, p->idle + n, (p->nidle - n) * sizeof *p->idle);
+        p->nidle -= n;
+        p->open -= n;
+    }
+}
+
+/* Opens into a slot already counted in p->open; gives the slot back on
+ * failure (to the next waiter, who may try again). 1: opened. */
+static int open_in_slot(corio__loop *l, corio_respool *p, void **res, int64_t deadline)
+{
+    int rc = p->ops.open(p->ctx, res, deadline);
+    if (rc < 0) {
         pass_slot(l, p);
-    return rc;
+        return rc;
+    }
+    return 1;
 }
 
 int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline)
@@ -87,13 +121,14 @@ int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline)
     int rc = corio__cancelled(l, l->current);
     if (rc)
         return rc;
+    expire(p);
     if (p->nidle) {
-        *res = p->idle[--p->nidle];
+        *res = p->idle[--p->nidle].res;
         return 0;
     }
     if (p->open < p->max) {
         p->open++;
-        return open_in_slot(l, p, res);
+        return open_in_slot(l, p, res, deadline);
     }
     grant g = {NULL, false};
     l->current->wait_data = &g;
@@ -102,12 +137,13 @@ int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline)
     if (rc < 0)
         return rc;
     if (g.slot)
-        return open_in_slot(l, p, res);
+        return open_in_slot(l, p, res, deadline);
     *res = g.res;
     return 0;
 }
 
-int corio_respool_release(corio_respool *p, void *res, bool broken)
+/* Common checks of the calls that give back what was acquired. */
+static int holder_check(corio_respool *p)
 {
     corio__loop *l = corio__task_loop();
     if (!p)
@@ -116,6 +152,15 @@ int corio_respool_release(corio_respool *p, void *res, bool broken)
         return -EPERM;
     if (p->nidle + 1 > p->open)
         return -EINVAL; /* more releases than acquires */
+    return 0;
+}
+
+int corio_respool_release(corio_respool *p, void *res, bool broken)
+{
+    int rc = holder_check(p);
+    if (rc < 0)
+        return rc;
+    corio__loop *l = p->loop;
     if (broken) {
         p->ops.close(p->ctx, res);
         pass_slot(l, p);
@@ -127,8 +172,27 @@ int corio_respool_release(corio_respool *p, void *res, bool broken)
         corio__waitq_wake_one(l, &p->waiters, 0);
         return 0;
     }
-    p->idle[p->nidle++] = res;
+    p->idle[p->nidle++] = (idler){res, corio_now()};
+    expire(p);
     return 0;
+}
+
+int corio_respool_reopen(corio_respool *p, void **res, int64_t deadline)
+{
+    int rc = holder_check(p);
+    if (rc < 0)
+        return rc;
+    if (!res)
+        return -EINVAL;
+    p->ops.close(p->ctx, *res);
+    *res = NULL;
+    rc = corio__cancelled(p->loop, p->loop->current);
+    if (rc) {
+        pass_slot(p->loop, p);
+        return rc;
+    }
+    rc = open_in_slot(p->loop, p, res, deadline);
+    return rc < 0 ? rc : 0;
 }
 
 size_t corio_respool_idle(const corio_respool *p)
