@@ -1,7 +1,9 @@
 /* The log hook: off by default, level filtering, what a sink is given,
- * truncation, the stderr sink, setting it while other threads log.
- * Criterion runs every test in a process of its own, so each starts with
- * logging as a program does: off. */
+ * truncation, the stderr sink, setting it while other threads log, and
+ * the HTTP server's reports reaching it (a malformed request, a failing
+ * handler, connections over the limit) on loopback with a port the kernel
+ * picks. Criterion runs every test in a process of its own, so each starts
+ * with logging as a program does: off. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
@@ -14,6 +16,8 @@
 #include <corio/corio.h>
 
 #include "fdcheck.h"
+#include "http_fixture.h"
+#include "run.h"
 
 TestSuite(log, .init = fd_check_start, .fini = fd_check_end, .timeout = 60);
 
@@ -56,6 +60,23 @@ static int kept(void)
     int n = nrecords;
     pthread_mutex_unlock(&records_mu);
     return n;
+}
+
+/* The first record at level from module whose message holds text, or NULL. */
+static const record *find(int level, const char *module, const char *text)
+{
+    for (int i = 0; i < kept() && i < RECORDS; i++)
+        if (records[i].level == level && !strcmp(records[i].module, module) &&
+            strstr(records[i].msg, text))
+            return &records[i];
+    return NULL;
+}
+
+static void dump(void)
+{
+    for (int i = 0; i < kept() && i < RECORDS; i++)
+        cr_log_info("record %d: %s: %s: %s", i, corio_log_level_name(records[i].level),
+                    records[i].module, records[i].msg);
 }
 
 /* --- the hook ------------------------------------------------------------- */
@@ -258,4 +279,110 @@ Test(log, set_while_other_threads_log)
         pthread_join(th[i], NULL);
     cr_assert_geq(atomic_load(&calls), 4000);
     cr_assert_eq(atomic_load(&mismatched), 0, "a sink was given another's ud");
+}
+
+/* --- the library's own reports ---------------------------------------------- */
+
+static int hello(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)req, (void)arg;
+    return corio_http_resp_text(resp, 200, "Hello, World!");
+}
+
+static int fails(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)req, (void)resp, (void)arg;
+    return -EIO;
+}
+
+static void start(fixture *f, const corio_http_limits *limits)
+{
+    cr_assert_eq(corio_http_app_new(&f->app), 0);
+    cr_assert_eq(corio_http_route(f->app, "GET", "/", hello, NULL), 0);
+    cr_assert_eq(corio_http_route(f->app, "GET", "/fail", fails, NULL), 0);
+    fixture_serve(f, limits);
+}
+
+/* Whether the answer to req on a new connection holds text. */
+static bool answered(const fixture *f, const char *req, const char *text)
+{
+    char *out = raw(f, req, 5000);
+    bool found = strstr(out, text) != NULL;
+    if (!found)
+        cr_log_error("no '%s' in: %s", text, out);
+    free(out);
+    return found;
+}
+
+RUN(malformed)
+{
+    (void)arg;
+    fixture f = {0};
+    start(&f, NULL);
+    /* At warn, a client's mistake is not worth a line. */
+    cr_assert_eq(corio_log_set(keep, NULL, CORIO_LOG_WARN), 0);
+    cr_assert(answered(&f, "GARBAGE\r\n\r\n", "HTTP/1.1 400 Bad Request"));
+    cr_assert_eq(kept(), 0);
+    /* At info it is, and the client still gets its 400. */
+    cr_assert_eq(corio_log_set(keep, NULL, CORIO_LOG_INFO), 0);
+    cr_assert(answered(&f, "GARBAGE\r\n\r\n", "HTTP/1.1 400 Bad Request"));
+    cr_assert(answered(&f, "GET / HTTP/1.1\r\nBad Header : 1\r\n\r\n", "HTTP/1.1 400 Bad Request"));
+    dump();
+    cr_assert_eq(kept(), 2);
+    cr_assert_not_null(
+        find(CORIO_LOG_INFO, "http", "400 Bad Request for 127.0.0.1: malformed head"));
+    cr_assert_not_null(find(CORIO_LOG_INFO, "http", "whitespace before a colon"));
+    /* A good request logs nothing. */
+    cr_assert(answered(&f, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", "Hello, World!"));
+    cr_assert_eq(kept(), 2);
+    stop(&f);
+    return 0;
+}
+Test(log, malformed_request_is_logged_at_info_and_answered_400)
+{
+    malformed_run();
+}
+
+RUN(handler_fails)
+{
+    (void)arg;
+    fixture f = {0};
+    start(&f, NULL);
+    cr_assert_eq(corio_log_set(keep, NULL, CORIO_LOG_WARN), 0);
+    cr_assert(answered(&f, "GET /fail HTTP/1.1\r\n\r\n", "HTTP/1.1 500 "));
+    dump();
+    cr_assert_eq(kept(), 1);
+    cr_assert_not_null(find(CORIO_LOG_WARN, "http", "GET /fail: handler failed: "));
+    stop(&f);
+    return 0;
+}
+Test(log, failing_handler_is_logged_at_warn)
+{
+    handler_fails_run();
+}
+
+RUN(over_the_limit)
+{
+    (void)arg;
+    fixture f = {0};
+    corio_http_limits l = {.max_connections = 1};
+    start(&f, &l);
+    cr_assert_eq(corio_log_set(keep, NULL, CORIO_LOG_DEBUG), 0);
+    corio_fd *held;
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &held), 0);
+    corio_sleep(20);
+    for (int i = 0; i < 3; i++)
+        cr_assert(answered(&f, "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 503 "));
+    dump();
+    /* Three refusals within a second: one line, not three. */
+    cr_assert_eq(kept(), 1);
+    cr_assert_not_null(
+        find(CORIO_LOG_WARN, "http", "at the connection limit (1, max_connections)"));
+    corio_fd_close(held);
+    stop(&f);
+    return 0;
+}
+Test(log, connections_over_the_limit_are_logged_once_a_second)
+{
+    over_the_limit_run();
 }
