@@ -539,10 +539,22 @@ static void drain(conn *c)
 
 /* --- the request loop ---------------------------------------------------- */
 
+/* Logs a handler's failure rc and what came of it: at warn, or at debug
+ * when it is no news for an operator (the client went away; a streamed
+ * answer cancelled, by a server stopping or a handler dropping a slow
+ * reader). The path goes without the query, which may carry what should
+ * not be in a log. */
+static void handler_failed(conn *c, int rc, const char *outcome)
+{
+    const corio_http_req *r = &c->req;
+    bool quiet = rc == -EPIPE || rc == -ECONNRESET || (c->resp.started && rc == -ECANCELED);
+    corio__log(quiet ? CORIO_LOG_DEBUG : CORIO_LOG_WARN, "http", "%s %.*s: handler failed: %s; %s",
+               r->method, (int)r->raw_path_len, r->raw_path, corio_strerror(rc), outcome);
+}
+
 /* Completes the answer to a request after its handler returned rc: the
  * handler's own, an error answer if it sent none, or a closing connection
- * if it failed halfway. A failure's log line names the path without the
- * query, which may carry what should not be in a log. */
+ * if it failed halfway. */
 static int answered(conn *c, int rc)
 {
     corio_http_req *r = &c->req;
@@ -554,20 +566,14 @@ static int answered(conn *c, int rc)
         if (rc == -ECANCELED && c->srv && c->srv->stopping)
             return corio__http_error(c, 503);
         if (rc < 0) {
-            corio__log(CORIO_LOG_WARN, "http", "%s %.*s: handler failed: %s; answered 500",
-                       r->method, (int)r->raw_path_len, r->raw_path, corio_strerror(rc));
+            handler_failed(c, rc, "answered 500");
             return corio__http_error(c, 500);
         }
         return corio_http_resp_send(&c->resp, 204, NULL, NULL, 0);
     }
     if (!c->resp.ended) {
         if (rc < 0) {
-            /* The client went away mid-answer, or the stream was cancelled
-             * (a server stopping, a handler dropping a slow reader): no news. */
-            bool quiet = rc == -EPIPE || rc == -ECONNRESET || rc == -ECANCELED;
-            corio__log(quiet ? CORIO_LOG_DEBUG : CORIO_LOG_WARN, "http",
-                       "%s %.*s: handler failed after its answer started: %s; connection closed",
-                       r->method, (int)r->raw_path_len, r->raw_path, corio_strerror(rc));
+            handler_failed(c, rc, "its answer is cut short: connection closed");
             c->closing = true;
         } else {
             return corio_http_resp_end(&c->resp);
