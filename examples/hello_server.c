@@ -1,7 +1,7 @@
 /* The plaintext benchmark server: GET / answers "Hello, World!" (keep-alive,
  * pipelining), on one loop or one loop per core with SO_REUSEPORT.
  *
- *     hello-server [--host H] [--port N] [--threads N]
+ *     hello-server [--host H] [--port N] [--threads N] [--log-level LEVEL]
  *
  * SIGINT/SIGTERM stop it gracefully (requests in flight get 5 s). */
 #include <stdio.h>
@@ -23,17 +23,19 @@ static int hello(corio_http_req *req, corio_http_resp *resp, void *arg)
 
 int main(int argc, char **argv)
 {
+    cli_log(prog, CLI_LOG_DEFAULT);
     tool_server srv = {
         .prog = prog, .host = "127.0.0.1", .port = 8080, .grace_ms = 5000, .threads = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: hello-server [--host H] [--port N] [--threads N]\n"
+            printf("usage: hello-server [--host H] [--port N] [--threads N] [--log-level LEVEL]\n"
                    "Answers GET / with \"Hello, World!\" (HTTP/1.1 keep-alive, pipelining).\n"
                    "  --host H     address to listen on (default 127.0.0.1)\n"
                    "  --port N     port (default 8080; 0: any free one, printed)\n"
                    "  --threads N  loops, one per thread, sharing the port (default 1; 0: one per "
-                   "core)\n");
+                   "core)\n"
+                   "  --log-level L  error, warn (default), info, debug or off (on stderr)\n");
             return CLI_OK;
         }
         if (!strcmp(a, "--threads")) /* 0 (one per core) is ours */

@@ -9,6 +9,9 @@ fw_cleanup() {
 }
 trap 'fw_cleanup' EXIT
 start_fakeweb() {
+    # Emptied here, not only by the child's redirection: on a restart the
+    # loop below could otherwise read the last server's line first.
+    : > "$fw_out"
     "$bin/corio-fakeweb" --port 0 "$@" > "$fw_out" &
     fw_pid=$!
     for _ in $(seq 200); do grep -q listening "$fw_out" && break; sleep 0.05; done

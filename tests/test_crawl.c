@@ -15,6 +15,7 @@
 #include <corio/corio.h>
 
 #include "fdcheck.h"
+#include "run.h"
 #include "jsonl.h"
 #include "links.h"
 #include "robots.h"
@@ -497,14 +498,6 @@ static void assert_no_duplicates(const run *r)
         for (int k = i + 1; k < r->npages; k++)
             cr_assert_str_neq(page_url(r, i), page_url(r, k), "fetched twice");
 }
-
-#define RUN(fn)                                                                                    \
-    static intptr_t fn##_main(void *arg);                                                          \
-    static void fn##_run(void)                                                                     \
-    {                                                                                              \
-        cr_assert_eq(corio_run(fn##_main, NULL), 0);                                               \
-    }                                                                                              \
-    static intptr_t fn##_main(void *arg)
 
 /* --- the program ------------------------------------------------------------------ */
 

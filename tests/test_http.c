@@ -15,6 +15,8 @@
 
 #include "certs.h"
 #include "fdcheck.h"
+#include "http_fixture.h"
+#include "run.h"
 
 TestSuite(http, .init = fd_check_start, .fini = fd_check_end, .timeout = 60);
 
@@ -212,39 +214,11 @@ static corio_http_app *make_app(void)
 
 /* --- running it -------------------------------------------------------------- */
 
-typedef struct fixture {
-    corio_http_app *app;
-    corio_fd *listener;
-    corio_tls_ctx *tls;
-    int port;
-    corio_task *task;
-    intptr_t result;
-} fixture;
-
-static intptr_t serve_task(void *arg)
-{
-    fixture *f = arg;
-    return corio_http_serve(f->app, f->listener, f->tls);
-}
-
 static void start(fixture *f, const corio_http_limits *limits)
 {
     if (!f->app)
         f->app = make_app();
-    if (limits)
-        corio_http_app_set_limits(f->app, limits);
-    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, &f->listener), 0);
-    f->port = corio_tcp_local_port(f->listener);
-    cr_assert_eq(corio_spawn(NULL, serve_task, f, &f->task), 0);
-    corio_yield();
-}
-
-static void stop(fixture *f)
-{
-    corio_task_cancel(f->task);
-    corio_join(f->task, &f->result);
-    corio_fd_close(f->listener);
-    corio_http_app_free(f->app);
+    fixture_serve(f, limits);
 }
 
 static char *url(const fixture *f, const char *path)
@@ -254,30 +228,6 @@ static char *url(const fixture *f, const char *path)
     return buf;
 }
 
-/* Sends raw bytes on a new connection and reads until the server closes it
- * (or timeout_ms passes): what came back, NUL-terminated (caller frees). */
-static char *raw(const fixture *f, const char *req, int timeout_ms)
-{
-    size_t len = strlen(req);
-    corio_fd *fd;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f->port, corio_now() + 5000, &fd), 0);
-    cr_assert_eq(corio_fd_write_all(fd, req, len, -1), 0);
-    size_t cap = 1 << 16, n = 0;
-    char *out = malloc(cap + 1);
-    int64_t deadline = corio_now() + timeout_ms;
-    for (;;) {
-        ssize_t got = corio_fd_read(fd, out + n, cap - n, deadline);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-        if (n == cap)
-            break;
-    }
-    out[n] = '\0';
-    corio_fd_close(fd);
-    return out;
-}
-
 static int count(const char *hay, const char *needle)
 {
     int n = 0;
@@ -285,14 +235,6 @@ static int count(const char *hay, const char *needle)
         n++;
     return n;
 }
-
-#define RUN(fn)                                                                                    \
-    static intptr_t fn##_main(void *arg);                                                          \
-    static void fn##_run(void)                                                                     \
-    {                                                                                              \
-        cr_assert_eq(corio_run(fn##_main, NULL), 0);                                               \
-    }                                                                                              \
-    static intptr_t fn##_main(void *arg)
 
 /* --- server ---------------------------------------------------------------------- */
 

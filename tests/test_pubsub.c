@@ -14,6 +14,7 @@
 #include <corio/corio.h>
 
 #include "fdcheck.h"
+#include "run.h"
 #include "server.h"
 
 TestSuite(pubsub, .init = fd_check_start, .fini = fd_check_end, .timeout = 60);
@@ -139,14 +140,6 @@ static void await_subscribers(const fixture *f, size_t n)
     }
     cr_assert_fail("never %zu subscribers", n);
 }
-
-#define RUN(fn)                                                                                    \
-    static intptr_t fn##_main(void *arg);                                                          \
-    static void fn##_run(void)                                                                     \
-    {                                                                                              \
-        cr_assert_eq(corio_run(fn##_main, NULL), 0);                                               \
-    }                                                                                              \
-    static intptr_t fn##_main(void *arg)
 
 RUN(framing)
 {

@@ -1,9 +1,11 @@
-/* The thread-pool and cross-thread paths under ThreadSanitizer. Criterion's
- * runner cannot start under TSan (Snaipe/Criterion#274), so this is a plain
- * program: each check prints ok/FAIL and the exit status says if any failed. */
+/* The thread-pool and cross-thread paths, and the log hook's, under
+ * ThreadSanitizer. Criterion's runner cannot start under TSan
+ * (Snaipe/Criterion#274), so this is a plain program: each check prints
+ * ok/FAIL and the exit status says if any failed. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -103,6 +105,49 @@ static intptr_t main_task(void *arg)
     return 0;
 }
 
+/* The log's sink swapped while loggers run: each message reaches a sink
+ * with that sink's own ud. */
+static int ud_one, ud_two;
+static atomic_long logged, mixed;
+static atomic_bool logging_done;
+
+static void sink_one(void *ud, int level, const char *module, const char *msg)
+{
+    (void)level, (void)module, (void)msg;
+    atomic_fetch_add(&logged, 1);
+    atomic_fetch_add(&mixed, ud != &ud_one);
+}
+
+static void sink_two(void *ud, int level, const char *module, const char *msg)
+{
+    (void)level, (void)module, (void)msg;
+    atomic_fetch_add(&logged, 1);
+    atomic_fetch_add(&mixed, ud != &ud_two);
+}
+
+static void *log_a_lot(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < 2000 || !atomic_load(&logging_done); i++)
+        corio_log(CORIO_LOG_WARN, "tsan", "message %ld", i);
+    return NULL;
+}
+
+static void log_from_threads(void)
+{
+    corio_log_set(sink_one, &ud_one, CORIO_LOG_INFO);
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++)
+        CHECK(pthread_create(&th[i], NULL, log_a_lot, NULL) == 0);
+    for (int i = 0; i < 1000; i++)
+        corio_log_set(i % 2 ? sink_one : sink_two, i % 2 ? &ud_one : &ud_two, CORIO_LOG_INFO);
+    atomic_store(&logging_done, true);
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    corio_log_set(NULL, NULL, CORIO_LOG_OFF);
+    CHECK(atomic_load(&logged) >= 6000 && atomic_load(&mixed) == 0);
+}
+
 int main(void)
 {
     CHECK(corio_run(main_task, NULL) == 0);
@@ -116,6 +161,7 @@ int main(void)
         CHECK(corio_job_wait(j[i], &r, -1) == 0 && r == i * i);
         corio_job_free(j[i]);
     }
+    log_from_threads();
     printf("tsan_pool: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

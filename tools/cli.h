@@ -1,13 +1,16 @@
 /* What every corio command-line tool shares: one-line usage errors (exit
- * 2), number and duration parsing that names the bad argument, --version. */
+ * 2), number and duration parsing that names the bad argument, --version,
+ * the library's log on stderr (--log-level). */
 #ifndef CORIO_TOOLS_CLI_H
 #define CORIO_TOOLS_CLI_H
 
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <corio/corio.h>
 
@@ -63,6 +66,30 @@ static inline const char *cli_value(const char *prog, int argc, char **argv, int
     if (*i + 1 >= argc)
         cli_usage_error(prog, "%s needs a value", argv[*i]);
     return argv[++*i];
+}
+
+/* The library's log (corio/log.h) on stderr up to level, one line a
+ * message: "PROG: warn: http: accept: Too many open files". Every tool turns
+ * it on at CLI_LOG_DEFAULT before parsing its options. */
+#define CLI_LOG_DEFAULT CORIO_LOG_WARN
+static inline void cli_log(const char *prog, int level)
+{
+    corio_log_set(corio_log_stderr, (void *)prog, level);
+}
+
+/* Takes argv[*i] when it is --log-level LEVEL (error, warn, info, debug or
+ * off) and sets the log's level. Returns whether it did; exits with a usage
+ * error on a bad level. */
+static inline bool cli_log_option(const char *prog, int argc, char **argv, int *i)
+{
+    if (strcmp(argv[*i], "--log-level"))
+        return false;
+    const char *v = cli_value(prog, argc, argv, i);
+    int level = corio_log_level_parse(v);
+    if (level < 0)
+        cli_usage_error(prog, "--log-level: expected error, warn, info, debug or off, not '%s'", v);
+    cli_log(prog, level);
+    return true;
 }
 
 #endif

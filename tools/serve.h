@@ -30,9 +30,9 @@ typedef struct tool_server {
 } tool_server;
 
 /* Takes argv[*i] when it is an option every server tool has: --version,
- * --host H, --port N, and --threads N for a tool that serves from several
- * loops (s->threads set to 1 before parsing). Returns whether it did;
- * exits with a usage error on a bad value. */
+ * --host H, --port N, --log-level LEVEL (cli.h), and --threads N for a tool
+ * that serves from several loops (s->threads set to 1 before parsing).
+ * Returns whether it did; exits with a usage error on a bad value. */
 static inline bool tool_server_option(tool_server *s, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
@@ -42,6 +42,8 @@ static inline bool tool_server_option(tool_server *s, int argc, char **argv, int
         s->host = cli_value(s->prog, argc, argv, i);
     else if (!strcmp(a, "--port"))
         s->port = (int)cli_long(s->prog, a, cli_value(s->prog, argc, argv, i), 0, 65535);
+    else if (cli_log_option(s->prog, argc, argv, i))
+        return true;
     else if (s->threads && !strcmp(a, "--threads"))
         s->threads = (unsigned)cli_long(s->prog, a, cli_value(s->prog, argc, argv, i), 1, 1024);
     else

@@ -11,6 +11,7 @@
 #include "gen.h"
 #include "http.h"
 #include "io.h"
+#include "log.h"
 #include "loop.h"
 #include "net.h"
 #include "nursery.h"

@@ -9,6 +9,7 @@
  * Responses are appended to an output buffer, written when the connection
  * would next wait for input: a pipelined batch goes out in one write. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <corio/time.h>
 #include <corio/url.h>
 
+#include "../core/log.h"
 #include "../io/fd.h"
 #include "../io/stream.h"
 #include "conn.h"
@@ -116,6 +118,31 @@ int corio__http_error(conn *c, int status)
     c->closing = true;
     c->resp.started = c->resp.ended = true;
     return rc;
+}
+
+/* The client's address, for a log line: looked up only when one is written. */
+static const char *peer(conn *c)
+{
+    const char *p = corio_http_req_peer(&c->req);
+    return *p ? p : "a client";
+}
+
+/* An error answer to a request the client got wrong, logged (at info: the
+ * client's fault, not the server's) with why. */
+static int client_error(conn *c, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int client_error(conn *c, int status, const char *fmt, ...)
+{
+    if (corio__log_on(CORIO_LOG_INFO)) {
+        char why[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof why, fmt, ap);
+        va_end(ap);
+        corio__log_write(CORIO_LOG_INFO, "http", "%d %s for %s: %s", status,
+                         corio_http_reason(status), peer(c), why);
+    }
+    return corio__http_error(c, status);
 }
 
 /* --- parser callbacks ------------------------------------------------------ */
@@ -259,6 +286,18 @@ size_t corio__http_head_end(const char *buf, size_t from, size_t end)
     return 0;
 }
 
+static int line_too_long(conn *c)
+{
+    return client_error(c, 414, "request line over %zu bytes (max_request_line)",
+                        c->lim->max_request_line);
+}
+
+static int head_too_big(conn *c)
+{
+    return client_error(c, 431, "header lines over %zu bytes (max_header_bytes)",
+                        c->lim->max_header_bytes);
+}
+
 /* Reads until the buffer holds a whole head: 0, or < 0 (the connection
  * ends; an error answer may be queued). */
 static int read_head(conn *c)
@@ -277,16 +316,16 @@ static int read_head(conn *c)
             const char *nl = memchr(c->in + c->start, '\n', e - c->start);
             size_t line = (size_t)(nl - (c->in + c->start));
             if (line > l->max_request_line)
-                return corio__http_error(c, 414) < 0 ? -EIO : -EMSGSIZE;
+                return line_too_long(c) < 0 ? -EIO : -EMSGSIZE;
             if (e - c->start - line > l->max_header_bytes)
-                return corio__http_error(c, 431) < 0 ? -EIO : -EMSGSIZE;
+                return head_too_big(c) < 0 ? -EIO : -EMSGSIZE;
             return 0;
         }
         scanned = have;
         if (have > l->max_request_line && !memchr(c->in + c->start, '\n', have))
-            return corio__http_error(c, 414) < 0 ? -EIO : -EMSGSIZE;
+            return line_too_long(c) < 0 ? -EIO : -EMSGSIZE;
         if (have > max)
-            return corio__http_error(c, 431) < 0 ? -EIO : -EMSGSIZE;
+            return head_too_big(c) < 0 ? -EIO : -EMSGSIZE;
         bool idle = have == 0;
         if (!idle && deadline < 0)
             deadline = corio_now() + l->header_timeout_ms;
@@ -296,7 +335,8 @@ static int read_head(conn *c)
         ssize_t n = fill(c, idle ? corio_now() + l->idle_timeout_ms : deadline, idle);
         if (n <= 0) {
             if (n == -ETIMEDOUT && !idle)
-                corio__http_error(c, 408);
+                client_error(c, 408, "no whole head within %d ms (header_timeout_ms)",
+                             l->header_timeout_ms);
             return n < 0 ? (int)n : -EPIPE;
         }
         c->end += (size_t)n;
@@ -334,13 +374,20 @@ static void terminate(conn *c)
     corio__http_hdrs_finish(&r->hdrs);
 }
 
+/* Answers a head that cannot be parsed: -EBADMSG, or -EIO if the answer
+ * could not be queued. */
+static int bad_head(conn *c, int status, const char *why)
+{
+    return client_error(c, status, "malformed head: %s", why) < 0 ? -EIO : -EBADMSG;
+}
+
 /* Parses the head in [start, head_end): 0, or an error answer is queued. */
 static int parse_head(conn *c)
 {
     corio_http_req *r = &c->req;
     c->err_status = 0;
     if (!head_is_clean(c))
-        return corio__http_error(c, 400) < 0 ? -EIO : -EBADMSG;
+        return bad_head(c, 400, "bare CR, obs-fold or whitespace before a colon");
     if (c->cap - c->head_end < IN_MIN) { /* room for the body after the head */
         char *in = realloc(c->in, c->head_end + 16384);
         if (!in)
@@ -358,7 +405,10 @@ static int parse_head(conn *c)
         int status = c->err_status ? c->err_status : 400;
         if (e == HPE_INVALID_VERSION && !c->err_status)
             status = 505;
-        return corio__http_error(c, status) < 0 ? -EIO : -EBADMSG;
+        const char *why = c->err_status == 431             ? "too many header fields (max_headers)"
+                          : e != HPE_OK && e != HPE_PAUSED ? llhttp_get_error_reason(&c->parser)
+                                                           : "no request target";
+        return bad_head(c, status, why ? why : "?");
     }
     terminate(c);
     r->method = llhttp_method_name(c->parser.method);
@@ -489,13 +539,57 @@ static void drain(conn *c)
 
 /* --- the request loop ---------------------------------------------------- */
 
+/* Logs a handler's failure rc and what came of it: at warn, or at debug
+ * when it is no news for an operator (the client went away; a streamed
+ * answer cancelled, by a server stopping or a handler dropping a slow
+ * reader). The path goes without the query, which may carry what should
+ * not be in a log. */
+static void handler_failed(conn *c, int rc, const char *outcome)
+{
+    const corio_http_req *r = &c->req;
+    bool quiet = rc == -EPIPE || rc == -ECONNRESET || (c->resp.started && rc == -ECANCELED);
+    corio__log(quiet ? CORIO_LOG_DEBUG : CORIO_LOG_WARN, "http", "%s %.*s: handler failed: %s; %s",
+               r->method, (int)r->raw_path_len, r->raw_path, corio_strerror(rc), outcome);
+}
+
+/* Completes the answer to a request after its handler returned rc: the
+ * handler's own, an error answer if it sent none, or a closing connection
+ * if it failed halfway. */
+static int answered(conn *c, int rc)
+{
+    corio_http_req *r = &c->req;
+    if (!c->resp.started) {
+        if (r->body_failed && rc == -EMSGSIZE)
+            return client_error(c, 413, "body over %zu bytes (max_body)", c->lim->max_body);
+        if (r->body_failed)
+            return client_error(c, 400, "body unreadable: %s", corio_strerror(rc));
+        if (rc == -ECANCELED && c->srv && c->srv->stopping)
+            return corio__http_error(c, 503);
+        if (rc < 0) {
+            handler_failed(c, rc, "answered 500");
+            return corio__http_error(c, 500);
+        }
+        return corio_http_resp_send(&c->resp, 204, NULL, NULL, 0);
+    }
+    if (!c->resp.ended) {
+        if (rc < 0) {
+            handler_failed(c, rc, "its answer is cut short: connection closed");
+            c->closing = true;
+        } else {
+            return corio_http_resp_end(&c->resp);
+        }
+    }
+    return 0;
+}
+
 /* The connection's handling of one parsed request. */
 static int dispatch(conn *c)
 {
     corio_http_req *r = &c->req;
     if (r->has_body && !(c->parser.flags & F_CHUNKED) &&
         c->parser.content_length > c->lim->max_body)
-        return corio__http_error(c, 413);
+        return client_error(c, 413, "Content-Length %llu over %zu bytes (max_body)",
+                            (unsigned long long)c->parser.content_length, c->lim->max_body);
     char allow[128];
     int rc = corio__http_route_find(c->app, r->method, r->raw_path, r->raw_path_len, &r->m, allow,
                                     sizeof allow);
@@ -504,7 +598,7 @@ static int dispatch(conn *c)
     if (!r->path)
         return -ENOMEM;
     if (corio_url_decode(r->raw_path, plen, r->path, 0) < 0)
-        return corio__http_error(c, 400);
+        return client_error(c, 400, "bad percent-encoding in the path");
     if (rc == -ENOENT)
         return corio_http_resp_text(&c->resp, 404, "Not Found\n");
     if (rc == -EPERM) {
@@ -516,27 +610,10 @@ static int dispatch(conn *c)
         if (!v)
             return -ENOMEM;
         if (corio_url_decode(r->m.values[i], r->m.value_lens[i], v, 0) < 0)
-            return corio__http_error(c, 400);
+            return client_error(c, 400, "bad percent-encoding in the path");
         r->params[i] = v;
     }
-    rc = r->m.r->handler(r, &c->resp, r->m.r->arg);
-    if (!c->resp.started) {
-        if (r->body_failed && rc == -EMSGSIZE)
-            return corio__http_error(c, 413);
-        if (r->body_failed)
-            return corio__http_error(c, 400);
-        if (rc == -ECANCELED && c->srv && c->srv->stopping)
-            return corio__http_error(c, 503);
-        return rc < 0 ? corio__http_error(c, 500)
-                      : corio_http_resp_send(&c->resp, 204, NULL, NULL, 0);
-    }
-    if (!c->resp.ended) {
-        if (rc < 0)
-            c->closing = true;
-        else
-            return corio_http_resp_end(&c->resp);
-    }
-    return 0;
+    return answered(c, r->m.r->handler(r, &c->resp, r->m.r->arg));
 }
 
 static void request_reset(conn *c)
@@ -595,6 +672,12 @@ int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
             break;
     }
     corio__http_flush(c);
+    if (rc == -ENOMEM)
+        corio__log(CORIO_LOG_WARN, "http", "out of memory: connection with %s closed", peer(c));
+    else if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET && rc != -ECANCELED && rc != -EBADMSG &&
+             rc != -EMSGSIZE)
+        corio__log(CORIO_LOG_DEBUG, "http", "connection with %s ended: %s", peer(c),
+                   corio_strerror(rc));
     request_reset(c);
     free(c->req.hdrs.v);
     if (srv)

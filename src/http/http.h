@@ -14,6 +14,7 @@
 #include <corio/task.h>
 
 #include "../core/list.h"
+#include "../core/log.h"
 
 #define HTTP_MAX_PARAMS 8
 
@@ -57,6 +58,7 @@ struct server {
     corio_event *drained; /* set when nconns drops to 0 while stopping */
     bool stopping;
     int64_t grace_deadline;
+    corio__log_limit starved, refused; /* accepts failing, connections over the limit */
 };
 
 /* A route match: the handler and the decoded parameter values. */

@@ -3,11 +3,10 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
 
 #include <corio/url.h>
 
+#include "../io/fd.h"
 #include "conn.h"
 
 const char *corio_http_req_method(const corio_http_req *r)
@@ -90,18 +89,8 @@ corio_http_app *corio_http_req_app(const corio_http_req *r)
 const char *corio_http_req_peer(const corio_http_req *r)
 {
     conn *c = r->c;
-    if (!c->peer[0]) { /* looked up on demand: most handlers never ask */
-        struct sockaddr_storage sa;
-        socklen_t len = sizeof sa;
-        corio_fd *f = corio_stream_fd(c->s);
-        if (!f || getpeername(corio_fd_fileno(f), (struct sockaddr *)&sa, &len) < 0)
-            return "";
-        const void *addr = sa.ss_family == AF_INET6
-                               ? (const void *)&((struct sockaddr_in6 *)&sa)->sin6_addr
-                               : (const void *)&((struct sockaddr_in *)&sa)->sin_addr;
-        if (!inet_ntop(sa.ss_family, addr, c->peer, sizeof c->peer))
-            c->peer[0] = '\0';
-    }
+    if (!c->peer[0]) /* looked up on demand: most handlers never ask */
+        corio__fd_peer_name(corio_stream_fd(c->s), c->peer, sizeof c->peer);
     return c->peer;
 }
 

@@ -11,6 +11,7 @@
 #include <corio/time.h>
 #include <corio/tls.h>
 
+#include "../io/fd.h"
 #include "conn.h"
 
 typedef struct accepted {
@@ -27,10 +28,18 @@ static intptr_t connection(void *arg)
     corio_stream *s;
     int rc;
     srv->nconns++;
-    if (a.tls)
+    if (a.tls) {
+        char peer[48] = "";
+        if (corio__log_on(CORIO_LOG_INFO)) /* before the handshake, which may close a.f */
+            corio__fd_peer_name(a.f, peer, sizeof peer);
         rc = corio_tls_accept(a.tls, a.f, corio_now() + srv->app->limits.header_timeout_ms, &s);
-    else
+        if (rc < 0 && rc != -ECANCELED)
+            corio__log(CORIO_LOG_INFO, "http", "TLS handshake with %s failed: %s%s%s",
+                       peer[0] ? peer : "a client", corio_strerror(rc),
+                       corio_tls_last_error()[0] ? ": " : "", corio_tls_last_error());
+    } else {
         rc = corio_stream_open(a.f, &s);
+    }
     if (rc == 0) {
         rc = corio__http_conn_run(srv->app, srv, s);
         corio_stream_close(s);
@@ -150,28 +159,29 @@ int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls
     corio_scope_enter(&srv.accept_scope, -1, 0);
     for (;;) {
         corio_fd *f;
-        rc = corio_tcp_accept(listener, &f, -1);
-        if (rc == -EMFILE || rc == -ENFILE || rc == -ENOBUFS || rc == -ENOMEM) {
-            if ((rc = corio_sleep(10)) < 0) /* out of resources: let connections finish */
-                break;
-            continue;
-        }
-        if (rc < 0)
+        if ((rc = corio__accept_or_wait(listener, &f, "http", &srv.starved)) < 0)
             break;
         if (srv.nconns >= app->limits.max_connections) {
+            unsigned long refused = corio__log_limited(&srv.refused, CORIO_LOG_WARN);
+            if (refused)
+                corio__log_write(CORIO_LOG_WARN, "http",
+                                 "at the connection limit (%zu, max_connections): new connections "
+                                 "answered 503 (since the last report: %lu)",
+                                 srv.nconns, refused);
             refuse(f);
             continue;
         }
-        accepted *a = malloc(sizeof *a);
-        if (!a) {
-            corio_fd_close(f);
-            continue;
-        }
-        *a = (accepted){&srv, f, tls}; /* a TLS handshake happens in the connection's task */
         static const corio_spawn_opts opts = {.name = "http-conn"};
-        if (corio_spawn_ex(n, connection, a, &opts, NULL) < 0) {
+        accepted *a = malloc(sizeof *a);
+        int err = a ? 0 : -ENOMEM;
+        if (a) {
+            *a = (accepted){&srv, f, tls}; /* a TLS handshake happens in the connection's task */
+            err = corio_spawn_ex(n, connection, a, &opts, NULL);
+        }
+        if (err < 0) {
             corio_fd_close(f);
             free(a);
+            corio__log(CORIO_LOG_WARN, "http", "dropped a new connection: %s", corio_strerror(err));
         }
     }
     bool stopped = corio_scope_exit(&srv.accept_scope) == -ECANCELED && srv.stopping;

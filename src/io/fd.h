@@ -7,6 +7,8 @@
 
 #include <corio/io.h>
 
+#include "../core/log.h"
+
 /* Forgets that f was ready for events (CORIO_READ or CORIO_WRITE) and waits
  * until it is again. 0 or a negative errno. */
 int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline);
@@ -19,5 +21,18 @@ int corio__fd_open_socket(int fd, corio_fd **out);
  * write (CORIO_WRITE) until the poller says otherwise: a wait comes before
  * the next system call. */
 bool corio__fd_drained(const corio_fd *f, unsigned events);
+
+/* An accept loop's accept: corio_tcp_accept without a deadline, except
+ * that running out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+ * ENOMEM) is waited out, 10 ms at a time, so that connections can finish,
+ * rather than returned; logged as a warning for module, at most once a
+ * second by the loop's limit. 0 or a negative errno (-ECANCELED when a
+ * scope around it is cancelled). */
+int corio__accept_or_wait(corio_fd *listener, corio_fd **conn, const char *module,
+                          corio__log_limit *limit);
+
+/* The peer's IP address of socket f into buf (len >= INET6_ADDRSTRLEN):
+ * 0, or a negative errno with buf "". */
+int corio__fd_peer_name(const corio_fd *f, char *buf, size_t len);
 
 #endif

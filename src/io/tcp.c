@@ -20,6 +20,7 @@
 #include <corio/task.h>
 #include <corio/time.h>
 
+#include "../core/log.h"
 #include "../core/sched.h"
 #include "fd.h"
 
@@ -425,6 +426,47 @@ int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline)
     }
 }
 
+/* Out of descriptors or memory: accepting again at once would spin. */
+static bool accept_starved(int rc)
+{
+    return rc == -EMFILE || rc == -ENFILE || rc == -ENOBUFS || rc == -ENOMEM;
+}
+
+int corio__accept_or_wait(corio_fd *listener, corio_fd **conn, const char *module,
+                          corio__log_limit *limit)
+{
+    for (;;) {
+        int rc = corio_tcp_accept(listener, conn, -1);
+        if (!accept_starved(rc))
+            return rc;
+        unsigned long n = corio__log_limited(limit, CORIO_LOG_WARN);
+        if (n)
+            corio__log_write(CORIO_LOG_WARN, module,
+                             "accept: %s; new connections wait in the backlog until some close "
+                             "(failed accepts since the last report: %lu)",
+                             corio_strerror(rc), n);
+        if ((rc = corio_sleep(10)) < 0)
+            return rc;
+    }
+}
+
+int corio__fd_peer_name(const corio_fd *f, char *buf, size_t len)
+{
+    struct sockaddr_storage sa;
+    socklen_t salen = sizeof sa;
+    buf[0] = '\0';
+    if (!f || getpeername(corio_fd_fileno(f), (struct sockaddr *)&sa, &salen) < 0)
+        return -errno;
+    const void *addr = sa.ss_family == AF_INET6
+                           ? (const void *)&((struct sockaddr_in6 *)&sa)->sin6_addr
+                           : (const void *)&((struct sockaddr_in *)&sa)->sin_addr;
+    if (!inet_ntop(sa.ss_family, addr, buf, (socklen_t)len)) {
+        buf[0] = '\0';
+        return -errno;
+    }
+    return 0;
+}
+
 /* --- options, Unix sockets, UDP ------------------------------------------- */
 
 int corio_socket_set(corio_fd *f, enum corio_sockopt opt, int value)
@@ -576,30 +618,26 @@ int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg)
     int rc = corio_nursery_open(&n);
     if (rc < 0)
         return rc;
+    corio__log_limit starved = {0};
     for (;;) {
         corio_fd *fd;
-        rc = corio_tcp_accept(listener, &fd, -1);
-        if (rc == -EMFILE || rc == -ENFILE || rc == -ENOBUFS || rc == -ENOMEM) {
-            rc = corio_sleep(10); /* out of resources: let connections finish */
-            if (rc < 0)
-                break;
-            continue;
-        }
-        if (rc < 0)
+        if ((rc = corio__accept_or_wait(listener, &fd, "tcp", &starved)) < 0)
             break;
-        corio_stream *s;
-        if (corio_stream_open(fd, &s) < 0)
-            continue; /* it closed fd */
-        served *c = malloc(sizeof *c);
-        if (!c) {
-            corio_stream_close(s);
-            continue;
-        }
-        *c = (served){handler, arg, s};
         static const corio_spawn_opts opts = {.name = "connection"};
-        if (corio_spawn_ex(n, serve_one, c, &opts, NULL) < 0) {
-            corio_stream_close(s);
+        corio_stream *s = NULL;
+        served *c = NULL;
+        int err = corio_stream_open(fd, &s); /* on failure it closed fd */
+        if (err == 0)
+            err = (c = malloc(sizeof *c)) ? 0 : -ENOMEM;
+        if (err == 0) {
+            *c = (served){handler, arg, s};
+            err = corio_spawn_ex(n, serve_one, c, &opts, NULL);
+        }
+        if (err < 0) {
+            if (s)
+                corio_stream_close(s);
             free(c);
+            corio__log(CORIO_LOG_WARN, "tcp", "dropped a new connection: %s", corio_strerror(err));
         }
     }
     corio_nursery_cancel(n); /* the server stops: so do its connections */

@@ -5,6 +5,7 @@
 
 #include <corio/loop.h>
 
+#include "../core/log.h"
 #include "../core/sched.h"
 #include "poller.h"
 
@@ -18,8 +19,15 @@ int corio__poller_init(corio__poller *p, corio_backend backend)
         /* The environment is a preference, not a demand: a library must not
          * fail (or print) because the kernel or a sandbox says no. */
         const char *env = getenv("CORIO_BACKEND");
-        if (env && strcmp(env, "io_uring") == 0 && corio__uring_init(p) == 0)
-            return 0;
+        if (env && strcmp(env, "io_uring") == 0) {
+            int rc = corio__uring_init(p);
+            if (rc == 0)
+                return 0;
+            static atomic_bool told;
+            if (!atomic_exchange(&told, true))
+                corio__log(CORIO_LOG_WARN, "loop", "CORIO_BACKEND=io_uring: %s; using epoll",
+                           corio_strerror(rc));
+        }
         return corio__epoll_init(p);
     }
     case CORIO_BACKEND_EPOLL:

@@ -9,6 +9,7 @@
 #include <corio/pool.h>
 #include <corio/time.h>
 
+#include "../core/log.h"
 #include "../core/sched.h"
 
 enum { JOB_QUEUED, JOB_DONE };
@@ -36,6 +37,7 @@ static struct {
     corio_job *head, **tail;
     unsigned threads, idle, min, max;
     bool configured;
+    bool failing; /* the last thread start failed (logged once a run of them) */
 } pool = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .work = PTHREAD_COND_INITIALIZER,
@@ -109,6 +111,7 @@ static void after_fork_child(void)
     pool.head = NULL;
     pool.tail = &pool.head;
     pool.threads = pool.idle = 0;
+    pool.failing = false;
 }
 
 static void pool_init(void)
@@ -132,15 +135,23 @@ static int enqueue(corio_job *j)
         rc = start_thread();
     if (pool.idle == 0 && pool.threads < pool.max)
         rc = start_thread();
-    if (pool.threads == 0) {
-        pthread_mutex_unlock(&pool.lock);
-        return rc < 0 ? rc : -EAGAIN;
+    bool first_failure = rc < 0 && !pool.failing;
+    pool.failing = rc < 0;
+    unsigned threads = pool.threads;
+    if (threads) {
+        j->next = NULL;
+        *pool.tail = j;
+        pool.tail = &j->next;
+        pthread_cond_signal(&pool.work);
     }
-    j->next = NULL;
-    *pool.tail = j;
-    pool.tail = &j->next;
-    pthread_cond_signal(&pool.work);
     pthread_mutex_unlock(&pool.lock);
+    if (!threads)
+        return rc < 0 ? rc : -EAGAIN;
+    /* The job waits for a busy thread: say so once, outside the lock (a
+     * sink may be slow). */
+    if (first_failure)
+        corio__log(CORIO_LOG_WARN, "pool", "cannot start a worker thread: %s (%u running)",
+                   corio_strerror(rc), threads);
     return 0;
 }
 

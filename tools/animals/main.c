@@ -1,7 +1,7 @@
 /* corio-animals: `serve` runs the Animals API, `say` asks it.
  *
- *     corio-animals serve [--host H] [--port N] [--delay MS]
- *     corio-animals say [--url U] [--sequential] NAME...
+ *     corio-animals serve [--host H] [--port N] [--delay MS] [--log-level LEVEL]
+ *     corio-animals say [--url U] [--sequential] [--log-level LEVEL] NAME...
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +11,8 @@
 
 static void usage(void)
 {
-    printf("usage: %s serve [--host H] [--port N] [--delay MS]\n"
-           "       %s say [--url U] [--sequential] NAME...\n"
+    printf("usage: %s serve [--host H] [--port N] [--delay MS] [--log-level LEVEL]\n"
+           "       %s say [--url U] [--sequential] [--log-level LEVEL] NAME...\n"
            "The Animals API of the talk: what does the cow say?\n"
            "  serve  answers GET /animals and GET /animals/{name} with JSON\n"
            "  say    prints what each NAME says, asking the service for all at once\n"

@@ -107,10 +107,12 @@ static intptr_t fetch_all(void *arg)
 
 static void usage(void)
 {
-    printf("usage: %s say [--url U] [--sequential] NAME...\n"
+    printf("usage: %s say [--url U] [--sequential] [--log-level LEVEL] NAME...\n"
            "Prints what each animal says, in the order given, and the time it took.\n"
-           "  --url U        the Animals API (default http://127.0.0.1:8080)\n"
-           "  --sequential   ask about one animal at a time (default: all at once)\n",
+           "  --url U             the Animals API (default http://127.0.0.1:8080)\n"
+           "  --sequential        ask about one animal at a time (default: all at once)\n"
+           "  --log-level LEVEL   what corio logs on stderr: error, warn (default), info,\n"
+           "                      debug or off\n",
            ANIMALS_PROG);
     exit(CLI_OK);
 }
@@ -120,10 +122,13 @@ int animals_say(int argc, char **argv)
     const char *base = "http://127.0.0.1:8080";
     static lookup lookups[MAX_NAMES];
     size_t n = 0;
+    cli_log(ANIMALS_PROG, CLI_LOG_DEFAULT);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             usage();
+        else if (cli_log_option(ANIMALS_PROG, argc, argv, &i))
+            continue;
         else if (!strcmp(a, "--url"))
             base = cli_value(ANIMALS_PROG, argc, argv, &i);
         else if (!strcmp(a, "--sequential"))

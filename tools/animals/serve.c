@@ -54,17 +54,20 @@ static int get_animal(corio_http_req *req, corio_http_resp *resp, void *arg)
 
 static void usage(void)
 {
-    printf("usage: %s serve [--host H] [--port N] [--delay MS]\n"
+    printf("usage: %s serve [--host H] [--port N] [--delay MS] [--log-level LEVEL]\n"
            "Serves the Animals API: GET /animals, GET /animals/{name} (JSON).\n"
-           "  --host H    address to listen on (default 127.0.0.1)\n"
-           "  --port N    port (default 8080; 0: any free one, printed)\n"
-           "  --delay MS  wait before each answer, like a slow cloud service (default 0)\n",
+           "  --host H           address to listen on (default 127.0.0.1)\n"
+           "  --port N           port (default 8080; 0: any free one, printed)\n"
+           "  --delay MS         wait before each answer, like a slow cloud service (default 0)\n"
+           "  --log-level LEVEL  what the server logs on stderr: error, warn (default),\n"
+           "                     info (also malformed requests, timeouts), debug or off\n",
            ANIMALS_PROG);
     exit(CLI_OK);
 }
 
 int animals_serve(int argc, char **argv)
 {
+    cli_log(ANIMALS_PROG, CLI_LOG_DEFAULT);
     tool_server srv = {.prog = ANIMALS_PROG, .host = "127.0.0.1", .port = 8080, .grace_ms = 5000};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -55,6 +55,8 @@ static void usage(void)
            "      --compare          run every mode on the list and print a table\n"
            "      --plot FILE        with --compare: a bar chart of seconds per mode (.png or\n"
            "                         .svg, drawn by gnuplot)\n"
+           "      --log-level LEVEL  what corio logs on stderr: error, warn (default), info,\n"
+           "                         debug or off\n"
            "  -h, --help, --version\n"
            "Exit status: 0 when the run completed (whatever the statuses), 2 usage error,\n"
            "1 internal failure.\n",
@@ -74,12 +76,15 @@ static void parse_args(int argc, char **argv, args *a)
     *a = (args){.path = "-", .progress = isatty(2), .o = {.timeout_ms = 10000}};
     a->mode = NMODES - 1;
     int paths = 0;
+    cli_log(prog, CLI_LOG_DEFAULT);
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
             usage();
         } else if (!strcmp(s, "--version")) {
             cli_version(prog);
+        } else if (cli_log_option(prog, argc, argv, &i)) {
+            continue;
         } else if (!strcmp(s, "-m") || !strcmp(s, "--mode")) {
             const char *v = cli_value(prog, argc, argv, &i);
             for (a->mode = 0; a->mode < NMODES && strcmp(v, modes[a->mode].name); a->mode++) {

@@ -4,7 +4,7 @@
  * answers the value it took, as text. One loop serves every request, so
  * concurrent clients never lose an update.
  *
- *     corio-counter [--host H] [--port N] [--delay MS]
+ *     corio-counter [--host H] [--port N] [--delay MS] [--log-level LEVEL]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,17 +43,20 @@ static int counter_handler(corio_http_req *req, corio_http_resp *resp, void *arg
 
 static void usage(void)
 {
-    printf("usage: %s [--host H] [--port N] [--delay MS]\n"
+    printf("usage: %s [--host H] [--port N] [--delay MS] [--log-level LEVEL]\n"
            "GET / increments a shared counter, waits, and answers its value.\n"
-           "  --host H    address to listen on (default 127.0.0.1)\n"
-           "  --port N    port (default 8080; 0: any free one, printed)\n"
-           "  --delay MS  wait before answering (default 1000)\n",
+           "  --host H           address to listen on (default 127.0.0.1)\n"
+           "  --port N           port (default 8080; 0: any free one, printed)\n"
+           "  --delay MS         wait before answering (default 1000)\n"
+           "  --log-level LEVEL  what the server logs on stderr: error, warn (default),\n"
+           "                     info (also malformed requests, timeouts), debug or off\n",
            prog);
     exit(CLI_OK);
 }
 
 int main(int argc, char **argv)
 {
+    cli_log(prog, CLI_LOG_DEFAULT);
     tool_server srv = {.prog = prog, .host = "127.0.0.1", .port = 8080, .grace_ms = 5000};
     counter_state st = {.delay_ms = 1000};
     for (int i = 1; i < argc; i++) {

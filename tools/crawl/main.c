@@ -30,6 +30,8 @@ static void usage(void)
            "                         {\"url\",\"status\",\"depth\",\"links\",\"ms\",\"bytes\","
            "\"error\"}\n"
            "      --progress | --no-progress   a progress line on stderr (default: if a tty)\n"
+           "      --log-level LEVEL  what corio logs on stderr: error, warn (default), info,\n"
+           "                         debug or off\n"
            "  -h, --help             this help\n"
            "      --version          the version\n"
            "Exit status: 0 when the crawl ran (whatever pages failed), 2 for usage errors.\n",
@@ -121,6 +123,7 @@ static void parse_args(app *a, int argc, char **argv, regex_t *allow)
     };
     a->progress = isatty(STDERR_FILENO);
     const char *output = NULL;
+    cli_log(prog, CLI_LOG_DEFAULT);
     o->start = calloc((size_t)argc, sizeof *o->start);
     if (!o->start)
         exit(CLI_FAILURE);
@@ -131,6 +134,8 @@ static void parse_args(app *a, int argc, char **argv, regex_t *allow)
             usage();
         } else if (IS("--version", "--version")) {
             cli_version(prog);
+        } else if (cli_log_option(prog, argc, argv, &i)) {
+            continue;
         } else if (IS("-w", "--workers")) {
             o->workers = (unsigned)cli_long(prog, arg, cli_value(prog, argc, argv, &i), 1, 100000);
         } else if (IS("-n", "--max-pages")) {

@@ -14,7 +14,7 @@ static const char *const prog = "corio-fakeweb";
 static void usage(void)
 {
     printf("usage: corio-fakeweb [--host H] [--port N] [--threads N] [--seed S] [--pages N]\n"
-           "                     [--page-delay MS]\n"
+           "                     [--page-delay MS] [--log-level LEVEL]\n"
            "       corio-fakeweb urls --count N --base URL [--mix SPEC] [--delay A-B] [--seed S]\n"
            "\n"
            "A local web for checkers and crawlers: the path decides the answer.\n"
@@ -43,6 +43,8 @@ static void usage(void)
            "  --seed S          link graph and /bytes content (default 1)\n"
            "  --pages N         pages per site of the link graph (default 1000)\n"
            "  --page-delay MS   delay before every graph page answer (default 0)\n"
+           "  --log-level LEVEL what the server logs on stderr: error, warn (default),\n"
+           "                    info (also malformed requests, timeouts), debug or off\n"
            "SIGINT/SIGTERM stop it gracefully (requests in flight get 1 s).\n");
     exit(CLI_OK);
 }
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "urls"))
         return fakeweb_urls_main(argc - 1, argv + 1);
+    cli_log(prog, CLI_LOG_DEFAULT);
     static fakeweb_opts opts = {.seed = 1, .pages = 1000};
     tool_server srv = {.prog = prog,
                        .host = "127.0.0.1",

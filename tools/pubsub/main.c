@@ -4,6 +4,7 @@
  *
  *     corio-pubsub [--host H] [--port N] [--history N] [--queue-limit N]
  *                  [--stall-ms MS] [--max-subscribers N] [--heartbeat SECONDS]
+ *                  [--log-level LEVEL]
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static void usage(void)
 {
     printf("usage: %s [--host H] [--port N] [--history N] [--queue-limit N]\n"
            "                    [--stall-ms MS] [--max-subscribers N] [--heartbeat SECONDS]\n"
+           "                    [--log-level LEVEL]\n"
            "Publish and subscribe over HTTP with server-sent events.\n"
            "  GET /            a text/event-stream of messages (a browser gets a page)\n"
            "  POST /?msg=TEXT  publishes TEXT (or POST the text as the body, up to 64 KiB)\n"
@@ -38,13 +40,16 @@ static void usage(void)
            "                         taking a message is disconnected (default 2000; 0:\n"
            "                         publishers never wait, only a full queue disconnects)\n"
            "  --max-subscribers N    streams open at once; beyond: 503 (default 10000)\n"
-           "  --heartbeat SECONDS    comment on idle streams this often (default 15)\n",
+           "  --heartbeat SECONDS    comment on idle streams this often (default 15)\n"
+           "  --log-level LEVEL      what the server logs on stderr: error, warn (default),\n"
+           "                         info (also malformed requests, timeouts), debug or off\n",
            prog);
     exit(CLI_OK);
 }
 
 int main(int argc, char **argv)
 {
+    cli_log(prog, CLI_LOG_DEFAULT);
     tool_server srv = {.prog = prog, .host = "127.0.0.1", .port = 8080, .grace_ms = 1000};
     pubsub_server ps = {
         .limits = {.history = 1000,
