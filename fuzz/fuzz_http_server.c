@@ -35,6 +35,19 @@ static int stream(corio_http_req *req, corio_http_resp *resp, void *arg)
     return rc ? rc : corio_http_resp_end(resp);
 }
 
+/* Every log line is formatted (paths, reasons, llhttp's messages come from
+ * the input) and checked for what a sink must never be given. */
+static void sink(void *ud, int level, const char *module, const char *msg)
+{
+    (void)ud, (void)level, (void)module;
+    size_t n = strlen(msg);
+    if (n >= CORIO_LOG_MAX)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+            abort(); /* a forged line */
+}
+
 typedef struct pair {
     int fds[2];
 } pair;
@@ -77,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         corio_http_route(app, "*", "/echo", echo, NULL);
         corio_http_route(app, "GET", "/s/{x}", stream, NULL);
         corio_http_route(app, "POST", "/s/{x...}", stream, NULL);
+        corio_log_set(sink, NULL, CORIO_LOG_DEBUG);
     }
     if (size > 60000)
         return 0;

@@ -250,7 +250,7 @@ static int race_start(race *r, const corio_addr *a)
     attempt *s = r->slot;
     while (s->io.fd >= 0)
         s++;
-    *s = (attempt){.io = {fd, attempt_ready}, .race = r};
+    *s = (attempt){.io = {.fd = fd, .ready = attempt_ready}, .race = r};
     int rc = corio__poller_add(&r->loop->poller, &s->io, EPOLLOUT | EPOLLONESHOT, true);
     if (rc < 0) {
         close(fd);
