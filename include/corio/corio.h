@@ -27,6 +27,7 @@
 #include "sync.h"
 #include "task.h"
 #include "tls.h"
+#include "tsqueue.h"
 #include "url.h"
 #include "time.h"
 
