@@ -38,6 +38,7 @@ bench: build
 	$(BUILD)/bin/bench-queue
 	$(BUILD)/bin/bench-lock
 	$(BUILD)/bin/bench-to-thread
+	$(BUILD)/bin/bench-tsqueue
 	$(BUILD)/bin/bench-echo
 	$(BUILD)/bin/bench-http
 	bench/bench_check.sh $(BUILD)/bin
