@@ -286,66 +286,49 @@ static int wait_on(corio_tsqueue *q, waiter *w, corio__list *list, const char *w
     return l ? wait_task(l, w, what, deadline) : wait_thread(w, deadline);
 }
 
-/* A task's call is a checkpoint. */
-static int checkpoint(void)
+/* A put of *slot or a get into *slot (NULL: drop it). With wait, a task's
+ * call is a checkpoint and a full or empty queue makes it wait. */
+static int transfer(corio_tsqueue *q, bool put, void **slot, int64_t deadline, bool wait)
 {
+    if (!q)
+        return -EINVAL;
     corio__loop *l = corio__task_loop();
-    return l ? corio__cancelled(l, l->current) : 0;
+    int rc = wait && l ? corio__cancelled(l, l->current) : 0;
+    if (rc)
+        return rc;
+    waiter *wake = NULL;
+    pthread_mutex_lock(&q->lock);
+    rc = put ? put_locked(q, *slot, &wake) : get_locked(q, slot, &wake);
+    if (rc != -EAGAIN || !wait)
+        return finish(q, wake, rc);
+    waiter w = {.item = put ? *slot : NULL};
+    rc = wait_on(q, &w, put ? &q->putters : &q->getters, put ? "tsqueue put" : "tsqueue get",
+                 deadline);
+    if (rc == 0 && !put && slot)
+        *slot = w.item;
+    return rc;
 }
 
 /* --- the API ---------------------------------------------------------------- */
 
 int corio_tsqueue_put(corio_tsqueue *q, void *item, int64_t deadline)
 {
-    if (!q)
-        return -EINVAL;
-    int rc = checkpoint();
-    if (rc)
-        return rc;
-    waiter *wake = NULL;
-    pthread_mutex_lock(&q->lock);
-    rc = put_locked(q, item, &wake);
-    if (rc != -EAGAIN)
-        return finish(q, wake, rc);
-    waiter w = {.item = item};
-    return wait_on(q, &w, &q->putters, "tsqueue put", deadline);
+    return transfer(q, true, &item, deadline, true);
 }
 
 int corio_tsqueue_try_put(corio_tsqueue *q, void *item)
 {
-    if (!q)
-        return -EINVAL;
-    waiter *wake = NULL;
-    pthread_mutex_lock(&q->lock);
-    return finish(q, wake, put_locked(q, item, &wake));
+    return transfer(q, true, &item, -1, false);
 }
 
 int corio_tsqueue_get(corio_tsqueue *q, void **item, int64_t deadline)
 {
-    if (!q)
-        return -EINVAL;
-    int rc = checkpoint();
-    if (rc)
-        return rc;
-    waiter *wake = NULL;
-    pthread_mutex_lock(&q->lock);
-    rc = get_locked(q, item, &wake);
-    if (rc != -EAGAIN)
-        return finish(q, wake, rc);
-    waiter w = {0};
-    rc = wait_on(q, &w, &q->getters, "tsqueue get", deadline);
-    if (rc == 0 && item)
-        *item = w.item;
-    return rc;
+    return transfer(q, false, item, deadline, true);
 }
 
 int corio_tsqueue_try_get(corio_tsqueue *q, void **item)
 {
-    if (!q)
-        return -EINVAL;
-    waiter *wake = NULL;
-    pthread_mutex_lock(&q->lock);
-    return finish(q, wake, get_locked(q, item, &wake));
+    return transfer(q, false, item, -1, false);
 }
 
 void corio_tsqueue_close(corio_tsqueue *q)
