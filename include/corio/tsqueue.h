@@ -2,7 +2,8 @@
  * plain threads without a loop) hand work to each other.
  *
  * Items are pointers (or integers cast to them); the queue never owns what
- * they point to. Every function may be called from any thread at any time:
+ * they point to. Every function but free may be called from any thread at
+ * any time:
  *  - from a corio task (on any loop), a put into a full bounded queue or a
  *    get from an empty one parks the task and its loop runs on; the wait is
  *    a checkpoint (-ECANCELED, or -ETIMEDOUT for a scope's deadline) and
