@@ -3,6 +3,7 @@
 #ifndef CORIO_BENCH_H
 #define CORIO_BENCH_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,52 @@ static inline void bench_usage(int argc, char **argv, const char *usage)
             exit(0);
         }
     }
+}
+
+/* Task bodies yielding *(long *)arg times: the same loop in two functions
+ * (noinline keeps their code apart; unused: not every bench uses them). */
+static __attribute__((noinline, unused)) intptr_t bench_yielder_a(void *arg)
+{
+    for (long i = 0; i < *(long *)arg; i++)
+        corio_yield();
+    return 0;
+}
+
+static __attribute__((noinline, unused)) intptr_t bench_yielder_b(void *arg)
+{
+    for (long i = 0; i < *(long *)arg; i++)
+        if (corio_yield() < 0)
+            return -1;
+    return 0;
+}
+
+typedef struct bench_yield_pair {
+    long iters;
+    bool two_functions;
+} bench_yield_pair;
+
+static inline intptr_t bench_yield_pair_main(void *arg)
+{
+    bench_yield_pair *p = arg;
+    int64_t t0 = corio_now_ns();
+    corio_nursery *n;
+    if (corio_nursery_open(&n) < 0)
+        return -1;
+    corio_spawn(n, bench_yielder_a, &p->iters, NULL);
+    corio_spawn(n, p->two_functions ? bench_yielder_b : bench_yielder_a, &p->iters, NULL);
+    corio_nursery_close(n);
+    return corio_now_ns() - t0;
+}
+
+/* Two tasks yielding to each other iters times each, on a loop of their
+ * own: the elapsed ns (2 * iters switches), or -1. two_functions: the tasks
+ * run different code, as the two sides of any real exchange do, and the
+ * CPU's return prediction misses once a switch; else one function, where
+ * every return is predicted: the best case. */
+static inline int64_t bench_yield_pair_ns(long iters, bool two_functions)
+{
+    bench_yield_pair p = {iters, two_functions};
+    return corio_run(bench_yield_pair_main, &p);
 }
 
 #endif

@@ -48,46 +48,11 @@ static intptr_t client(void *arg)
     return 0;
 }
 
-/* Two yielders that differ only in their code addresses (noinline keeps the
- * compiler from merging them). */
-static __attribute__((noinline)) intptr_t yielder_a(void *arg)
-{
-    (void)arg;
-    for (long i = 0; i < iters; i++)
-        corio_yield();
-    return 0;
-}
-
-static __attribute__((noinline)) intptr_t yielder_b(void *arg)
-{
-    (void)arg;
-    for (long i = 0; i < iters; i++)
-        if (corio_yield() < 0)
-            return -1;
-    return 0;
-}
-
-static corio_fn *second_yielder;
-
-static intptr_t switches(void *arg)
-{
-    int64_t *ns = arg;
-    corio_nursery *n;
-    int64_t t0 = corio_now_ns();
-    corio_nursery_open(&n);
-    corio_spawn(n, yielder_a, NULL, NULL);
-    corio_spawn(n, second_yielder, NULL, NULL);
-    corio_nursery_close(n);
-    *ns = corio_now_ns() - t0;
-    return 0;
-}
-
 /* Best of the runs, in ns per pair of switches (2 * iters switches a run). */
-static int measure_switches(corio_fn *second, double *best)
+static int measure_switches(bool two_functions, double *best)
 {
-    int64_t ns;
-    second_yielder = second;
-    if (corio_run(switches, &ns) < 0)
+    int64_t ns = bench_yield_pair_ns(iters, two_functions);
+    if (ns < 0)
         return -1;
     if ((double)ns / (double)iters < *best)
         *best = (double)ns / (double)iters;
@@ -105,7 +70,7 @@ int main(int argc, char **argv)
             return 1;
         if ((double)ns / (double)iters < best)
             best = (double)ns / (double)iters;
-        if (measure_switches(yielder_b, &distinct) < 0 || measure_switches(yielder_a, &same) < 0)
+        if (measure_switches(true, &distinct) < 0 || measure_switches(false, &same) < 0)
             return 1;
     }
     printf("queue ping-pong round trip:                %.2f ns\n", best);

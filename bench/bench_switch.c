@@ -17,41 +17,10 @@
 
 static long iters;
 
-/* The same loop twice: noinline keeps their code apart. */
-static __attribute__((noinline)) intptr_t yielder_a(void *arg)
+/* Best ns per switch so far for a pair of yielding tasks. */
+static int measure(bool two_functions, double *best)
 {
-    (void)arg;
-    for (long i = 0; i < iters; i++)
-        corio_yield();
-    return 0;
-}
-
-static __attribute__((noinline)) intptr_t yielder_b(void *arg)
-{
-    (void)arg;
-    for (long i = 0; i < iters; i++)
-        if (corio_yield() < 0)
-            return -1;
-    return 0;
-}
-
-static intptr_t pair(void *arg)
-{
-    corio_fn *second = *(corio_fn **)arg;
-    int64_t t0 = corio_now_ns();
-    corio_nursery *n;
-    if (corio_nursery_open(&n) < 0)
-        return -1;
-    corio_spawn(n, yielder_a, NULL, NULL);
-    corio_spawn(n, second, NULL, NULL);
-    corio_nursery_close(n);
-    return corio_now_ns() - t0;
-}
-
-/* Best ns per switch so far for the pair (yielder_a, second). */
-static int measure(corio_fn *second, double *best)
-{
-    intptr_t ns = corio_run(pair, &second);
+    int64_t ns = bench_yield_pair_ns(iters, two_functions);
     if (ns < 0)
         return -1;
     /* 2 tasks x iters yields; each yield is one transfer of control. */
@@ -92,7 +61,7 @@ int main(int argc, char **argv)
 
     double two = 1e18, one = 1e18, anchor = 1e18;
     for (int r = 0; r < RUNS; r++) {
-        if (measure(yielder_b, &two) < 0 || measure(yielder_a, &one) < 0) {
+        if (measure(true, &two) < 0 || measure(false, &one) < 0) {
             fprintf(stderr, "bench-switch: corio_run failed\n");
             return 1;
         }
