@@ -63,6 +63,17 @@ typedef struct corio_http_limits {
     size_t max_connections;  /* per serving loop (default 10000); beyond: accepted,
                               * answered 503 with Connection: close */
     unsigned max_keepalive;  /* requests per connection (default 0: unlimited) */
+    /* A response that makes no progress (no byte taken by the kernel) for
+     * this long fails, and its connection closes (default 30 s). However
+     * long a big answer to a slow reader takes, it is never cut while it
+     * moves. */
+    int write_timeout_ms;
+    /* The whole request body must arrive within body_total_timeout_ms of the
+     * end of the head (default 10 s), extended by one second for every
+     * body_min_rate bytes received (default 1024 bytes/s): a body trickled
+     * in a byte at a time gets 408, a big one at a fair rate never does. */
+    int body_total_timeout_ms;
+    size_t body_min_rate;
 } corio_http_limits;
 
 CORIO_API int corio_http_app_new(corio_http_app **out);

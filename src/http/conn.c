@@ -62,6 +62,8 @@ static void arena_reset(conn *c)
 
 int corio__http_out(conn *c, const void *p, size_t n)
 {
+    if (c->broken)
+        return -EPIPE;
     if (c->ocap - c->olen < n) {
         size_t cap = c->ocap ? c->ocap : 4096;
         while (cap - c->olen < n)
@@ -77,11 +79,43 @@ int corio__http_out(conn *c, const void *p, size_t n)
     return 0;
 }
 
+/* Pieces of a TLS stream's write, each with a deadline of its own: TLS
+ * takes whole pieces, so progress is counted in them. */
+#define TLS_PIECE 16384
+
+/* One write with its progress deadline: bytes taken, or < 0. */
+static ssize_t write_some(conn *c, const char *p, size_t n)
+{
+    int64_t deadline = corio_now() + c->lim->write_timeout_ms;
+    if (c->plain)
+        return corio_fd_write(c->plain, p, n, deadline);
+    size_t piece = n < TLS_PIECE ? n : TLS_PIECE;
+    int rc = corio_stream_write(c->s, p, piece, deadline);
+    return rc < 0 ? rc : (ssize_t)piece;
+}
+
+static int write_out(conn *c, const void *p, size_t n)
+{
+    const char *b = p;
+    if (c->broken)
+        return -EPIPE;
+    while (n > 0) {
+        ssize_t k = write_some(c, b, n);
+        if (k < 0) {
+            c->broken = c->closing = true;
+            return (int)k;
+        }
+        b += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
 int corio__http_flush(conn *c)
 {
     if (c->olen == 0)
-        return 0;
-    int rc = corio_stream_write(c->s, c->out, c->olen, corio_now() + c->lim->body_timeout_ms);
+        return c->broken ? -EPIPE : 0;
+    int rc = write_out(c, c->out, c->olen);
     c->olen = 0;
     if (c->ocap > OUT_FLUSH) { /* a big answer went out: give the memory back */
         free(c->out);
@@ -89,6 +123,12 @@ int corio__http_flush(conn *c)
         c->ocap = 0;
     }
     return rc;
+}
+
+int corio__http_write(conn *c, const void *p, size_t n)
+{
+    int rc = corio__http_flush(c);
+    return rc ? rc : write_out(c, p, n);
 }
 
 int corio__http_error(conn *c, int status)
@@ -558,6 +598,11 @@ static void handler_failed(conn *c, int rc, const char *outcome)
 static int answered(conn *c, int rc)
 {
     corio_http_req *r = &c->req;
+    if (c->broken) { /* the client stalled or left: it holds part of an answer */
+        corio__log(CORIO_LOG_DEBUG, "http", "%s %.*s: answer to %s cut short: connection closed",
+                   r->method, (int)r->raw_path_len, r->raw_path, peer(c));
+        return -EPIPE;
+    }
     if (!c->resp.started) {
         if (r->body_failed && rc == -EMSGSIZE)
             return client_error(c, 413, "body over %zu bytes (max_body)", c->lim->max_body);

@@ -59,8 +59,10 @@ struct conn {
     size_t next;            /* where the next request starts */
     char *out;
     size_t olen, ocap;
-    int err_status; /* set by a parser callback that refused the head (431) */
+    int err_status;        /* set by a parser callback that refused the head (431) */
+    int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
     bool idle, closing;
+    bool broken; /* a write failed: the client has part of an answer, nothing more goes out */
     unsigned served;
     arena_block *arena;
     corio_http_req req;
@@ -75,6 +77,11 @@ void *corio__http_arena_alloc(conn *c, size_t n);
  * for input, or when it grows large). */
 int corio__http_out(conn *c, const void *p, size_t n);
 int corio__http_flush(conn *c);
+/* Writes n bytes to the client, after what is buffered. The deadline is
+ * about progress: it fails only when no byte was taken for
+ * write_timeout_ms. Any failure breaks the connection: the client holds
+ * part of an answer, so nothing more is sent on it and it closes. */
+int corio__http_write(conn *c, const void *p, size_t n);
 /* Sends a whole error answer (text body) and marks the connection closing. */
 int corio__http_error(conn *c, int status);
 

@@ -6,8 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <corio/time.h>
-
 #include "conn.h"
 
 #define DIRECT 16384 /* bodies this big are written from the caller's memory */
@@ -145,14 +143,11 @@ int corio_http_resp_send(corio_http_resp *resp, int status, const char *type, co
     int rc = head(resp, status, type, (long long)len);
     if (rc < 0)
         return rc;
-    resp->ended = true;
     conn *c = resp->c;
-    if (c->req.head || len == 0)
-        return 0;
-    if (len < DIRECT)
-        return corio__http_out(c, body, len);
-    rc = corio__http_flush(c);
-    return rc ? rc : corio_stream_write(c->s, body, len, corio_now() + c->lim->body_timeout_ms);
+    if (!c->req.head && len > 0)
+        rc = len < DIRECT ? corio__http_out(c, body, len) : corio__http_write(c, body, len);
+    resp->ended = rc == 0; /* else the connection closes: the answer is cut */
+    return rc;
 }
 
 int corio_http_resp_text(corio_http_resp *resp, int status, const char *text)
@@ -189,12 +184,8 @@ int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t 
         int n = snprintf(size, sizeof size, "%zx\r\n", len);
         rc = corio__http_out(c, size, (size_t)n);
     }
-    if (rc == 0 && len < DIRECT) {
-        rc = corio__http_out(c, data, len);
-    } else if (rc == 0) {
-        rc = corio__http_flush(c);
-        rc = rc ? rc : corio_stream_write(c->s, data, len, corio_now() + c->lim->body_timeout_ms);
-    }
+    if (rc == 0)
+        rc = len < DIRECT ? corio__http_out(c, data, len) : corio__http_write(c, data, len);
     if (rc == 0 && resp->chunked)
         rc = corio__http_out(c, "\r\n", 2);
     return rc ? rc : corio__http_flush(c);
