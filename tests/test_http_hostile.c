@@ -205,3 +205,206 @@ Test(hostile, cut_answer_closes_the_connection, .timeout = 60)
     stalled_reader_is_closed_run();
     free(big_body);
 }
+
+/* --- strict framing ------------------------------------------------------- */
+
+static int echo_body(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)arg;
+    const char *body;
+    size_t len;
+    int rc = corio_http_req_body(req, &body, &len);
+    if (rc < 0)
+        return rc;
+    return corio_http_resp_send(resp, 200, "text/plain", body, len);
+}
+
+static int echo_param(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)arg;
+    char out[256];
+    const char *v = corio_http_req_param(req, "name");
+    snprintf(out, sizeof out, "param=[%s] len=%zu\n", v, strlen(v));
+    return corio_http_resp_text(resp, 200, out);
+}
+
+static int echo_path(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)arg;
+    char out[256];
+    snprintf(out, sizeof out, "path=[%s]\n", corio_http_req_path(req));
+    return corio_http_resp_text(resp, 200, out);
+}
+
+static void framing_app(fixture *f)
+{
+    cr_assert_eq(corio_http_app_new(&f->app), 0);
+    corio_http_route(f->app, "POST", "/echo", echo_body, NULL);
+    corio_http_route(f->app, "GET", "/hello/{name}", echo_param, NULL);
+    corio_http_route(f->app, "GET", "/{path...}", echo_path, NULL);
+}
+
+/* What the server answers to req: the status of its first answer, and
+ * whether anything followed it on the connection. */
+static int status_of(const fixture *f, const char *req, bool *more)
+{
+    char *out = raw(f, req, 3000);
+    int status = 0;
+    sscanf(out, "HTTP/1.1 %d", &status);
+    if (more)
+        *more = count_answers(out, strlen(out)) > 1;
+    free(out);
+    return status;
+}
+
+typedef struct framing_case {
+    const char *why, *req;
+    int status;
+} framing_case;
+
+static const framing_case cases[] = {
+    {"chunk data not followed by CRLF",
+     "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n"
+     "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n",
+     400},
+    {"chunk size with junk",
+     "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "2;\x01\r\nab\r\n0\r\n\r\n",
+     400},
+    {"HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 400},
+    {"two Host headers", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+    {"a request line without a version", "GET /\r\n\r\n", 400},
+    {"an unsupported transfer coding",
+     "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
+    {"Content-Length and Transfer-Encoding",
+     "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "0\r\n\r\n",
+     400},
+    {"two Content-Lengths",
+     "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n"
+     "Content-Length: 2\r\n\r\nab",
+     400},
+    {"a NUL in the path", "GET /index.html%00.txt HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+    {"a NUL in a route parameter", "GET /hello/a%00b HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+    {"HTTP/2.0", "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505},
+    {"HTTP/0.9", "GET / HTTP/0.9\r\nHost: t\r\n\r\n", 505},
+    {"HTTP/1.2", "GET / HTTP/1.2\r\nHost: t\r\n\r\n", 505},
+    {"HTTP/3.0", "GET / HTTP/3.0\r\nHost: t\r\n\r\n", 505},
+};
+
+RUN(framing)
+{
+    (void)arg;
+    fixture f = {0};
+    framing_app(&f);
+    fixture_serve(&f, NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bool more = false;
+        int status = status_of(&f, cases[i].req, &more);
+        cr_expect_eq(status, cases[i].status, "%s: %d, want %d", cases[i].why, status,
+                     cases[i].status);
+        cr_expect(!more, "%s: a second answer followed", cases[i].why);
+    }
+    /* the well-formed neighbours of those still work */
+    cr_assert_eq(status_of(&f, "GET /x HTTP/1.0\r\n\r\n", NULL), 200);
+    cr_assert_eq(
+        status_of(&f, "GET /hello/a%20b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", NULL),
+        200);
+    cr_assert_eq(status_of(&f,
+                           "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+                           "Connection: close\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+                           NULL),
+                 200);
+    stop(&f);
+    return 0;
+}
+
+Test(hostile, strict_framing, .timeout = 60)
+{
+    framing_run();
+}
+
+/* Bytes that cannot begin a request line (a TLS ClientHello on the plain
+ * port) get 400 at once, not silence until the header timeout. */
+RUN(not_http)
+{
+    (void)arg;
+    fixture f = {0};
+    framing_app(&f);
+    fixture_serve(&f, NULL);
+    static const char hello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+    int64_t t0 = corio_now();
+    char *out = raw(&f, hello, 5000);
+    int64_t took = corio_now() - t0;
+    cr_assert(strncmp(out, "HTTP/1.1 400", 12) == 0, "answer: %s", out);
+    cr_assert_lt(took, 5000, "the answer took %lld ms (the header timeout is 10 s)",
+                 (long long)took);
+    free(out);
+    stop(&f);
+    return 0;
+}
+
+Test(hostile, bytes_that_are_not_http_get_400_at_once, .timeout = 30)
+{
+    not_http_run();
+}
+
+/* --- the client is as strict ---------------------------------------------- */
+
+typedef struct canned {
+    corio_fd *listener;
+    const char *answer;
+} canned;
+
+/* Answers one connection with canned bytes, whatever it asked, and closes. */
+static intptr_t canned_server(void *arg)
+{
+    canned *k = arg;
+    corio_fd *conn;
+    if (corio_tcp_accept(k->listener, &conn, corio_now() + 5000) < 0)
+        return -1;
+    char buf[4096];
+    corio_fd_read(conn, buf, sizeof buf, corio_now() + 5000);
+    corio_fd_write_all(conn, k->answer, strlen(k->answer), corio_now() + 5000);
+    corio_sleep(50);
+    corio_fd_close(conn);
+    return 0;
+}
+
+static const char *const bad_answers[] = {
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+};
+
+RUN(client_framing)
+{
+    (void)arg;
+    for (size_t i = 0; i < sizeof bad_answers / sizeof *bad_answers; i++) {
+        canned k = {.answer = bad_answers[i]};
+        cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, &k.listener), 0);
+        corio_task *t;
+        cr_assert_eq(corio_spawn(NULL, canned_server, &k, &t), 0);
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/", corio_tcp_local_port(k.listener));
+        corio_http_request_opts o = {.deadline = corio_now() + 5000};
+        corio_http_response *r = NULL;
+        int rc = corio_http_get(url, &o, &r);
+        if (rc == 0) {
+            const char *body;
+            size_t len;
+            rc = corio_http_response_body(r, &body, &len);
+            corio_http_response_free(r);
+        }
+        cr_expect_lt(rc, 0, "answer %zu accepted", i);
+        corio_join(t, NULL);
+        corio_task_release(t);
+        corio_fd_close(k.listener);
+    }
+    return 0;
+}
+
+Test(hostile, client_refuses_bad_framing, .timeout = 30)
+{
+    client_framing_run();
+}

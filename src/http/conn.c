@@ -338,6 +338,13 @@ static int head_too_big(conn *c)
                         c->lim->max_header_bytes);
 }
 
+/* Answers a head that cannot be parsed: -EBADMSG, or -EIO if the answer
+ * could not be queued. */
+static int bad_head(conn *c, int status, const char *why)
+{
+    return client_error(c, status, "malformed head: %s", why) < 0 ? -EIO : -EBADMSG;
+}
+
 /* Reads until the buffer holds a whole head: 0, or < 0 (the connection
  * ends; an error answer may be queued). */
 static int read_head(conn *c)
@@ -362,6 +369,8 @@ static int read_head(conn *c)
             return 0;
         }
         scanned = have;
+        if (!corio__http_could_be_request(c->in + c->start, have))
+            return bad_head(c, 400, "not an HTTP request line");
         if (have > l->max_request_line && !memchr(c->in + c->start, '\n', have))
             return line_too_long(c) < 0 ? -EIO : -EMSGSIZE;
         if (have > max)
@@ -414,13 +423,6 @@ static void terminate(conn *c)
     corio__http_hdrs_finish(&r->hdrs);
 }
 
-/* Answers a head that cannot be parsed: -EBADMSG, or -EIO if the answer
- * could not be queued. */
-static int bad_head(conn *c, int status, const char *why)
-{
-    return client_error(c, status, "malformed head: %s", why) < 0 ? -EIO : -EBADMSG;
-}
-
 /* Parses the head in [start, head_end): 0, or an error answer is queued. */
 static int parse_head(conn *c)
 {
@@ -428,6 +430,15 @@ static int parse_head(conn *c)
     c->err_status = 0;
     if (!head_is_clean(c))
         return bad_head(c, 400, "bare CR, obs-fold or whitespace before a colon");
+    const char *line = c->in + c->start;
+    while (*line == '\r' || *line == '\n')
+        line++;
+    int status = corio__http_check_line(
+        line, (size_t)((char *)memchr(line, '\n', (size_t)(c->in + c->head_end - line)) - line));
+    if (status)
+        return bad_head(c, status,
+                        status == 505 ? "an HTTP version other than 1.0 and 1.1"
+                                      : "no HTTP version in the request line");
     if (c->cap - c->head_end < IN_MIN) { /* room for the body after the head */
         char *in = realloc(c->in, c->head_end + 16384);
         if (!in)
@@ -442,7 +453,7 @@ static int parse_head(conn *c)
             e = HPE_INVALID_METHOD; /* cannot happen: a message ended inside the head */
     }
     if ((e != HPE_OK && e != HPE_PAUSED) || !r->target) {
-        int status = c->err_status ? c->err_status : 400;
+        status = c->err_status ? c->err_status : 400;
         if (e == HPE_INVALID_VERSION && !c->err_status)
             status = 505;
         const char *why = c->err_status == 431             ? "too many header fields (max_headers)"
@@ -452,7 +463,10 @@ static int parse_head(conn *c)
     }
     terminate(c);
     r->method = llhttp_method_name(c->parser.method);
-    r->minor = c->parser.http_major == 1 ? c->parser.http_minor : 0;
+    r->minor = c->parser.http_minor;
+    const char *why;
+    if ((status = corio__http_check_headers(&r->hdrs, r->minor, &why)))
+        return bad_head(c, status, why);
     r->head = c->parser.method == HTTP_HEAD;
     const char *q = strchr(r->target, '?');
     r->raw_path = r->target;
@@ -627,6 +641,14 @@ static int answered(conn *c, int rc)
     return 0;
 }
 
+/* Percent-decodes a piece of the path into out: false on a bad escape or a
+ * decoded NUL, which would cut the string short for the C code below. */
+static bool decode_clean(const char *s, size_t n, char *out)
+{
+    long k = corio_url_decode(s, n, out, 0);
+    return k >= 0 && !memchr(out, '\0', (size_t)k);
+}
+
 /* The connection's handling of one parsed request. */
 static int dispatch(conn *c)
 {
@@ -642,8 +664,9 @@ static int dispatch(conn *c)
     r->path = corio__http_arena_alloc(c, plen + 1);
     if (!r->path)
         return -ENOMEM;
-    if (corio_url_decode(r->raw_path, plen, r->path, 0) < 0)
-        return client_error(c, 400, "bad percent-encoding in the path");
+    /* "/index.html%00.txt" must not become "/index.html" */
+    if (!decode_clean(r->raw_path, plen, r->path))
+        return client_error(c, 400, "bad percent-encoding or a NUL in the path");
     if (rc == -ENOENT)
         return corio_http_resp_text(&c->resp, 404, "Not Found\n");
     if (rc == -EPERM) {
@@ -654,8 +677,8 @@ static int dispatch(conn *c)
         char *v = corio__http_arena_alloc(c, r->m.value_lens[i] + 1);
         if (!v)
             return -ENOMEM;
-        if (corio_url_decode(r->m.values[i], r->m.value_lens[i], v, 0) < 0)
-            return client_error(c, 400, "bad percent-encoding in the path");
+        if (!decode_clean(r->m.values[i], r->m.value_lens[i], v))
+            return client_error(c, 400, "bad percent-encoding or a NUL in the path");
         r->params[i] = v;
     }
     return answered(c, r->m.r->handler(r, &c->resp, r->m.r->arg));
