@@ -408,3 +408,64 @@ Test(hostile, client_refuses_bad_framing, .timeout = 30)
 {
     client_framing_run();
 }
+
+/* --- bodies trickled in --------------------------------------------------- */
+
+/* Sends a 4 KiB body's bytes in pieces of `piece` bytes every `gap_ms`,
+ * stopping when the server answers: what it answered. */
+typedef struct trickle {
+    size_t piece;
+    int gap_ms;
+    int status;
+} trickle;
+
+static intptr_t trickler(void *arg)
+{
+    trickle *t = arg;
+    int fd = dial(port_of_test, 0);
+    send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\n\r\n");
+    char piece[4096];
+    memset(piece, 'b', sizeof piece);
+    for (size_t sent = 0; sent < 4096; sent += t->piece) {
+        if (send(fd, piece, t->piece, MSG_NOSIGNAL) < 0)
+            break;
+        char peek;
+        if (recv(fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+            break; /* answered already */
+        nap_ms(t->gap_ms);
+    }
+    char out[8192];
+    read_all(fd, out, sizeof out - 1, 0);
+    close(fd);
+    t->status = 0;
+    sscanf(out, "HTTP/1.1 %d", &t->status);
+    return 0;
+}
+
+RUN(trickled_bodies)
+{
+    (void)arg;
+    fixture f = {0};
+    framing_app(&f);
+    /* every read within 30 s, but the whole body within 1 s plus a second
+     * per KiB */
+    corio_http_limits l = {.body_total_timeout_ms = 1000, .body_min_rate = 1024};
+    fixture_serve(&f, &l);
+    port_of_test = f.port;
+    /* a byte every 100 ms: 10 bytes/s, far below the minimum rate */
+    trickle slow = {.piece = 1, .gap_ms = 100};
+    cr_assert_eq(corio_to_thread(trickler, &slow, NULL), 0);
+    cr_assert_eq(slow.status, 408);
+    /* a KiB every 400 ms: longer than the 1 s base in all (1.6 s), but at
+     * 2.5 KiB/s it keeps earning time */
+    trickle fair = {.piece = 1024, .gap_ms = 400};
+    cr_assert_eq(corio_to_thread(trickler, &fair, NULL), 0);
+    cr_assert_eq(fair.status, 200);
+    stop(&f);
+    return 0;
+}
+
+Test(hostile, trickled_body_gets_408_a_fair_one_does_not, .timeout = 60)
+{
+    trickled_bodies_run();
+}

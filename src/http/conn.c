@@ -481,6 +481,7 @@ static int parse_head(conn *c)
     r->expect_continue = expect && strcasecmp(expect, "100-continue") == 0 && r->minor >= 1;
     c->next = c->head_end;
     c->parsed = c->head_end;
+    c->body_deadline = corio_now() + c->lim->body_total_timeout_ms;
     if (r->body.done)
         r->has_body = false;
     return 0;
@@ -488,11 +489,23 @@ static int parse_head(conn *c)
 
 /* --- body -------------------------------------------------------------------- */
 
+/* The next body read's deadline: body_timeout_ms from now, but no later
+ * than the whole body's allowance (body_total_timeout_ms from the head, one
+ * second more per body_min_rate bytes in), so a trickle cannot hold the
+ * connection however regularly it drips. */
+static int64_t body_read_deadline(const conn *c)
+{
+    const corio_http_limits *l = c->lim;
+    int64_t whole = c->body_deadline + (int64_t)(c->req.body.total * 1000 / l->body_min_rate);
+    int64_t next = corio_now() + l->body_timeout_ms;
+    return next < whole ? next : whole;
+}
+
 ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
 {
     conn *c = r->c;
-    if (r->body_failed)
-        return -EBADMSG;
+    if (r->body_err)
+        return r->body_err;
     if (r->expect_continue && !r->continue_sent && !r->body.done) {
         r->continue_sent = true;
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -512,23 +525,22 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
             int rc = corio__http_flush(c);
             if (rc < 0)
                 return rc;
-            ssize_t got = conn_read(c, c->in + c->end, c->cap - c->end,
-                                    corio_now() + c->lim->body_timeout_ms);
+            ssize_t got = conn_read(c, c->in + c->end, c->cap - c->end, body_read_deadline(c));
             if (got <= 0) {
-                r->body_failed = true;
-                return got == 0 ? -ECONNRESET : got;
+                r->body_err = got == 0 ? -ECONNRESET : (int)got;
+                return r->body_err;
             }
             c->end += (size_t)got;
         }
         if (corio__http_body_step(&r->body, &c->parser, c->in, &c->parsed, c->end) < 0) {
-            r->body_failed = true;
+            r->body_err = -EBADMSG;
             c->closing = true;
             return -EBADMSG;
         }
         if (r->body.done)
             c->next = c->parsed;
         if (r->body.total + r->body.pending_len > c->lim->max_body) {
-            r->body_failed = true;
+            r->body_err = -EMSGSIZE;
             return -EMSGSIZE;
         }
     }
@@ -618,10 +630,15 @@ static int answered(conn *c, int rc)
         return -EPIPE;
     }
     if (!c->resp.started) {
-        if (r->body_failed && rc == -EMSGSIZE)
+        if (r->body_err == -EMSGSIZE)
             return client_error(c, 413, "body over %zu bytes (max_body)", c->lim->max_body);
-        if (r->body_failed)
-            return client_error(c, 400, "body unreadable: %s", corio_strerror(rc));
+        if (r->body_err == -ETIMEDOUT)
+            return client_error(c, 408, "body too slow (body_total_timeout_ms %d, "
+                                        "body_min_rate %zu bytes/s, body_timeout_ms %d)",
+                                c->lim->body_total_timeout_ms, c->lim->body_min_rate,
+                                c->lim->body_timeout_ms);
+        if (r->body_err)
+            return client_error(c, 400, "body unreadable: %s", corio_strerror(r->body_err));
         if (rc == -ECANCELED && c->srv && c->srv->stopping)
             return corio__http_error(c, 503);
         if (rc < 0) {

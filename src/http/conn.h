@@ -30,7 +30,8 @@ struct corio_http_req {
     int minor;
     bool keep_alive, expect_continue, continue_sent, head;
     /* body */
-    bool has_body, body_failed;
+    bool has_body;
+    int body_err; /* why reading the body failed (0: it did not) */
     http_body body;
     char *whole; /* corio_http_req_body's copy */
     size_t whole_len;
