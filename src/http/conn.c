@@ -633,8 +633,9 @@ static int answered(conn *c, int rc)
         if (r->body_err == -EMSGSIZE)
             return client_error(c, 413, "body over %zu bytes (max_body)", c->lim->max_body);
         if (r->body_err == -ETIMEDOUT)
-            return client_error(c, 408, "body too slow (body_total_timeout_ms %d, "
-                                        "body_min_rate %zu bytes/s, body_timeout_ms %d)",
+            return client_error(c, 408,
+                                "body too slow (body_total_timeout_ms %d, "
+                                "body_min_rate %zu bytes/s, body_timeout_ms %d)",
                                 c->lim->body_total_timeout_ms, c->lim->body_min_rate,
                                 c->lim->body_timeout_ms);
         if (r->body_err)
