@@ -159,6 +159,18 @@ CORIO_API int corio_http_resp_header(corio_http_resp *resp, const char *name, co
 /* A whole response with Content-Length (content_type NULL: none). */
 CORIO_API int corio_http_resp_send(corio_http_resp *resp, int status, const char *content_type,
                                    const void *body, size_t len);
+/* A whole response whose body is len bytes of file descriptor fd from
+ * offset (the descriptor stays the caller's; it is read with pread, its
+ * own offset untouched). Streamed with bounded memory whatever the size:
+ * sendfile(2) on plain connections (page-cache reads happen on the loop's
+ * thread, as in nginx without aio), pieces read on the thread pool over
+ * TLS. Each piece must make progress within the write_timeout_ms limit.
+ * Errors: -EINVAL bad arguments; -EALREADY the response has started; -EIO
+ * the file ended before len bytes; what writing returned (-ETIMEDOUT,
+ * -EPIPE, ...). After a failure once the head went out, the connection
+ * closes (the client can tell a cut body by its length). */
+CORIO_API int corio_http_resp_file(corio_http_resp *resp, int status, const char *content_type,
+                                   int fd, int64_t offset, int64_t len);
 /* Shorthands: text/plain; charset=utf-8 and application/json. */
 CORIO_API int corio_http_resp_text(corio_http_resp *resp, int status, const char *text);
 CORIO_API int corio_http_resp_json(corio_http_resp *resp, int status, const char *json);

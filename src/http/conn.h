@@ -83,6 +83,8 @@ int corio__http_flush(conn *c);
  * write_timeout_ms. Any failure breaks the connection: the client holds
  * part of an answer, so nothing more is sent on it and it closes. */
 int corio__http_write(conn *c, const void *p, size_t n);
+/* Queues a response's status line and headers. len < 0: a streamed body. */
+int corio__http_head(corio_http_resp *resp, int status, const char *type, long long len);
 /* Sends a whole error answer (text body) and marks the connection closing. */
 int corio__http_error(conn *c, int status);
 

@@ -70,8 +70,7 @@ static size_t put_number(char *p, const char *name, size_t nlen, unsigned long l
     return nlen + n + 2;
 }
 
-/* Queues the status line and headers. len < 0: a streamed body. */
-static int head(corio_http_resp *resp, int status, const char *type, long long len)
+int corio__http_head(corio_http_resp *resp, int status, const char *type, long long len)
 {
     conn *c = resp->c;
     if (resp->started)
@@ -140,7 +139,7 @@ int corio_http_resp_send(corio_http_resp *resp, int status, const char *type, co
 {
     if (!resp || (!body && len))
         return -EINVAL;
-    int rc = head(resp, status, type, (long long)len);
+    int rc = corio__http_head(resp, status, type, (long long)len);
     if (rc < 0)
         return rc;
     conn *c = resp->c;
@@ -165,7 +164,7 @@ int corio_http_resp_start(corio_http_resp *resp, int status, const char *type)
 {
     if (!resp)
         return -EINVAL;
-    int rc = head(resp, status, type, -1);
+    int rc = corio__http_head(resp, status, type, -1);
     return rc ? rc : corio__http_flush(resp->c);
 }
 
