@@ -469,3 +469,69 @@ Test(hostile, trickled_body_gets_408_a_fair_one_does_not, .timeout = 60)
 {
     trickled_bodies_run();
 }
+
+/* --- clients that leave while their handler waits ------------------------- */
+
+static int hang_rc = 1;
+
+static int hang(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)req;
+    (void)arg;
+    hang_rc = corio_sleep(20000); /* a long poll, a backend that hangs */
+    return hang_rc < 0 ? hang_rc : corio_http_resp_text(resp, 200, "late\n");
+}
+
+static int pause_then_answer(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)req;
+    (void)arg;
+    int rc = corio_sleep(300);
+    return rc < 0 ? rc : corio_http_resp_text(resp, 200, "still here\n");
+}
+
+/* Asks, waits 200 ms and closes (full: a keep-alive client gone); then
+ * asks with Connection: close and half-closes, which still wants the
+ * answer. */
+static intptr_t leaving_clients(void *arg)
+{
+    (void)arg;
+    int fd = dial(port_of_test, 0);
+    send_str(fd, "GET /hang HTTP/1.1\r\nHost: t\r\n\r\n");
+    nap_ms(200);
+    close(fd);
+
+    fd = dial(port_of_test, 0);
+    send_str(fd, "GET /pause HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    shutdown(fd, SHUT_WR);
+    char out[4096];
+    read_all(fd, out, sizeof out - 1, 0);
+    close(fd);
+    cr_assert(strstr(out, "still here"), "half-closed client got: %s", out);
+    return 0;
+}
+
+RUN(leaving)
+{
+    (void)arg;
+    fixture f = {0};
+    cr_assert_eq(corio_http_app_new(&f.app), 0);
+    corio_http_route(f.app, "GET", "/hang", hang, NULL);
+    corio_http_route(f.app, "GET", "/pause", pause_then_answer, NULL);
+    fixture_serve(&f, NULL);
+    port_of_test = f.port;
+    hang_rc = 1;
+    int64_t t0 = corio_now();
+    cr_assert_eq(corio_to_thread(leaving_clients, NULL, NULL), 0);
+    for (int i = 0; i < 500 && hang_rc == 1; i++)
+        corio_sleep(10);
+    cr_assert_eq(hang_rc, -ECANCELED, "the handler of a client that left: %d after %lld ms",
+                 hang_rc, (long long)(corio_now() - t0));
+    stop(&f);
+    return 0;
+}
+
+Test(hostile, handler_of_a_client_that_left_is_cancelled, .timeout = 60)
+{
+    leaving_run();
+}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <corio/net.h>
@@ -624,7 +625,7 @@ static void handler_failed(conn *c, int rc, const char *outcome)
 static int answered(conn *c, int rc)
 {
     corio_http_req *r = &c->req;
-    if (c->broken) { /* the client stalled or left: it holds part of an answer */
+    if (c->broken || c->peer_gone) { /* the client stalled or left */
         corio__log(CORIO_LOG_DEBUG, "http", "%s %.*s: answer to %s cut short: connection closed",
                    r->method, (int)r->raw_path_len, r->raw_path, peer(c));
         return -EPIPE;
@@ -657,6 +658,43 @@ static int answered(conn *c, int rc)
         }
     }
     return 0;
+}
+
+/* The client closed while its handler runs (waits on a long poll, a
+ * hanging backend): cancel the handler rather than leave the connection in
+ * CLOSE_WAIT until it is done. A FIN alone may be a half-close that still
+ * wants the answer, which HTTP allows for a connection's last request
+ * (Connection: close, HTTP/1.0) and which a client shows by sending more
+ * requests before it; a body not yet read will see the end itself. */
+static void on_peer_gone(void *arg, bool reset)
+{
+    conn *c = arg;
+    corio_http_req *r = &c->req;
+    if (!reset) {
+        int unread = 0;
+        if (!r->keep_alive || (r->has_body && !r->body.done) || c->end > c->next ||
+            (ioctl(corio_fd_fileno(corio_stream_fd(c->s)), FIONREAD, &unread) == 0 && unread > 0))
+            return;
+    }
+    c->peer_gone = true;
+    corio_scope_cancel(c->handler_scope);
+}
+
+static int run_handler(conn *c)
+{
+    corio_http_req *r = &c->req;
+    corio_scope scope;
+    int rc = corio_scope_enter(&scope, -1, 0);
+    if (rc < 0)
+        return rc;
+    corio_fd *f = corio_stream_fd(c->s);
+    c->handler_scope = &scope;
+    corio__fd_on_hup(f, on_peer_gone, c);
+    rc = r->m.r->handler(r, &c->resp, r->m.r->arg);
+    corio__fd_on_hup(f, NULL, NULL);
+    c->handler_scope = NULL;
+    corio_scope_exit(&scope);
+    return rc;
 }
 
 /* Percent-decodes a piece of the path into out: false on a bad escape or a
@@ -699,7 +737,7 @@ static int dispatch(conn *c)
             return client_error(c, 400, "bad percent-encoding or a NUL in the path");
         r->params[i] = v;
     }
-    return answered(c, r->m.r->handler(r, &c->resp, r->m.r->arg));
+    return answered(c, run_handler(c));
 }
 
 static void request_reset(conn *c)

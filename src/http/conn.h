@@ -63,7 +63,9 @@ struct conn {
     int err_status;        /* set by a parser callback that refused the head (431) */
     int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
     bool idle, closing;
-    bool broken; /* a write failed: the client has part of an answer, nothing more goes out */
+    bool broken;    /* a write failed: the client holds part of an answer, nothing more goes out */
+    bool peer_gone; /* the client left while its handler ran */
+    corio_scope *handler_scope; /* while a handler runs: cancelled when the client leaves */
     unsigned served;
     arena_block *arena;
     corio_http_req req;
