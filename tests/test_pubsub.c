@@ -4,8 +4,9 @@
  * subscriber that never reads slowing no publish and no other subscriber
  * until it is dropped at its hard limit, then reconnecting with
  * Last-Event-ID to get the rest with no gap or duplicate, a soft limit
- * dropping only after its grace with memory bounded meanwhile, 400/413/503,
- * stats and the page. */
+ * dropping only after its grace with memory bounded meanwhile, a limit in
+ * messages (with a replay not held against it), 400/413/503, stats and the
+ * page. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -464,6 +465,67 @@ RUN(soft)
 Test(pubsub, soft_limit_drops_after_grace_memory_bounded)
 {
     soft_run();
+}
+
+/* A subscriber that takes nothing, until it is dropped (its task cancelled). */
+static intptr_t idle_subscriber(void *arg)
+{
+    ps_sub *s;
+    cr_assert_eq(ps_hub_subscribe(arg, false, 0, &s), 0);
+    int rc = corio_sleep(60000);
+    cr_assert(ps_sub_dropped(s));
+    ps_sub_leave(s);
+    return rc;
+}
+
+/* The hub alone: a replay is not held against the limits, a count of
+ * messages is one (the hard limit drops at once), and what a dropped
+ * subscriber held is released. */
+RUN(message_limits)
+{
+    (void)arg;
+    ps_limits lim = limits(100, 10);
+    lim.hard.messages = 10;
+    ps_hub *h;
+    cr_assert_eq(ps_hub_new(&lim, &h), 0);
+    size_t n;
+    uint64_t id;
+    for (int i = 0; i < 50; i++)
+        cr_assert_eq(ps_hub_publish(h, "m", 1, &n, &id), 0);
+    ps_sub *s;
+    cr_assert_eq(ps_hub_subscribe(h, true, 0, &s), 0);
+    corio_task *idle;
+    cr_assert_eq(corio_spawn(NULL, idle_subscriber, h, &idle), 0);
+    corio_yield();
+    for (int i = 0; i < 10; i++) {
+        cr_assert_eq(ps_hub_publish(h, "m", 1, &n, &id), 0);
+        cr_assert_eq(n, 2, "50 to replay and %d pending: within the limit", i + 1);
+    }
+    ps_msg *m;
+    for (uint64_t want = 1; want <= 60; want++) {
+        cr_assert_eq(ps_sub_next(s, 0, &m), 0);
+        cr_assert_eq(m->id, want);
+        ps_msg_release(m);
+    }
+    cr_assert_eq(ps_sub_next(s, 0, &m), -EAGAIN);
+    cr_assert_eq(ps_hub_publish(h, "m", 1, &n, &id), 0);
+    cr_assert_eq(n, 1, "the idle one, 11 pending, is dropped");
+    intptr_t rc;
+    corio_join(idle, &rc);
+    corio_task_release(idle);
+    cr_assert_eq(rc, -ECANCELED);
+    ps_stats st;
+    ps_hub_stats(h, &st);
+    cr_assert_eq(st.dropped_hard, 1);
+    cr_assert_eq(st.subscribers, 1);
+    cr_assert_eq(st.held_messages, 61, "the ring's");
+    ps_sub_leave(s);
+    ps_hub_free(h);
+    return 0;
+}
+Test(pubsub, message_limit_drops_replay_not_held_against_it)
+{
+    message_limits_run();
 }
 
 RUN(errors)
