@@ -25,23 +25,18 @@
 /* glibc keeps the memory freed in the middle of its heap mapped, so after
  * each burst of connections RSS would ratchet up (six rounds of 5,000
  * connections to corio-fakeweb: 31 -> 49 MB, 8 MB after a malloc_trim).
- * When the loop is idle and the number of live tasks has fallen by
- * TRIM_DROP since its peak, the free pages go back, at most once a second. */
+ * When the loop is about to block and the number of live tasks has fallen
+ * by TRIM_DROP since its peak, the free pages go back: one walk of the heap
+ * per thousand-odd tasks ended, nothing for a steady load. */
 #define TRIM_DROP 1024
 
 static void trim_heap(corio__loop *l)
 {
 #if defined(__GLIBC__)
-    if (l->live > l->live_peak)
+    if (l->live_peak - l->live >= TRIM_DROP) {
+        malloc_trim(0);
         l->live_peak = l->live;
-    if (l->live_peak - l->live < TRIM_DROP)
-        return;
-    int64_t now = corio_now_ns();
-    if (now - l->heap_trimmed_ns < 1000000000)
-        return;
-    malloc_trim(0);
-    l->heap_trimmed_ns = now;
-    l->live_peak = l->live;
+    }
 #else
     (void)l;
 #endif

@@ -148,8 +148,7 @@ struct corio_loop {
     size_t batch;
     corio_task *zombie; /* ended, its stack to be freed off its own stack */
     size_t live;        /* tasks not yet DONE */
-    size_t live_peak;   /* the most seen when idle since the heap was last trimmed */
-    int64_t heap_trimmed_ns;
+    size_t live_peak;   /* the most since the heap was last trimmed */
     size_t ncancelled;  /* cancelled scopes not yet left: 0 skips all checks */
     uint64_t next_id;
     corio__list tasks; /* every task not yet freed, for the dump */

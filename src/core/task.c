@@ -116,7 +116,8 @@ static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
 #if defined(CORIO__TSAN)
     t->tsan_fiber = CORIO__TSAN_CREATE();
 #endif
-    l->live++;
+    if (++l->live > l->live_peak)
+        l->live_peak = l->live;
     corio__runq_push(l, t);
     if (handle)
         *handle = t;
