@@ -21,7 +21,7 @@
 #include <corio/time.h>
 #include <corio/url.h>
 
-#include "../core/log.h"
+#include "../base/log.h"
 #include "../io/fd.h"
 #include "../io/stream.h"
 #include "conn.h"

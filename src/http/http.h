@@ -13,8 +13,8 @@
 #include <corio/sync.h>
 #include <corio/task.h>
 
-#include "../core/list.h"
-#include "../core/log.h"
+#include "../base/list.h"
+#include "../base/log.h"
 
 #define HTTP_MAX_PARAMS 8
 

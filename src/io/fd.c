@@ -13,7 +13,7 @@
 #include <corio/io.h>
 
 #include "../core/sched.h"
-#include "../loop/fdwait.h"
+#include "fdwait.h"
 #include "fd.h"
 
 struct corio_fd {

@@ -7,7 +7,7 @@
 
 #include <corio/io.h>
 
-#include "../core/log.h"
+#include "../base/log.h"
 
 /* Forgets that f was ready for events (CORIO_READ or CORIO_WRITE) and waits
  * until it is again. 0 or a negative errno. */
