@@ -194,6 +194,13 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
     }
 }
 
+void corio__fd_note_eagain(corio_fd *f, unsigned events)
+{
+    uint32_t bits = (events & CORIO_READ ? EPOLLIN : 0) | (events & CORIO_WRITE ? EPOLLOUT : 0);
+    f->ready &= ~bits;
+    f->drained |= bits;
+}
+
 bool corio__fd_drained(const corio_fd *f, unsigned events)
 {
     return f->drained & (events & CORIO_READ ? EPOLLIN : EPOLLOUT);
