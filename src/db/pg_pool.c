@@ -70,14 +70,17 @@ static bool alive(corio_pg_pool *p, corio_pg *c, int64_t deadline)
 {
     if (!corio_pg_ok(c))
         return false;
-    if (!c->et || !corio__fd_drained(c->fd, CORIO_READ)) {
+    /* Read up to EAGAIN: a goodbye is an error message, then the end of
+     * file, which libpq sees only on a read of its own. */
+    for (int i = 0; i < 4 && (!c->et || !corio__fd_drained(c->fd, CORIO_READ)); i++) {
         errno = 0;
-        if (!PQconsumeInput(c->conn))
+        if (!PQconsumeInput(c->conn) || PQstatus(c->conn) != CONNECTION_OK)
             return false;
-        if (c->et && (errno == EAGAIN || errno == EWOULDBLOCK))
-            corio__fd_note_eagain(c->fd, CORIO_READ);
-        if (PQstatus(c->conn) != CONNECTION_OK)
-            return false;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (c->et)
+                corio__fd_note_eagain(c->fd, CORIO_READ);
+            break;
+        }
     }
     if (p->opts.check_idle_ms < 0 || corio_now() - c->idle_since < p->opts.check_idle_ms)
         return true;

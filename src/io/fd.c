@@ -196,6 +196,8 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
 
 void corio__fd_note_eagain(corio_fd *f, unsigned events)
 {
+    if (f->hup)
+        return; /* the end of file stays to be read: no edge would announce it again */
     uint32_t bits = (events & CORIO_READ ? EPOLLIN : 0) | (events & CORIO_WRITE ? EPOLLOUT : 0);
     f->ready &= ~bits;
     f->drained |= bits;
