@@ -189,8 +189,8 @@ typedef struct corio_pg_pool_opts {
     int64_t idle_timeout_ms; /* one idle longer is closed; 0: never */
 } corio_pg_pool_opts;
 
-/* opts may be NULL for the defaults. No connection is made yet. -EINVAL,
- * -ENOMEM. */
+/* opts may be NULL for the defaults. No connection is made yet. -EINVAL
+ * (conninfo does not parse, or a bad option), -ENOMEM. */
 CORIO_API int corio_pg_pool_new(const char *conninfo, const corio_pg_pool_opts *opts,
                                 corio_pg_pool **out);
 /* Gets a connection: an idle one (checked as said above; a dead one is

@@ -42,6 +42,10 @@ int corio_pg_pool_new(const char *conninfo, const corio_pg_pool_opts *opts, cori
     corio_pg_pool_opts o = opts ? *opts : (corio_pg_pool_opts){0, 0, 0};
     if (o.idle_timeout_ms < 0 || o.check_idle_ms < -1)
         return -EINVAL;
+    PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
+    if (!parsed)
+        return -EINVAL; /* or out of memory: either way no pool */
+    PQconninfoFree(parsed);
     o.max = o.max ? o.max : 10;
     o.check_idle_ms = o.check_idle_ms ? o.check_idle_ms : 30000;
     corio_pg_pool *p = calloc(1, sizeof *p);
