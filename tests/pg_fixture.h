@@ -15,7 +15,7 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
     (void)set;
     char dir[96] = "/tmp/corio-pgt";
     pg_mkdir(dir);
-    pg_initdb(dir);
+    pg_initdb(dir, "scram-sha-256");
     setenv("CORIO_PG_TEMPLATE", dir, 1);
 }
 

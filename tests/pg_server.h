@@ -84,14 +84,17 @@ static void pg_rmdir(const char *dir)
     PG_CHECK(system(cmd) == 0, "%s failed", cmd);
 }
 
-/* initdb into dir/data: local connections trusted, TCP ones with user
- * postgres's password PG_PASSWORD. */
-static void pg_initdb(const char *dir)
+/* initdb into dir/data: local connections trusted, TCP ones with
+ * host_auth ("trust", or "scram-sha-256": user postgres's password is
+ * PG_PASSWORD). */
+static void pg_initdb(const char *dir, const char *host_auth)
 {
     char data[128], pw[128], log[128];
     snprintf(data, sizeof data, "%s/data", dir);
     snprintf(pw, sizeof pw, "%s/pw", dir);
     snprintf(log, sizeof log, "%s/log", dir);
+    char auth[64];
+    snprintf(auth, sizeof auth, "--auth-host=%s", host_auth);
     FILE *f = fopen(pw, "w");
     PG_CHECK(f, "cannot write %s", pw);
     fputs(PG_PASSWORD "\n", f);
@@ -103,7 +106,7 @@ static void pg_initdb(const char *dir)
                           "-U",
                           "postgres",
                           "--auth-local=trust",
-                          "--auth-host=scram-sha-256",
+                          auth,
                           "--pwfile",
                           pw,
                           "--no-sync",

@@ -67,25 +67,17 @@ int corio_pg_pool_new(const char *conninfo, const corio_pg_pool_opts *opts, cori
     return 0;
 }
 
-/* Whether an idle connection still works: what arrived while it idled is
- * read (the server's goodbye when it restarted), and one idle for long
- * makes a round trip. */
+/* Whether an idle connection still works: a server that went away (a
+ * restart) closed it, which the poller saw while it idled; on a TLS
+ * connection, whose edges are not followed, a read finds out. One idle for
+ * long makes a round trip. */
 static bool alive(corio_pg_pool *p, corio_pg *c, int64_t deadline)
 {
     if (!corio_pg_ok(c))
         return false;
-    /* Read up to EAGAIN: a goodbye is an error message, then the end of
-     * file, which libpq sees only on a read of its own. */
-    for (int i = 0; i < 4 && (!c->et || !corio__fd_drained(c->fd, CORIO_READ)); i++) {
-        errno = 0;
-        if (!PQconsumeInput(c->conn) || PQstatus(c->conn) != CONNECTION_OK)
-            return false;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (c->et)
-                corio__fd_note_eagain(c->fd, CORIO_READ);
-            break;
-        }
-    }
+    if (c->et ? corio__fd_hup(c->fd)
+              : !PQconsumeInput(c->conn) || PQstatus(c->conn) != CONNECTION_OK)
+        return false;
     if (p->opts.check_idle_ms < 0 || corio_now() - c->idle_since < p->opts.check_idle_ms)
         return true;
     return corio_pg_exec(c, "", NULL, NULL, deadline) == 0;

@@ -203,6 +203,11 @@ void corio__fd_note_eagain(corio_fd *f, unsigned events)
     f->drained |= bits;
 }
 
+bool corio__fd_hup(const corio_fd *f)
+{
+    return f->hup;
+}
+
 bool corio__fd_drained(const corio_fd *f, unsigned events)
 {
     return f->drained & (events & CORIO_READ ? EPOLLIN : EPOLLOUT);
