@@ -423,6 +423,15 @@ RUN(cancel)
     cr_assert_lt(corio_now() - start, 3000);
     cr_assert_eq(count(c, "SELECT 3"), 3);
     cr_assert_eq(corio_pg_exec(c, "SELECT 1", NULL, NULL, 0), -ETIMEDOUT, "0: do not wait");
+
+    /* A pipeline cut short by its deadline: drained, pipeline mode left. */
+    corio_pg_stmt batch[] = {{"SELECT 1", NULL}, {"SELECT pg_sleep(30)", NULL}, {"SELECT 2", NULL}};
+    corio_pg_result *res[3];
+    start = corio_now();
+    cr_assert_eq(corio_pg_pipeline(c, batch, 3, res, NULL, start + 200), -ETIMEDOUT);
+    cr_assert_lt(corio_now() - start, 3000);
+    cr_assert_null(res[0]);
+    cr_assert_eq(corio_pg_pipeline(c, batch, 1, NULL, NULL, -1), 0, "%s", corio_pg_error(c));
     cr_assert_eq(count(c, "SELECT 5"), 5);
     corio_pg_close(c);
     return 0;

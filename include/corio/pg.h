@@ -52,8 +52,8 @@ typedef struct corio_pg_result corio_pg_result;
  * database, too many connections); the reason of either is logged (module
  * "pg", level info). */
 CORIO_API int corio_pg_connect(const char *conninfo, corio_pg **out, int64_t deadline);
-/* Ends the session (without waiting) and frees c, its cache and results
- * still pending. NULL is a no-op. */
+/* Ends the session (without waiting) and frees c and its statement cache;
+ * not while a task is inside a call on c. NULL is a no-op. */
 CORIO_API void corio_pg_close(corio_pg *c);
 /* Whether c can still be used: false once lost or left in an unknown state. */
 CORIO_API bool corio_pg_ok(const corio_pg *c);

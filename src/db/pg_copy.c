@@ -61,9 +61,10 @@ int corio_pg_copy_in_write(corio_pg *c, const void *data, size_t len, int64_t de
     int rc = copy_enter(c, PG_COPY_IN);
     if (rc < 0)
         return rc;
+    /* libpq's buffer is empty (each write flushes it): 0, no room, means
+     * it could not grow. */
     int r = PQputCopyData(c->conn, data, (int)len);
-    /* 0 (no room in libpq's buffer) cannot happen after a complete flush. */
-    rc = r == 1 ? corio__pg_flush(c, deadline) : corio__pg_lost(c);
+    rc = r == 1 ? corio__pg_flush(c, deadline) : r == 0 ? -ENOMEM : corio__pg_lost(c);
     if (rc == -ECANCELED || rc == -ETIMEDOUT)
         rc = corio__pg_recover(c, rc);
     corio__pg_leave(c);

@@ -165,8 +165,18 @@ int corio_pg_pipeline(corio_pg *c, const corio_pg_stmt *stmts, size_t n, corio_p
         rc = -ENOMEM;
     else if (c->copy != PG_COPY_NONE)
         rc = corio__pg_fail(c, -EBUSY, "a COPY is in progress");
-    else
+    else {
+        for (size_t i = 0; i < n; i++)
+            fresh[i] = NO_STMT;
         rc = run_batch(c, stmts, n, res, fresh, &bad, deadline);
+        /* New statements whose preparation was not confirmed (the batch was
+         * cut short) are forgotten: their names are never used again. */
+        for (size_t i = 0; i < n; i++) {
+            pg_stmt *s = fresh[i] == NO_STMT ? NULL : by_id(c, fresh[i]);
+            if (s && !s->confirmed)
+                corio__pg_stmt_drop(c, s);
+        }
+    }
     corio__pg_leave(c);
     for (size_t i = 0; res && i < n; i++) {
         if (rc == 0 || rc == -CORIO_ESERVER) {
