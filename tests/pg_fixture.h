@@ -53,6 +53,7 @@ static void pg_start(pg_server *s)
     PG_CHECK(system(cmd) == 0, "%s failed", cmd);
     s->port = pg_free_port();
     s->cpu = -1;
+    s->extra = NULL;
     pg_conninfo(s);
     pg_ctl(s, "start");
 }

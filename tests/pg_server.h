@@ -24,9 +24,10 @@
 typedef struct pg_server {
     char dir[96]; /* the data is in dir/data, the log in dir/log */
     int port;
-    int cpu;         /* >= 0: the server runs pinned to that CPU */
-    char local[200]; /* conninfo over the Unix socket */
-    char tcp[200];   /* URI over TCP loopback, with the password */
+    int cpu;           /* >= 0: the server runs pinned to that CPU */
+    const char *extra; /* more server options ("-c ssl=on ..."), or NULL */
+    char local[200];   /* conninfo over the Unix socket */
+    char tcp[200];     /* URI over TCP loopback, with the password */
 } pg_server;
 
 /* Also used in Criterion's hooks, outside any test: no cr_assert. */
@@ -100,17 +101,9 @@ static void pg_initdb(const char *dir, const char *host_auth)
     fputs(PG_PASSWORD "\n", f);
     fclose(f);
     chmod(pw, 0644);
-    const char *argv[] = {PG_BIN "initdb",
-                          "-D",
-                          data,
-                          "-U",
-                          "postgres",
-                          "--auth-local=trust",
-                          auth,
-                          "--pwfile",
-                          pw,
-                          "--no-sync",
-                          NULL};
+    const char *argv[] = {
+        PG_BIN "initdb", "-D", data,        "-U", "postgres", "--auth-local=trust", auth,
+        "--pwfile",      pw,   "--no-sync", NULL};
     PG_CHECK(pg_run(log, argv) == 0, "initdb failed: see %s", log);
 }
 
@@ -129,12 +122,12 @@ static int pg_free_port(void)
 /* pg_ctl start, stop (fast) or restart. */
 static void pg_ctl(pg_server *s, const char *action)
 {
-    char data[128], log[128], opts[256];
+    char data[128], log[128], opts[512];
     snprintf(data, sizeof data, "%s/data", s->dir);
     snprintf(log, sizeof log, "%s/log", s->dir);
     snprintf(opts, sizeof opts,
-             "-c fsync=off -c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories=%s",
-             s->port, s->dir);
+             "-c fsync=off -c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories=%s %s",
+             s->port, s->dir, s->extra ? s->extra : "");
     char cpu[16];
     snprintf(cpu, sizeof cpu, "%d", s->cpu);
     const char *argv[] = {"/usr/bin/taskset",

@@ -5,6 +5,7 @@
 
 #include <corio/corio.h>
 #include <corio/pg.h>
+#include <libpq-fe.h>
 
 #include "fdcheck.h"
 #include "pg_fixture.h"
@@ -546,4 +547,53 @@ RUN(auth)
 Test(pg, auth_failure_and_unreachable, .init = setup, .fini = teardown, .timeout = 60)
 {
     auth_run();
+}
+
+/* TLS (libpq's): waits are level-triggered on libpq's descriptor, as TLS
+ * keeps data the socket cannot show. */
+RUN(tls)
+{
+    (void)arg;
+    char uri[256];
+    snprintf(uri, sizeof uri, "%s?sslmode=require", srv.tcp);
+    corio_pg *c;
+    cr_assert_eq(corio_pg_connect(uri, &c, corio_now() + 10000), 0);
+    cr_assert(PQsslInUse(corio_pg_native(c)));
+    cr_assert_eq(count(c, "SELECT count(*) FROM generate_series(1, 100000)"), 100000);
+    corio_pg_result *r;
+    cr_assert_eq(corio_pg_query(c, "SELECT repeat('x', 1000000)", NULL, &r, -1), 0);
+    size_t len;
+    const char *s;
+    cr_assert_eq(corio_pg_get_text(r, 0, 0, &s, &len), 0);
+    cr_assert_eq(len, 1000000);
+    corio_pg_result_free(r);
+    int64_t deadline = corio_now() + 200;
+    cr_assert_eq(corio_pg_exec(c, "SELECT pg_sleep(30)", NULL, NULL, deadline), -ETIMEDOUT);
+    cr_assert_lt(corio_now() - deadline, 3000);
+    cr_assert_eq(count(c, "SELECT 6"), 6);
+    corio_pg_close(c);
+    return 0;
+}
+
+/* A self-signed certificate, and the server restarted with TLS on. */
+static void setup_tls(void)
+{
+    setup();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+             "-nodes -keyout srv.key -out srv.pem -days 2 -subj /CN=localhost 2>/dev/null && "
+             "chmod 600 srv.key && { [ $(id -u) -ne 0 ] || chown nobody srv.key srv.pem; }",
+             srv.dir);
+    cr_assert_eq(system(cmd), 0);
+    static char extra[300];
+    snprintf(extra, sizeof extra,
+             "-c ssl=on -c ssl_cert_file=%s/srv.pem -c ssl_key_file=%s/srv.key", srv.dir, srv.dir);
+    srv.extra = extra;
+    pg_ctl(&srv, "restart");
+}
+
+Test(pg, tls_connections, .init = setup_tls, .fini = teardown, .timeout = 60)
+{
+    tls_run();
 }
