@@ -11,6 +11,17 @@
 #include "pg_fixture.h"
 #include "run.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN 1 /* its quarantine keeps freed memory resident */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN 1
+#endif
+#endif
+#ifndef ASAN
+#define ASAN 0
+#endif
+
 static pg_server srv;
 
 static void setup(void)
@@ -348,6 +359,66 @@ RUN(copy)
 Test(pg, copy_in_and_out, .init = setup, .fini = teardown, .timeout = 60)
 {
     copy_run();
+}
+
+static long rss_kib(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = 0;
+    if (f)
+        fclose(f);
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* 32 MiB each way while the process grows by less than 8 MiB. */
+RUN(copy_big)
+{
+    (void)arg;
+    corio_pg *c = connect_local();
+    ok(c, "CREATE UNLOGGED TABLE big (id int, pad text)");
+    static char chunk[64 * 1024];
+    char pad[100];
+    memset(pad, 'p', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    long base = rss_kib(), peak = base;
+    cr_assert_eq(corio_pg_copy_in_start(c, "COPY big FROM STDIN", -1), 0);
+    int id = 0;
+    for (size_t sent = 0; sent < 32u << 20;) {
+        size_t used = 0;
+        while (used + 128 < sizeof chunk)
+            used += (size_t)snprintf(chunk + used, sizeof chunk - used, "%d\t%s\n", id++, pad);
+        cr_assert_eq(corio_pg_copy_in_write(c, chunk, used, -1), 0);
+        sent += used;
+        long now = rss_kib();
+        peak = now > peak ? now : peak;
+    }
+    int64_t rows;
+    cr_assert_eq(corio_pg_copy_in_end(c, NULL, &rows, -1), 0);
+    cr_assert_eq(rows, id);
+    cr_assert_lt(peak - base, 8 << 10, "COPY FROM grew the process by %ld KiB", peak - base);
+    cr_assert_eq(corio_pg_copy_out_start(c, "COPY big TO STDOUT", -1), 0);
+    const char *data;
+    size_t len, n = 0;
+    int rc;
+    while ((rc = corio_pg_copy_out_read(c, &data, &len, -1)) == 1)
+        if (++n % 4096 == 0) {
+            long now = rss_kib();
+            peak = now > peak ? now : peak;
+        }
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(n, (size_t)id);
+    cr_assert_lt(peak - base, 8 << 10, "COPY TO grew the process by %ld KiB", peak - base);
+    cr_log_info("64 MiB copied with the process %ld KiB bigger at most", peak - base);
+    corio_pg_close(c);
+    return 0;
+}
+
+Test(pg, copy_memory_stays_bounded, .init = setup, .fini = teardown, .timeout = 120,
+     .disabled = ASAN)
+{
+    copy_big_run();
 }
 
 RUN(notify)
