@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include <corio/cancel.h>
 #include <corio/pool.h>
 #include <corio/task.h>
@@ -194,10 +196,19 @@ void corio__pg_sent(corio_pg *c)
         corio__fd_note_eagain(c->fd, CORIO_READ);
 }
 
+/* Whether TLS holds decrypted data libpq has not taken yet (its buffer was
+ * full): the socket would not say so, as libpq's own waits know. */
+static bool tls_pending(corio_pg *c)
+{
+    SSL *ssl = PQsslStruct(c->conn, "OpenSSL");
+    return ssl && SSL_pending(ssl) > 0;
+}
+
 int corio__pg_input(corio_pg *c, int64_t deadline)
 {
-    int rc = c->et ? corio_fd_wait(c->fd, CORIO_READ, deadline)
-                   : corio_wait_fd(PQsocket(c->conn), CORIO_READ, deadline);
+    int rc = c->et            ? corio_fd_wait(c->fd, CORIO_READ, deadline)
+             : tls_pending(c) ? corio_checkpoint()
+                              : corio_wait_fd(PQsocket(c->conn), CORIO_READ, deadline);
     if (rc < 0)
         return rc;
     errno = 0;
