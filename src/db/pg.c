@@ -236,9 +236,12 @@ int corio__pg_next(corio_pg *c, PGresult **out, int64_t deadline)
 
 int corio__pg_result_error(corio_pg *c, PGresult *r)
 {
-    if (PQstatus(c->conn) != CONNECTION_OK) {
+    /* A protocol error leaves the stream out of step: never reused. */
+    if (PQstatus(c->conn) != CONNECTION_OK || PQresultStatus(r) == PGRES_BAD_RESPONSE) {
+        corio__pg_fail(c, 0, PQresultErrorMessage(r));
+        c->broken = true;
         PQclear(r);
-        return corio__pg_lost(c);
+        return -EPIPE;
     }
     if (!PQresultErrorField(r, PG_DIAG_SQLSTATE)) {
         int rc = corio__pg_fail(c, -EINVAL, PQresultErrorMessage(r));
