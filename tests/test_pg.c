@@ -607,6 +607,12 @@ RUN(auth)
     cr_assert_eq(corio_pg_connect(srv.tcp, &c, corio_now() + 10000), 0, "the right password");
     cr_assert_eq(count(c, "SELECT 1"), 1);
     corio_pg_close(c);
+    /* A host name, resolved by corio (from /etc/hosts here), not by libpq. */
+    snprintf(uri, sizeof uri, "postgresql://postgres:%s@localhost:%d/postgres", PG_PASSWORD,
+             srv.port);
+    cr_assert_eq(corio_pg_connect(uri, &c, corio_now() + 10000), 0, "%s", uri);
+    cr_assert_eq(count(c, "SELECT 2"), 2);
+    corio_pg_close(c);
     snprintf(uri, sizeof uri, "postgresql://postgres@127.0.0.1:%d/postgres", pg_free_port());
     cr_assert_eq(corio_pg_connect(uri, &c, corio_now() + 10000), -ECONNREFUSED);
     cr_assert_eq(corio_pg_connect("host=/nonexistent port=1", &c, -1), -ECONNREFUSED);

@@ -48,8 +48,10 @@ typedef struct corio_pg_result corio_pg_result;
 
 /* Connects with a libpq connection string ("host=/tmp port=5432 dbname=x")
  * or URI ("postgresql://user:pw@host:port/db?sslmode=require"); TLS is
- * libpq's. Errors: -EINVAL conninfo does not parse; -ECONNREFUSED no server
- * could be reached (refused, no such socket, unknown host); -CORIO_ESERVER a
+ * libpq's; a host name is resolved by corio's resolver (dns.h), not by
+ * libpq's blocking one. Errors: -EINVAL conninfo does not parse;
+ * -CORIO_EDNS the host name did not resolve; -ECONNREFUSED no server could
+ * be reached (refused, no such socket); -CORIO_ESERVER a
  * server answered but refused the session (authentication, unknown role or
  * database, too many connections); the reason of either is logged (module
  * "pg", level info). */

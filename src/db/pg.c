@@ -1,6 +1,6 @@
-/* PostgreSQL connections: libpq's connect-poll loop on corio's fd waits, and
- * the request cycle (send, flush, read until libpq has a whole result) with
- * what a cancelled wait does to it. */
+/* PostgreSQL connections: the request cycle (send, flush, read until libpq
+ * has a whole result) on corio's fd waits, and what a cancelled wait does
+ * to it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,94 +17,6 @@
 #include "../core/log.h"
 #include "../io/fd.h"
 #include "pg_internal.h"
-
-/* libpq prints notices on stderr by default; a library must not. */
-static void on_notice(void *arg, const char *msg)
-{
-    (void)arg;
-    corio__log(CORIO_LOG_DEBUG, "pg", "notice: %.*s", (int)strcspn(msg, "\n"), msg);
-}
-
-/* Where PQconnectPoll's failure came from: before the startup packet went
- * out nobody answered; after it, a server refused the session. */
-static int connect_error(PGconn *conn, bool reached)
-{
-    const char *msg = PQerrorMessage(conn);
-    corio__log(CORIO_LOG_INFO, "pg", "connect: %.*s", (int)strcspn(msg, "\n"), msg);
-    return reached ? -CORIO_ESERVER : -ECONNREFUSED;
-}
-
-static int connect_poll(PGconn *conn, int64_t deadline)
-{
-    bool reached = false;
-    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-    if (PQstatus(conn) == CONNECTION_BAD)
-        return connect_error(conn, false);
-    while (st != PGRES_POLLING_OK) {
-        if (st == PGRES_POLLING_FAILED)
-            return connect_error(conn, reached);
-        /* The socket can change between polls (another address, or a
-         * retry without TLS): ask for it each time. */
-        int rc = corio_wait_fd(PQsocket(conn),
-                               st == PGRES_POLLING_READING ? CORIO_READ : CORIO_WRITE, deadline);
-        if (rc < 0)
-            return rc;
-        st = PQconnectPoll(conn);
-        ConnStatusType cs = PQstatus(conn);
-        if (cs == CONNECTION_AWAITING_RESPONSE || cs == CONNECTION_AUTH_OK)
-            reached = true;
-    }
-    return 0;
-}
-
-static int attach(corio_pg *c)
-{
-    if (PQsetnonblocking(c->conn, 1) < 0)
-        return -ENOMEM;
-    int fd = dup(PQsocket(c->conn));
-    if (fd < 0)
-        return -errno;
-    c->et = !PQsslInUse(c->conn) && !PQgssEncInUse(c->conn);
-    return corio_fd_open(fd, &c->fd);
-}
-
-int corio_pg_connect(const char *conninfo, corio_pg **out, int64_t deadline)
-{
-    if (!conninfo || !out)
-        return -EINVAL;
-    if (!corio_current())
-        return -EPERM;
-    char *perr = NULL;
-    PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
-    if (!opts) {
-        corio__log(CORIO_LOG_INFO, "pg", "connect: %s", perr ? perr : "out of memory");
-        int rc = perr ? -EINVAL : -ENOMEM;
-        PQfreemem(perr);
-        return rc;
-    }
-    PQconninfoFree(opts);
-    int rc = corio_checkpoint();
-    if (rc < 0)
-        return rc;
-    corio_pg *c = calloc(1, sizeof *c);
-    if (!c)
-        return -ENOMEM;
-    c->conn = PQconnectStart(conninfo);
-    if (!c->conn) {
-        free(c);
-        return -ENOMEM;
-    }
-    PQsetNoticeProcessor(c->conn, on_notice, NULL);
-    rc = connect_poll(c->conn, deadline);
-    if (!rc)
-        rc = attach(c);
-    if (rc < 0) {
-        corio_pg_close(c);
-        return rc;
-    }
-    *out = c;
-    return 0;
-}
 
 void corio_pg_close(corio_pg *c)
 {
