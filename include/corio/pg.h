@@ -49,12 +49,11 @@ typedef struct corio_pg_result corio_pg_result;
 /* Connects with a libpq connection string ("host=/tmp port=5432 dbname=x")
  * or URI ("postgresql://user:pw@host:port/db?sslmode=require"); TLS is
  * libpq's; a host name is resolved by corio's resolver (dns.h), not by
- * libpq's blocking one. Errors: -EINVAL conninfo does not parse;
- * -CORIO_EDNS the host name did not resolve; -ECONNREFUSED no server could
- * be reached (refused, no such socket); -CORIO_ESERVER a
- * server answered but refused the session (authentication, unknown role or
- * database, too many connections); the reason of either is logged (module
- * "pg", level info). */
+ * libpq's blocking one. Errors: -EINVAL conninfo does not parse; -CORIO_EDNS
+ * the host name did not resolve; -ECONNREFUSED no server could be reached
+ * (refused, no such socket); -CORIO_ESERVER a server answered but refused
+ * the session (authentication, unknown role or database, too many
+ * connections); the reason of either is logged (module "pg", level info). */
 CORIO_API int corio_pg_connect(const char *conninfo, corio_pg **out, int64_t deadline);
 /* Ends the session (without waiting) and frees c and its statement cache;
  * not while a task is inside a call on c. NULL is a no-op. */
