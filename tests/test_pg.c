@@ -597,6 +597,49 @@ Test(pg, pool_idle_check, .init = setup, .fini = teardown, .timeout = 60)
     checks_run();
 }
 
+static int ticks;
+
+static intptr_t ticker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        if (corio_sleep(10) < 0)
+            return 0;
+        ticks++;
+    }
+}
+
+/* The task waiting for the server parks; the loop runs the others. A
+ * server that accepts but never answers costs connect its deadline only. */
+RUN(parks)
+{
+    (void)arg;
+    corio_pg *c = connect_local();
+    corio_task *t;
+    cr_assert_eq(corio_spawn(NULL, ticker, NULL, &t), 0);
+    ticks = 0;
+    cr_assert_eq(corio_pg_exec(c, "SELECT pg_sleep(0.3)", NULL, NULL, -1), 0);
+    cr_assert_geq(ticks, 5, "only %d ticks during the query", ticks);
+    corio_task_cancel(t);
+    corio_pg_close(c);
+
+    corio_fd *mute;
+    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 4, &mute), 0);
+    char uri[128];
+    snprintf(uri, sizeof uri, "postgresql://x@127.0.0.1:%d/x?sslmode=disable&gssencmode=disable",
+             corio_tcp_local_port(mute));
+    int64_t deadline = corio_now() + 200;
+    cr_assert_eq(corio_pg_connect(uri, &c, deadline), -ETIMEDOUT);
+    cr_assert_lt(corio_now() - deadline, 1000);
+    corio_fd_close(mute);
+    return 0;
+}
+
+Test(pg, a_query_parks_only_its_task, .init = setup, .fini = teardown, .timeout = 60)
+{
+    parks_run();
+}
+
 RUN(auth)
 {
     (void)arg;
