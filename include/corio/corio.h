@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "net.h"
 #include "nursery.h"
+#include "pg.h"
 #include "pool.h"
 #include "process.h"
 #include "protocol.h"
