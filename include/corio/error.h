@@ -12,7 +12,8 @@ extern "C" {
 /* corio's own codes, past errno's range, returned negated like errno values
  * for failures errno has no name for. */
 enum {
-    CORIO_EDNS = 10001, /* a host name could not be resolved (any reason) */
+    CORIO_EDNS = 10001,   /* a host name could not be resolved (any reason) */
+    CORIO_EREDIS = 10002, /* a Redis server replied with an error (redis.h) */
 };
 
 /* A static, human-readable description of rc (a negative errno, or 0).
