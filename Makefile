@@ -52,8 +52,8 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCORIO_FUZZ=ON -DCORIO_TESTS=OFF \
 	  -DCORIO_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_url fuzz_http_server fuzz_http_client
-	for t in url http_server http_client; do \
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_url fuzz_http_server fuzz_http_client fuzz_redis_reply
+	for t in url http_server http_client redis_reply; do \
 	  mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
 	    build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
