@@ -6,6 +6,7 @@
 
 #include <corio/corio.h>
 
+#include "certs.h"
 #include "fdcheck.h"
 #include "redis_fixture.h"
 #include "run.h"
@@ -717,4 +718,44 @@ RUN(pool_limits)
 Test(redis, pool_limits)
 {
     pool_limits_run();
+}
+
+static intptr_t tls_main(void *arg)
+{
+    int port = (int)(intptr_t)arg;
+    char url[128];
+    snprintf(url, sizeof url, "rediss://127.0.0.1:%d/2", port);
+    corio_redis_opts o = {.ca_file = ca};
+    corio_redis *c;
+    cr_assert_eq(corio_redis_connect(url, &o, &c, in(5000)), 0);
+    check_roundtrip(c, "secret", 1 << 20);
+    char *v;
+    cr_assert_eq(corio_redis_str(c, &v, NULL, in(5000), "CLIENT INFO"), 0);
+    cr_assert(strstr(v, " db=2 "), "%s", v);
+    free(v);
+    corio_redis_close(c);
+    /* Verification is on: without the test CA the server is refused. */
+    cr_assert_eq(corio_redis_connect(url, NULL, &c, in(5000)), -EKEYREJECTED);
+    return 0;
+}
+
+Test(redis_tls, rediss_verified, .timeout = 60, .init = make_certs, .fini = remove_certs)
+{
+    redis_server s;
+    char port[16];
+    snprintf(port, sizeof port, "%d", redis_free_port());
+    const char *const extra[] = {"--tls-port",
+                                 port,
+                                 "--tls-cert-file",
+                                 cert,
+                                 "--tls-key-file",
+                                 key,
+                                 "--tls-ca-cert-file",
+                                 ca,
+                                 "--tls-auth-clients",
+                                 "no",
+                                 NULL};
+    redis_start(&s, extra);
+    cr_assert_eq(corio_run(tls_main, (void *)(intptr_t)atoi(port)), 0);
+    redis_stop(&s);
 }

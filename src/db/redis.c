@@ -165,21 +165,27 @@ int corio__redis_fill(corio_redis *c, int64_t deadline)
  * or the caller's own cancellation or deadline (me still in flight). */
 static int read_for(corio_redis *c, corio__redis_req *me, int64_t deadline)
 {
-    while (!me->done) {
+    for (;;) {
+        /* Every reply a read brought is handed out, not only up to the
+         * reader's own: their callers then run, and queue their next
+         * commands, together, and those go out in one write. */
         corio_redis_reply *r;
         int rc = corio__redis_rd_next(&c->rd, &r);
         if (rc > 0) {
             deliver(c, r);
             continue;
         }
+        if (rc == 0 && me->done)
+            return 0;
         if (rc == 0)
             rc = corio__redis_fill(c, deadline);
         if (rc == -ETIMEDOUT || rc == -ECANCELED)
             return rc;
-        if (rc < 0)
+        if (rc < 0) { /* every request is done now, me too */
             corio__redis_fail(c, rc);
+            return 0;
+        }
     }
-    return 0;
 }
 
 static void cancel_hook(corio_task *t)
