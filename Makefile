@@ -45,6 +45,7 @@ bench: build
 	/usr/bin/python3 bench/bench_crawl.py $(BUILD)
 	$(BUILD)/bin/bench-pubsub 1000 10000
 	$(BUILD)/bin/bench-animals
+	$(BUILD)/bin/bench-redis
 
 # Each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan); new inputs
 # that find coverage go to build-fuzz/corpus/<name>, the seeds stay as they are.
