@@ -70,7 +70,7 @@ static int configure(corio__loop *l, const corio_config *cfg)
         l->cfg = *cfg;
     if (!l->cfg.stack_size)
         l->cfg.stack_size = CORIO_STACK_DEFAULT;
-    corio__stacks_init(&l->stacks, l->cfg.guard_budget, l->cfg.stack_pool);
+    corio__stacks_init(&l->stacks, l->cfg.guard_budget, l->cfg.stack_pool, corio_stack_min());
     l->cfg.stack_size = corio__stack_round(&l->stacks, l->cfg.stack_size);
     return l->cfg.stack_size ? 0 : -EINVAL;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <corio/future.h>
+#include <corio/run.h>
 
 #include "sched.h"
 
@@ -55,6 +56,20 @@ static void task_entry(void *arg)
         l->zombie = t; /* freed by whoever runs next, off this stack */
     corio__schedule(l);
     corio__die_in_task("internal error: task resumed after it ended", t);
+}
+
+/* corio's own use of a task's stack: the task record at its top, the saved
+ * registers of a switch and the frames of a park (corio_sleep -> timer ->
+ * scheduler -> switch). ASan's redzones make frames several times bigger. */
+#if defined(CORIO__ASAN)
+#define OWN_FRAMES (8u * 1024u)
+#else
+#define OWN_FRAMES 2048u
+#endif
+
+size_t corio_stack_min(void)
+{
+    return corio__stack_min(sizeof(corio_task) + OWN_FRAMES);
 }
 
 static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,

@@ -22,6 +22,12 @@ int corio__fd_open_socket(int fd, corio_fd **out);
  * the next system call. */
 bool corio__fd_drained(const corio_fd *f, unsigned events);
 
+/* Calls fn(arg, reset) when the peer closes: at once if it has already,
+ * else from the loop when the poller reports it (reset: the connection
+ * failed or is closed both ways; else only the peer's sending side may be).
+ * fn runs outside any task and must not block. NULL removes the hook. */
+void corio__fd_on_hup(corio_fd *f, void (*fn)(void *arg, bool reset), void *arg);
+
 /* An accept loop's accept: corio_tcp_accept without a deadline, except
  * that running out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
  * ENOMEM) is waited out, 10 ms at a time, so that connections can finish,
