@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -103,6 +104,7 @@ static pid_t start_server(void)
     snprintf(p, sizeof p, "%d", port);
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the bench */
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
         execlp("taskset", "taskset", "-c", "0", "redis-server", "--port", p, "--bind", "127.0.0.1",

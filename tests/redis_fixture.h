@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -93,6 +94,8 @@ static void redis_start(redis_server *s, const char *const *extra)
     s->pid = fork();
     cr_assert(s->pid >= 0);
     if (s->pid == 0) {
+        /* A test that crashes takes its server with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
         execvp("redis-server", (char *const *)argv);
