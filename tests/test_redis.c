@@ -438,15 +438,16 @@ RUN(blpop_cancelled_by_a_deadline)
     cr_assert_eq(corio_redis_pool_acquire(p, &d, in(5000)), 0);
     long long n;
     /* The server may take a moment to see the old connection go. */
-    for (int i = 0; i < 100; i++) {
+    bool none = false;
+    for (int i = 0; i < 1000 && !none; i++) {
         char *info;
         cr_assert_eq(corio_redis_str(d, &info, NULL, in(5000), "INFO clients"), 0);
-        bool none = strstr(info, "blocked_clients:0") != NULL;
+        none = strstr(info, "blocked_clients:0") != NULL;
         free(info);
-        if (none)
-            break;
-        corio_sleep(10);
+        if (!none)
+            corio_sleep(10);
     }
+    cr_assert(none, "the cancelled BLPOP's connection is still blocked on the server");
     cr_assert_eq(corio_redis_int(d, &n, in(5000), "RPUSH queue x"), 0);
     cr_assert_eq(corio_redis_int(d, &n, in(5000), "LLEN queue"), 0);
     cr_assert_eq(n, 1);
@@ -651,13 +652,22 @@ static intptr_t doomed(void *arg)
     return 0;
 }
 
+/* Holds the server for 5 s (far past the kill), giving up itself at once. */
+static intptr_t long_sleeper(void *arg)
+{
+    (void)arg;
+    corio_redis_reply *r;
+    int rc = corio_redis_command(shared, &r, in(50), "DEBUG SLEEP 5");
+    return rc == -ETIMEDOUT ? 0 : -1;
+}
+
 static intptr_t server_killed_mid_pipeline_main(void *arg)
 {
     redis_server *s = arg;
     shared = connect_to(s->url);
     ended_with_error = 0;
     corio_task *t[201];
-    cr_assert_eq(corio_spawn(NULL, sleeper, NULL, &t[200]), 0); /* holds the server 300 ms */
+    cr_assert_eq(corio_spawn(NULL, long_sleeper, NULL, &t[200]), 0);
     corio_yield();
     for (int i = 0; i < 200; i++)
         cr_assert_eq(corio_spawn(NULL, doomed, NULL, &t[i]), 0);
