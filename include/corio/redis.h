@@ -24,7 +24,8 @@
  * the server's bytes are not RESP (broken too); -EMSGSIZE a reply larger than
  * opts.max_reply, refused before it is all read (broken too); a call on a
  * broken connection returns the error that broke it; -ETIMEDOUT; -ECANCELED;
- * -ENOMEM. All calls from tasks of the loop that connected. */
+ * -ENOMEM; -EPERM outside a task of the loop that connected (all calls on a
+ * connection come from that loop's tasks). */
 #ifndef CORIO_REDIS_H
 #define CORIO_REDIS_H
 
@@ -70,7 +71,8 @@ typedef struct corio_redis_opts {
      * limit. */
     size_t max_reply;
     /* rediss://: the CA file to verify the server with (NULL: the system
-     * store); tls_no_verify skips verification (tests only). */
+     * store; read while connecting, copied by pools and subscribers);
+     * tls_no_verify skips verification (tests only). */
     const char *ca_file;
     bool tls_no_verify;
     /* Pools: a connection idle for longer than idle_timeout_ms is closed

@@ -248,7 +248,8 @@ static int flush(corio_redis *c)
     return rc;
 }
 
-static int write_batch(corio_redis *c)
+/* A failure reaches the callers through their requests. */
+static void write_batch(corio_redis *c)
 {
     c->writing = true;
     corio_yield(); /* its cancellation is seen by the wait that follows */
@@ -256,7 +257,6 @@ static int write_batch(corio_redis *c)
     c->writing = false;
     if (rc < 0)
         corio__redis_fail(c, corio__redis_io_err(rc));
-    return rc;
 }
 
 int corio__redis_write(corio_redis *c, const char *p, size_t len)
