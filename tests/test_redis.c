@@ -425,6 +425,22 @@ RUN(blpop_cancelled_by_a_deadline)
     cr_assert_eq(corio_redis_broken(c), -ECONNABORTED);
     cr_assert_eq(corio_redis_ok(c, in(5000), "PING"), -ECONNABORTED);
     corio_redis_close(c);
+    c = connect_to(srv.url);
+    cr_assert_eq(corio_redis_command(c, &r, in(100), "XREAD BLOCK 0 STREAMS events $"), -ETIMEDOUT);
+    cr_assert_eq(corio_redis_broken(c), -ECONNABORTED);
+    corio_redis_close(c);
+    /* Without BLOCK, XREAD is an ordinary command: cut off in flight (behind
+     * a DEBUG SLEEP), its reply is discarded and the connection stays. */
+    shared = connect_to(srv.url);
+    corio_task *t;
+    cr_assert_eq(corio_spawn(NULL, sleeper, NULL, &t), 0);
+    corio_yield();
+    cr_assert_eq(corio_redis_command(shared, &r, in(50), "XREAD STREAMS events 0"), -ETIMEDOUT);
+    cr_assert_eq(corio_redis_broken(shared), 0);
+    cr_assert_eq(corio_redis_ok(shared, in(5000), "PING"), 0);
+    cr_assert_eq(corio_join(t, NULL), 0);
+    corio_task_release(t);
+    corio_redis_close(shared);
 
     /* Through a pool: the connection is closed, not handed out again, and an
      * element pushed after the cancellation is not popped for nobody. */
