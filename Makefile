@@ -46,6 +46,7 @@ bench: build
 	$(BUILD)/bin/bench-pubsub 1000 10000
 	$(BUILD)/bin/bench-animals
 	$(BUILD)/bin/bench-pg
+	$(BUILD)/bin/bench-redis
 
 # Each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan); new inputs
 # that find coverage go to build-fuzz/corpus/<name>, the seeds stay as they are.
@@ -53,8 +54,8 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCORIO_FUZZ=ON -DCORIO_TESTS=OFF \
 	  -DCORIO_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_url fuzz_http_server fuzz_http_client
-	for t in url http_server http_client; do \
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_url fuzz_http_server fuzz_http_client fuzz_redis_reply
+	for t in url http_server http_client redis_reply; do \
 	  mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
 	    build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \

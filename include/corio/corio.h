@@ -21,6 +21,7 @@
 #include "protocol.h"
 #include "procpool.h"
 #include "queue.h"
+#include "redis.h"
 #include "respool.h"
 #include "run.h"
 #include "signal.h"
