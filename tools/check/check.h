@@ -46,7 +46,7 @@ typedef struct check_counts {
 } check_counts;
 
 typedef struct check_sink check_sink;
-/* jsonl: NULL or a file to write; progress: draw the bar on stderr. */
+/* jsonl: NULL or a file to write ("-": stdout); progress: draw the bar on stderr. */
 int check_sink_new(const check_input *in, const char *jsonl, int progress, check_sink **out);
 /* Records URL number index (0-based, in input order). Not thread-safe. */
 int check_sink_add(check_sink *s, uint64_t index, const check_result *r);
