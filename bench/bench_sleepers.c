@@ -4,7 +4,7 @@
  *
  * With this machine's vm.max_map_count of 65530, coroutine libraries that give
  * every stack a guard page stop near 32,750 tasks; corio guards a budget of
- * stacks and puts the rest in slabs (see src/core/stack.h). */
+ * stacks and puts the rest in slabs (see src/base/stack.h). */
 #include <errno.h>
 
 #include "bench.h"

@@ -1,14 +1,17 @@
 /* A minimal static-file server: GET /path serves ROOT/path (index.html for
  * directories), with a content type from the extension; ".." and hidden
- * files are refused. Files are read on the thread pool, so a slow disk
- * never blocks the loop.
+ * files are refused, and so is a symbolic link that leads out of the root.
+ * Files are streamed (corio_http_resp_file: sendfile on plain connections),
+ * so any size is served in bounded memory, to any number of slow readers.
  *
  *     static_server [--host H] [--port N] [--root DIR] */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <corio/corio.h>
 
@@ -42,6 +45,33 @@ static const char *content_type(const char *path)
     return "application/octet-stream";
 }
 
+static char root[4096]; /* the root, resolved */
+
+/* Opens ROOT/rel (index.html for a directory) for reading: the descriptor
+ * and the file's real path (4096 bytes), or a negative errno; -EACCES when
+ * it resolves outside the root. */
+static int open_under_root(const char *rel, struct stat *st, char *real)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", root, rel) >= sizeof path)
+        return -ENAMETOOLONG;
+    if (!realpath(path, real))
+        return -errno;
+    size_t rl = strlen(root);
+    if (strncmp(real, root, rl) != 0 || (real[rl] != '/' && real[rl] != '\0'))
+        return -EACCES; /* a symbolic link out of the root */
+    if (stat(real, st) == 0 && S_ISDIR(st->st_mode) && strlen(real) + sizeof "/index.html" <= 4096)
+        strcat(real, "/index.html");
+    int fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+        close(fd);
+        return -ENOENT;
+    }
+    return fd;
+}
+
 static int serve_file(corio_http_req *req, corio_http_resp *resp, void *arg)
 {
     (void)arg;
@@ -51,26 +81,27 @@ static int serve_file(corio_http_req *req, corio_http_resp *resp, void *arg)
     /* No way out of the root, and nothing hidden. */
     if (strstr(rel, "..") || strstr(rel, "/.") || rel[0] == '.')
         return corio_http_resp_text(resp, 403, "Forbidden\n");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", args.value, rel);
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        strncat(path, "/index.html", sizeof path - strlen(path) - 1);
-    void *data;
-    size_t len;
-    int rc = corio_file_read_all(path, &data, &len, 64 << 20);
-    if (rc == -ENOENT || rc == -ENOTDIR || rc == -EISDIR)
+    char real[4096];
+    int fd = open_under_root(rel, &st, real);
+    if (fd == -ENOENT || fd == -ENOTDIR || fd == -EISDIR)
         return corio_http_resp_text(resp, 404, "Not Found\n");
-    if (rc < 0)
-        return corio_http_resp_text(resp, 500, corio_strerror(rc));
-    rc = corio_http_resp_send(resp, 200, content_type(path), data, len);
-    free(data);
+    if (fd == -EACCES || fd == -ELOOP)
+        return corio_http_resp_text(resp, 403, "Forbidden\n");
+    if (fd < 0)
+        return corio_http_resp_text(resp, 500, corio_strerror(fd));
+    int rc = corio_http_resp_file(resp, 200, content_type(real), fd, 0, (int64_t)st.st_size);
+    close(fd);
     return rc;
 }
 
 int main(int argc, char **argv)
 {
     server_args_parse(&args, argc, argv);
+    if (!realpath(args.value, root)) {
+        fprintf(stderr, "static_server: --root %s: %s\n", args.value, strerror(errno));
+        return 1;
+    }
     corio_http_app *app;
     if (corio_http_app_new(&app) < 0 ||
         corio_http_route(app, "GET", "/{path...}", serve_file, NULL) < 0 ||

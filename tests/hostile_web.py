@@ -71,9 +71,9 @@ CASES = [
      "error:protocol"),
     ("negative-length", b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nhello", "error:protocol"),
     ("bad-chunk-size", CHUNKED + b"zz\r\nhello\r\n0\r\n\r\n", "error:protocol"),
-    # llhttp 8 skips the two bytes after a chunk's data unread: the client
-    # takes "XX" for the CRLF (request smuggling's favourite).
-    ("chunk-data-no-crlf", CHUNKED + b"5\r\nhelloXX0\r\n\r\n", "error:protocol", "200"),
+    # llhttp 8 unless built strict skips the two bytes after a chunk's data
+    # unread, taking "XX" for the CRLF (request smuggling's favourite).
+    ("chunk-data-no-crlf", CHUNKED + b"5\r\nhelloXX0\r\n\r\n", "error:protocol"),
     ("chunk-size-space", CHUNKED + b"5 \r\nhello\r\n0\r\n\r\n", "-"),
     ("chunk-bare-lf", CHUNKED + b"5\r\nhello\n0\r\n\r\n", "-"),
     ("bad-status", b"HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n", "error:protocol"),

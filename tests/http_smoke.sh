@@ -45,6 +45,23 @@ expect static-index "$(curl -s "$base/")" "<h1>home</h1>"
 expect static-type "$(curl -s -o /dev/null -w '%{content_type}' "$base/sub/site.css")" "text/css"
 expect static-404 "$(curl -s -o /dev/null -w '%{http_code}' "$base/missing.txt")" 404
 expect static-escape "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$base/../secret")" 403
+ln -s "$tmp/secret" "$tmp/root/link_out"
+ln -s index.html "$tmp/root/link_in.html"
+expect static-symlink-out "$(curl -s -o /dev/null -w '%{http_code}' "$base/link_out")" 403
+expect static-symlink-in "$(curl -s "$base/link_in.html")" "<h1>home</h1>"
+# Any size, streamed: a 96 MiB file (sparse) whole, and five slow readers
+# of it at once cost the server little memory.
+truncate -s 96M "$tmp/root/big.bin"
+expect static-big "$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$base/big.bin")" "200 100663296"
+slow=
+for _ in 1 2 3 4 5; do
+    curl -s --limit-rate 2M -o /dev/null --max-time 3 "$base/big.bin" &
+    slow="$slow $!"
+done
+sleep 1.5
+rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+wait $slow || true
+[ "$rss_kb" -lt 65536 ] || { echo "http_smoke: static_server holds $rss_kb KiB with 5 slow readers" >&2; exit 1; }
 stop
 
 start json_api

@@ -437,11 +437,11 @@ RUN(limits)
     char *out = raw(&f, req, 5000);
     cr_assert(strstr(out, "HTTP/1.1 414 "), "%s", out);
     free(out);
-    snprintf(req, sizeof req, "GET / HTTP/1.1\r\nX: %0600d\r\n\r\n", 0);
+    snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: x\r\nX: %0600d\r\n\r\n", 0);
     out = raw(&f, req, 5000);
     cr_assert(strstr(out, "HTTP/1.1 431 "), "%s", out);
     free(out);
-    strcpy(req, "GET / HTTP/1.1\r\n");
+    strcpy(req, "GET / HTTP/1.1\r\nHost: x\r\n");
     for (int i = 0; i < 12; i++)
         strcat(req, "A: b\r\n");
     strcat(req, "\r\n");
@@ -460,7 +460,7 @@ RUN(limits)
     cr_assert(strstr(out, "HTTP/1.1 413 "), "chunked over the limit: %s", out);
     free(out);
     /* The server still serves. */
-    out = raw(&f, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 5000);
+    out = raw(&f, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
     cr_assert(strstr(out, "Hello, World!"), "%s", out);
     free(out);
     stop(&f);
@@ -487,10 +487,10 @@ RUN(smuggling)
         "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
         "GET / HTTP/1.1\r\nHost\t: x\r\n\r\n",
         "GARBAGE\r\n\r\n",
-        "GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
-        "GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n",
-        "GET / HTTP/1.1\r\nBad\x01Name: x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nBad\x01Name: x\r\n\r\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *out = raw(&f, bad[i], 5000);
@@ -499,7 +499,7 @@ RUN(smuggling)
         cr_assert_eq(count(out, "HTTP/1.1"), 1, "case %zu: nothing smuggled: %s", i, out);
         free(out);
     }
-    char *out = raw(&f, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 5000);
+    char *out = raw(&f, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
     cr_assert(strstr(out, "Hello, World!"), "%s", out);
     free(out);
     stop(&f);
@@ -516,7 +516,7 @@ static intptr_t slowloris(void *arg)
     fixture *f = arg;
     corio_fd *fd;
     cr_assert_eq(corio_tcp_connect("127.0.0.1", f->port, -1, &fd), 0);
-    corio_fd_write_all(fd, "GET / HTTP/1.1\r\nX-Slow: ", 24, -1);
+    corio_fd_write_all(fd, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", 33, -1);
     char buf[512];
     int64_t t0 = corio_now();
     ssize_t n = corio_fd_read(fd, buf, sizeof buf - 1, corio_now() + 5000);
@@ -575,13 +575,13 @@ RUN(max_connections)
     cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &a), 0);
     cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &b), 0);
     corio_sleep(20);
-    char *out = raw(&f, "GET / HTTP/1.1\r\n\r\n", 5000);
+    char *out = raw(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
     cr_assert(strstr(out, "HTTP/1.1 503 "), "%s", out);
     free(out);
     corio_fd_close(a);
     corio_fd_close(b);
     corio_sleep(20);
-    out = raw(&f, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 5000);
+    out = raw(&f, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
     cr_assert(strstr(out, "Hello, World!"), "%s", out);
     free(out);
     stop(&f);

@@ -333,7 +333,8 @@ RUN(malformed)
         find(CORIO_LOG_INFO, "http", "400 Bad Request for 127.0.0.1: malformed head"));
     cr_assert_not_null(find(CORIO_LOG_INFO, "http", "whitespace before a colon"));
     /* A good request logs nothing. */
-    cr_assert(answered(&f, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", "Hello, World!"));
+    cr_assert(
+        answered(&f, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "Hello, World!"));
     cr_assert_eq(kept(), 2);
     stop(&f);
     return 0;
@@ -349,7 +350,7 @@ RUN(handler_fails)
     fixture f = {0};
     start(&f, NULL);
     cr_assert_eq(corio_log_set(keep, NULL, CORIO_LOG_WARN), 0);
-    cr_assert(answered(&f, "GET /fail HTTP/1.1\r\n\r\n", "HTTP/1.1 500 "));
+    cr_assert(answered(&f, "GET /fail HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 500 "));
     dump();
     cr_assert_eq(kept(), 1);
     cr_assert_not_null(find(CORIO_LOG_WARN, "http", "GET /fail: handler failed: "));

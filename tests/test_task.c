@@ -383,9 +383,7 @@ Test(run, bad_input, .timeout = 10)
 {
     cr_assert_eq(corio_run(NULL, NULL), -EINVAL);
     cr_assert_eq(corio_run(nested_run, NULL), -EBUSY);
-    corio_config cfg = {.stack_size = 1};
-    cr_assert_eq(corio_run_ex(failing, NULL, &cfg), -EINVAL);
-    cfg.stack_size = (size_t)CORIO_STACK_MAX + 1;
+    corio_config cfg = {.stack_size = (size_t)CORIO_STACK_MAX + 1};
     cr_assert_eq(corio_run_ex(failing, NULL, &cfg), -EINVAL);
 }
 
@@ -445,8 +443,6 @@ static intptr_t names_main(void *arg)
     corio_task *a, *b, *c;
     corio_spawn_opts o = {.name = "a-very-long-task-name-that-will-be-cut-short"};
     cr_assert_eq(corio_spawn(NULL, NULL, NULL, NULL), -EINVAL);
-    o.stack_size = 16;
-    cr_assert_eq(corio_spawn_ex(NULL, noop, NULL, &o, NULL), -EINVAL);
     o.stack_size = (size_t)2 << 30;
     cr_assert_eq(corio_spawn_ex(NULL, noop, NULL, &o, NULL), -EINVAL);
     o.stack_size = 0;

@@ -63,6 +63,17 @@ typedef struct corio_http_limits {
     size_t max_connections;  /* per serving loop (default 10000); beyond: accepted,
                               * answered 503 with Connection: close */
     unsigned max_keepalive;  /* requests per connection (default 0: unlimited) */
+    /* A response that makes no progress (no byte taken by the kernel) for
+     * this long fails, and its connection closes (default 30 s). However
+     * long a big answer to a slow reader takes, it is never cut while it
+     * moves. */
+    int write_timeout_ms;
+    /* The whole request body must arrive within body_total_timeout_ms of the
+     * end of the head (default 10 s), extended by one second for every
+     * body_min_rate bytes received (default 1024 bytes/s): a body trickled
+     * in a byte at a time gets 408, a big one at a fair rate never does. */
+    int body_total_timeout_ms;
+    size_t body_min_rate;
 } corio_http_limits;
 
 CORIO_API int corio_http_app_new(corio_http_app **out);
@@ -148,6 +159,18 @@ CORIO_API int corio_http_resp_header(corio_http_resp *resp, const char *name, co
 /* A whole response with Content-Length (content_type NULL: none). */
 CORIO_API int corio_http_resp_send(corio_http_resp *resp, int status, const char *content_type,
                                    const void *body, size_t len);
+/* A whole response whose body is len bytes of file descriptor fd from
+ * offset (the descriptor stays the caller's; it is read with pread, its
+ * own offset untouched). Streamed with bounded memory whatever the size:
+ * sendfile(2) on plain connections (page-cache reads happen on the loop's
+ * thread, as in nginx without aio), pieces read on the thread pool over
+ * TLS. Each piece must make progress within the write_timeout_ms limit.
+ * Errors: -EINVAL bad arguments; -EALREADY the response has started; -EIO
+ * the file ended before len bytes; what writing returned (-ETIMEDOUT,
+ * -EPIPE, ...). After a failure once the head went out, the connection
+ * closes (the client can tell a cut body by its length). */
+CORIO_API int corio_http_resp_file(corio_http_resp *resp, int status, const char *content_type,
+                                   int fd, int64_t offset, int64_t len);
 /* Shorthands: text/plain; charset=utf-8 and application/json. */
 CORIO_API int corio_http_resp_text(corio_http_resp *resp, int status, const char *text);
 CORIO_API int corio_http_resp_json(corio_http_resp *resp, int status, const char *json);

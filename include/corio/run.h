@@ -14,7 +14,7 @@ extern "C" {
 
 /* Defaults of corio_config; each can be overridden per loop. */
 #define CORIO_STACK_DEFAULT      (256u * 1024u) /* bytes per task stack */
-#define CORIO_STACK_MIN          4096u          /* one page: a tiny task that only sleeps */
+#define CORIO_STACK_MIN          4096u          /* the floor of corio_stack_min() */
 #define CORIO_STACK_MAX          (1024u * 1024u * 1024u)
 #define CORIO_STACK_POOL_DEFAULT 1024u /* idle stacks kept ready for reuse */
 
@@ -25,10 +25,18 @@ typedef enum corio_backend {
     CORIO_BACKEND_IO_URING, /* io_uring poll requests (Linux 5.13 or later) */
 } corio_backend;
 
+/* The smallest task stack on this machine, in bytes: room for the kernel's
+ * signal frame and the dynamic linker's lazy-binding save area, both sized
+ * by the CPU's vector registers (several KiB with AVX-512), plus corio's own
+ * task record and switch frames; whole pages, never below CORIO_STACK_MIN.
+ * Computed at run time, once. A smaller stack size asked of corio_config or
+ * corio_spawn_opts is raised to it. Any thread, no loop needed. */
+CORIO_API size_t corio_stack_min(void);
+
 /* Loop settings. Zero-initialise, then set what you need; 0 means default. */
 typedef struct corio_config {
-    /* Stack size of a task spawned without its own size (bytes, rounded up to
-     * a page). */
+    /* Stack size of a task spawned without its own size (bytes, raised to
+     * corio_stack_min() and rounded up to a page; at most CORIO_STACK_MAX). */
     size_t stack_size;
     /* Stacks with a PROT_NONE guard page cost two memory maps each, and the
      * kernel allows vm.max_map_count (65530 by default) per process. Up to

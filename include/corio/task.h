@@ -14,7 +14,7 @@ extern "C" {
 
 typedef struct corio_spawn_opts {
     const char *name;  /* copied; truncated to CORIO_TASK_NAME_MAX-1 bytes */
-    size_t stack_size; /* 0: the loop's default; else CORIO_STACK_MIN..MAX */
+    size_t stack_size; /* 0: the loop's default; else raised to corio_stack_min(), <= MAX */
 } corio_spawn_opts;
 
 /* Starts fn(arg) as a new task in nursery `n` (NULL: the calling task's own
@@ -23,7 +23,7 @@ typedef struct corio_spawn_opts {
  * If `handle` is non-NULL it receives a handle for corio_join(); the handle
  * stays valid until corio_task_release() or until the nursery closes.
  * Without a handle a task's memory goes back to the pool as soon as it ends.
- * Errors: -EINVAL fn NULL or bad stack size; -EPERM outside a task or into a
+ * Errors: -EINVAL fn NULL or stack size over CORIO_STACK_MAX; -EPERM outside a task or into a
  * nursery this task does not own; -ENOMEM no memory or memory maps left. */
 CORIO_API int corio_spawn(corio_nursery *n, corio_fn *fn, void *arg, corio_task **handle);
 CORIO_API int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <corio/future.h>
+#include <corio/run.h>
 
 #include "sched.h"
 
@@ -57,6 +58,20 @@ static void task_entry(void *arg)
     corio__die_in_task("internal error: task resumed after it ended", t);
 }
 
+/* corio's own use of a task's stack: the task record at its top, the saved
+ * registers of a switch and the frames of a park (corio_sleep -> timer ->
+ * scheduler -> switch). ASan's redzones make frames several times bigger. */
+#if defined(CORIO__ASAN)
+#define OWN_FRAMES (8u * 1024u)
+#else
+#define OWN_FRAMES 2048u
+#endif
+
+size_t corio_stack_min(void)
+{
+    return corio__stack_min(sizeof(corio_task) + OWN_FRAMES);
+}
+
 static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
                  const corio_spawn_opts *opts, corio_task **handle)
 {
@@ -101,7 +116,8 @@ static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
 #if defined(CORIO__TSAN)
     t->tsan_fiber = CORIO__TSAN_CREATE();
 #endif
-    l->live++;
+    if (++l->live > l->live_peak)
+        l->live_peak = l->live;
     corio__runq_push(l, t);
     if (handle)
         *handle = t;

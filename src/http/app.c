@@ -19,6 +19,9 @@ static const corio_http_limits defaults = {
     .idle_timeout_ms = 60000,
     .max_connections = 10000,
     .max_keepalive = 0,
+    .write_timeout_ms = 30000,
+    .body_total_timeout_ms = 10000,
+    .body_min_rate = 1024,
 };
 
 int corio_http_app_new(corio_http_app **out)
@@ -265,6 +268,9 @@ void corio_http_app_set_limits(corio_http_app *app, const corio_http_limits *l)
     DEFAULT(body_timeout_ms)
     DEFAULT(idle_timeout_ms)
     DEFAULT(max_connections)
+    DEFAULT(write_timeout_ms)
+    DEFAULT(body_total_timeout_ms)
+    DEFAULT(body_min_rate)
 #undef DEFAULT
     app->limits = v;
 }

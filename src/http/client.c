@@ -19,7 +19,7 @@
 #include <corio/time.h>
 #include <corio/url.h>
 
-#include "../core/list.h"
+#include "../base/list.h"
 #include "http.h"
 
 #define IN_CAP    16384

@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <corio/net.h>
 #include <corio/time.h>
 #include <corio/url.h>
 
-#include "../core/log.h"
+#include "../base/log.h"
 #include "../io/fd.h"
 #include "../io/stream.h"
 #include "conn.h"
@@ -62,6 +63,8 @@ static void arena_reset(conn *c)
 
 int corio__http_out(conn *c, const void *p, size_t n)
 {
+    if (c->broken)
+        return -EPIPE;
     if (c->ocap - c->olen < n) {
         size_t cap = c->ocap ? c->ocap : 4096;
         while (cap - c->olen < n)
@@ -77,11 +80,43 @@ int corio__http_out(conn *c, const void *p, size_t n)
     return 0;
 }
 
+/* Pieces of a TLS stream's write, each with a deadline of its own: TLS
+ * takes whole pieces, so progress is counted in them. */
+#define TLS_PIECE 16384
+
+/* One write with its progress deadline: bytes taken, or < 0. */
+static ssize_t write_some(conn *c, const char *p, size_t n)
+{
+    int64_t deadline = corio_now() + c->lim->write_timeout_ms;
+    if (c->plain)
+        return corio_fd_write(c->plain, p, n, deadline);
+    size_t piece = n < TLS_PIECE ? n : TLS_PIECE;
+    int rc = corio_stream_write(c->s, p, piece, deadline);
+    return rc < 0 ? rc : (ssize_t)piece;
+}
+
+static int write_out(conn *c, const void *p, size_t n)
+{
+    const char *b = p;
+    if (c->broken)
+        return -EPIPE;
+    while (n > 0) {
+        ssize_t k = write_some(c, b, n);
+        if (k < 0) {
+            c->broken = c->closing = true;
+            return (int)k;
+        }
+        b += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
 int corio__http_flush(conn *c)
 {
     if (c->olen == 0)
-        return 0;
-    int rc = corio_stream_write(c->s, c->out, c->olen, corio_now() + c->lim->body_timeout_ms);
+        return c->broken ? -EPIPE : 0;
+    int rc = write_out(c, c->out, c->olen);
     c->olen = 0;
     if (c->ocap > OUT_FLUSH) { /* a big answer went out: give the memory back */
         free(c->out);
@@ -89,6 +124,12 @@ int corio__http_flush(conn *c)
         c->ocap = 0;
     }
     return rc;
+}
+
+int corio__http_write(conn *c, const void *p, size_t n)
+{
+    int rc = corio__http_flush(c);
+    return rc ? rc : write_out(c, p, n);
 }
 
 int corio__http_error(conn *c, int status)
@@ -298,6 +339,13 @@ static int head_too_big(conn *c)
                         c->lim->max_header_bytes);
 }
 
+/* Answers a head that cannot be parsed: -EBADMSG, or -EIO if the answer
+ * could not be queued. */
+static int bad_head(conn *c, int status, const char *why)
+{
+    return client_error(c, status, "malformed head: %s", why) < 0 ? -EIO : -EBADMSG;
+}
+
 /* Reads until the buffer holds a whole head: 0, or < 0 (the connection
  * ends; an error answer may be queued). */
 static int read_head(conn *c)
@@ -322,6 +370,8 @@ static int read_head(conn *c)
             return 0;
         }
         scanned = have;
+        if (!corio__http_could_be_request(c->in + c->start, have))
+            return bad_head(c, 400, "not an HTTP request line");
         if (have > l->max_request_line && !memchr(c->in + c->start, '\n', have))
             return line_too_long(c) < 0 ? -EIO : -EMSGSIZE;
         if (have > max)
@@ -374,13 +424,6 @@ static void terminate(conn *c)
     corio__http_hdrs_finish(&r->hdrs);
 }
 
-/* Answers a head that cannot be parsed: -EBADMSG, or -EIO if the answer
- * could not be queued. */
-static int bad_head(conn *c, int status, const char *why)
-{
-    return client_error(c, status, "malformed head: %s", why) < 0 ? -EIO : -EBADMSG;
-}
-
 /* Parses the head in [start, head_end): 0, or an error answer is queued. */
 static int parse_head(conn *c)
 {
@@ -388,6 +431,15 @@ static int parse_head(conn *c)
     c->err_status = 0;
     if (!head_is_clean(c))
         return bad_head(c, 400, "bare CR, obs-fold or whitespace before a colon");
+    const char *line = c->in + c->start;
+    while (*line == '\r' || *line == '\n')
+        line++;
+    int status = corio__http_check_line(
+        line, (size_t)((char *)memchr(line, '\n', (size_t)(c->in + c->head_end - line)) - line));
+    if (status)
+        return bad_head(c, status,
+                        status == 505 ? "an HTTP version other than 1.0 and 1.1"
+                                      : "no HTTP version in the request line");
     if (c->cap - c->head_end < IN_MIN) { /* room for the body after the head */
         char *in = realloc(c->in, c->head_end + 16384);
         if (!in)
@@ -402,7 +454,7 @@ static int parse_head(conn *c)
             e = HPE_INVALID_METHOD; /* cannot happen: a message ended inside the head */
     }
     if ((e != HPE_OK && e != HPE_PAUSED) || !r->target) {
-        int status = c->err_status ? c->err_status : 400;
+        status = c->err_status ? c->err_status : 400;
         if (e == HPE_INVALID_VERSION && !c->err_status)
             status = 505;
         const char *why = c->err_status == 431             ? "too many header fields (max_headers)"
@@ -412,7 +464,10 @@ static int parse_head(conn *c)
     }
     terminate(c);
     r->method = llhttp_method_name(c->parser.method);
-    r->minor = c->parser.http_major == 1 ? c->parser.http_minor : 0;
+    r->minor = c->parser.http_minor;
+    const char *why;
+    if ((status = corio__http_check_headers(&r->hdrs, r->minor, &why)))
+        return bad_head(c, status, why);
     r->head = c->parser.method == HTTP_HEAD;
     const char *q = strchr(r->target, '?');
     r->raw_path = r->target;
@@ -427,6 +482,7 @@ static int parse_head(conn *c)
     r->expect_continue = expect && strcasecmp(expect, "100-continue") == 0 && r->minor >= 1;
     c->next = c->head_end;
     c->parsed = c->head_end;
+    c->body_deadline = corio_now() + c->lim->body_total_timeout_ms;
     if (r->body.done)
         r->has_body = false;
     return 0;
@@ -434,11 +490,23 @@ static int parse_head(conn *c)
 
 /* --- body -------------------------------------------------------------------- */
 
+/* The next body read's deadline: body_timeout_ms from now, but no later
+ * than the whole body's allowance (body_total_timeout_ms from the head, one
+ * second more per body_min_rate bytes in), so a trickle cannot hold the
+ * connection however regularly it drips. */
+static int64_t body_read_deadline(const conn *c)
+{
+    const corio_http_limits *l = c->lim;
+    int64_t whole = c->body_deadline + (int64_t)(c->req.body.total * 1000 / l->body_min_rate);
+    int64_t next = corio_now() + l->body_timeout_ms;
+    return next < whole ? next : whole;
+}
+
 ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
 {
     conn *c = r->c;
-    if (r->body_failed)
-        return -EBADMSG;
+    if (r->body_err)
+        return r->body_err;
     if (r->expect_continue && !r->continue_sent && !r->body.done) {
         r->continue_sent = true;
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -458,23 +526,22 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
             int rc = corio__http_flush(c);
             if (rc < 0)
                 return rc;
-            ssize_t got = conn_read(c, c->in + c->end, c->cap - c->end,
-                                    corio_now() + c->lim->body_timeout_ms);
+            ssize_t got = conn_read(c, c->in + c->end, c->cap - c->end, body_read_deadline(c));
             if (got <= 0) {
-                r->body_failed = true;
-                return got == 0 ? -ECONNRESET : got;
+                r->body_err = got == 0 ? -ECONNRESET : (int)got;
+                return r->body_err;
             }
             c->end += (size_t)got;
         }
         if (corio__http_body_step(&r->body, &c->parser, c->in, &c->parsed, c->end) < 0) {
-            r->body_failed = true;
+            r->body_err = -EBADMSG;
             c->closing = true;
             return -EBADMSG;
         }
         if (r->body.done)
             c->next = c->parsed;
         if (r->body.total + r->body.pending_len > c->lim->max_body) {
-            r->body_failed = true;
+            r->body_err = -EMSGSIZE;
             return -EMSGSIZE;
         }
     }
@@ -558,11 +625,22 @@ static void handler_failed(conn *c, int rc, const char *outcome)
 static int answered(conn *c, int rc)
 {
     corio_http_req *r = &c->req;
+    if (c->broken || c->peer_gone) { /* the client stalled or left */
+        corio__log(CORIO_LOG_DEBUG, "http", "%s %.*s: answer to %s cut short: connection closed",
+                   r->method, (int)r->raw_path_len, r->raw_path, peer(c));
+        return -EPIPE;
+    }
     if (!c->resp.started) {
-        if (r->body_failed && rc == -EMSGSIZE)
+        if (r->body_err == -EMSGSIZE)
             return client_error(c, 413, "body over %zu bytes (max_body)", c->lim->max_body);
-        if (r->body_failed)
-            return client_error(c, 400, "body unreadable: %s", corio_strerror(rc));
+        if (r->body_err == -ETIMEDOUT)
+            return client_error(c, 408,
+                                "body too slow (body_total_timeout_ms %d, "
+                                "body_min_rate %zu bytes/s, body_timeout_ms %d)",
+                                c->lim->body_total_timeout_ms, c->lim->body_min_rate,
+                                c->lim->body_timeout_ms);
+        if (r->body_err)
+            return client_error(c, 400, "body unreadable: %s", corio_strerror(r->body_err));
         if (rc == -ECANCELED && c->srv && c->srv->stopping)
             return corio__http_error(c, 503);
         if (rc < 0) {
@@ -582,6 +660,51 @@ static int answered(conn *c, int rc)
     return 0;
 }
 
+/* The client closed while its handler runs (waits on a long poll, a
+ * hanging backend): cancel the handler rather than leave the connection in
+ * CLOSE_WAIT until it is done. A FIN alone may be a half-close that still
+ * wants the answer, which HTTP allows for a connection's last request
+ * (Connection: close, HTTP/1.0) and which a client shows by sending more
+ * requests before it; a body not yet read will see the end itself. */
+static void on_peer_gone(void *arg, bool reset)
+{
+    conn *c = arg;
+    corio_http_req *r = &c->req;
+    if (!reset) {
+        int unread = 0;
+        if (!r->keep_alive || (r->has_body && !r->body.done) || c->end > c->next ||
+            (ioctl(corio_fd_fileno(corio_stream_fd(c->s)), FIONREAD, &unread) == 0 && unread > 0))
+            return;
+    }
+    c->peer_gone = true;
+    corio_scope_cancel(c->handler_scope);
+}
+
+static int run_handler(conn *c)
+{
+    corio_http_req *r = &c->req;
+    corio_scope scope;
+    int rc = corio_scope_enter(&scope, -1, 0);
+    if (rc < 0)
+        return rc;
+    corio_fd *f = corio_stream_fd(c->s);
+    c->handler_scope = &scope;
+    corio__fd_on_hup(f, on_peer_gone, c);
+    rc = r->m.r->handler(r, &c->resp, r->m.r->arg);
+    corio__fd_on_hup(f, NULL, NULL);
+    c->handler_scope = NULL;
+    corio_scope_exit(&scope);
+    return rc;
+}
+
+/* Percent-decodes a piece of the path into out: false on a bad escape or a
+ * decoded NUL, which would cut the string short for the C code below. */
+static bool decode_clean(const char *s, size_t n, char *out)
+{
+    long k = corio_url_decode(s, n, out, 0);
+    return k >= 0 && !memchr(out, '\0', (size_t)k);
+}
+
 /* The connection's handling of one parsed request. */
 static int dispatch(conn *c)
 {
@@ -597,8 +720,9 @@ static int dispatch(conn *c)
     r->path = corio__http_arena_alloc(c, plen + 1);
     if (!r->path)
         return -ENOMEM;
-    if (corio_url_decode(r->raw_path, plen, r->path, 0) < 0)
-        return client_error(c, 400, "bad percent-encoding in the path");
+    /* "/index.html%00.txt" must not become "/index.html" */
+    if (!decode_clean(r->raw_path, plen, r->path))
+        return client_error(c, 400, "bad percent-encoding or a NUL in the path");
     if (rc == -ENOENT)
         return corio_http_resp_text(&c->resp, 404, "Not Found\n");
     if (rc == -EPERM) {
@@ -609,11 +733,11 @@ static int dispatch(conn *c)
         char *v = corio__http_arena_alloc(c, r->m.value_lens[i] + 1);
         if (!v)
             return -ENOMEM;
-        if (corio_url_decode(r->m.values[i], r->m.value_lens[i], v, 0) < 0)
-            return client_error(c, 400, "bad percent-encoding in the path");
+        if (!decode_clean(r->m.values[i], r->m.value_lens[i], v))
+            return client_error(c, 400, "bad percent-encoding or a NUL in the path");
         r->params[i] = v;
     }
-    return answered(c, r->m.r->handler(r, &c->resp, r->m.r->arg));
+    return answered(c, run_handler(c));
 }
 
 static void request_reset(conn *c)

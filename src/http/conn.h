@@ -30,7 +30,8 @@ struct corio_http_req {
     int minor;
     bool keep_alive, expect_continue, continue_sent, head;
     /* body */
-    bool has_body, body_failed;
+    bool has_body;
+    int body_err; /* why reading the body failed (0: it did not) */
     http_body body;
     char *whole; /* corio_http_req_body's copy */
     size_t whole_len;
@@ -59,8 +60,12 @@ struct conn {
     size_t next;            /* where the next request starts */
     char *out;
     size_t olen, ocap;
-    int err_status; /* set by a parser callback that refused the head (431) */
+    int err_status;        /* set by a parser callback that refused the head (431) */
+    int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
     bool idle, closing;
+    bool broken;    /* a write failed: the client holds part of an answer, nothing more goes out */
+    bool peer_gone; /* the client left while its handler ran */
+    corio_scope *handler_scope; /* while a handler runs: cancelled when the client leaves */
     unsigned served;
     arena_block *arena;
     corio_http_req req;
@@ -75,6 +80,13 @@ void *corio__http_arena_alloc(conn *c, size_t n);
  * for input, or when it grows large). */
 int corio__http_out(conn *c, const void *p, size_t n);
 int corio__http_flush(conn *c);
+/* Writes n bytes to the client, after what is buffered. The deadline is
+ * about progress: it fails only when no byte was taken for
+ * write_timeout_ms. Any failure breaks the connection: the client holds
+ * part of an answer, so nothing more is sent on it and it closes. */
+int corio__http_write(conn *c, const void *p, size_t n);
+/* Queues a response's status line and headers. len < 0: a streamed body. */
+int corio__http_head(corio_http_resp *resp, int status, const char *type, long long len);
 /* Sends a whole error answer (text body) and marks the connection closing. */
 int corio__http_error(conn *c, int status);
 

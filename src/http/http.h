@@ -13,8 +13,8 @@
 #include <corio/sync.h>
 #include <corio/task.h>
 
-#include "../core/list.h"
-#include "../core/log.h"
+#include "../base/list.h"
+#include "../base/log.h"
 
 #define HTTP_MAX_PARAMS 8
 
@@ -119,6 +119,19 @@ bool corio__http_body_wants_input(const http_body *b, size_t parsed, size_t end)
 /* Parses buf[*parsed, end) up to the next pause, moving *parsed: 0, or
  * -EBADMSG when the body is malformed. */
 int corio__http_body_step(http_body *b, llhttp_t *p, const char *buf, size_t *parsed, size_t end);
+
+/* Whether the first n bytes of a request can still become a request line
+ * (a method token, then a space): false for a TLS handshake or any binary
+ * sent to a plain port, which can be answered 400 at once. */
+bool corio__http_could_be_request(const char *p, size_t n);
+/* Checks a request line ("METHOD target HTTP/1.x", CRLF optional): 0, 400
+ * when it has no version or a malformed one, 505 for a version other than
+ * 1.0 and 1.1. */
+int corio__http_check_line(const char *line, size_t n);
+/* Checks a request's parsed headers for what llhttp lets through: one Host
+ * (exactly one in HTTP/1.1), no transfer coding but chunked. 0, or the
+ * status to answer with and *why. */
+int corio__http_check_headers(const http_hdrs *h, int minor, const char **why);
 
 /* Finds the blank line ending a message head in buf[from..end): the
  * offset just past it, or 0 if it has not come yet. */

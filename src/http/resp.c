@@ -6,8 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <corio/time.h>
-
 #include "conn.h"
 
 #define DIRECT 16384 /* bodies this big are written from the caller's memory */
@@ -72,8 +70,7 @@ static size_t put_number(char *p, const char *name, size_t nlen, unsigned long l
     return nlen + n + 2;
 }
 
-/* Queues the status line and headers. len < 0: a streamed body. */
-static int head(corio_http_resp *resp, int status, const char *type, long long len)
+int corio__http_head(corio_http_resp *resp, int status, const char *type, long long len)
 {
     conn *c = resp->c;
     if (resp->started)
@@ -142,17 +139,14 @@ int corio_http_resp_send(corio_http_resp *resp, int status, const char *type, co
 {
     if (!resp || (!body && len))
         return -EINVAL;
-    int rc = head(resp, status, type, (long long)len);
+    int rc = corio__http_head(resp, status, type, (long long)len);
     if (rc < 0)
         return rc;
-    resp->ended = true;
     conn *c = resp->c;
-    if (c->req.head || len == 0)
-        return 0;
-    if (len < DIRECT)
-        return corio__http_out(c, body, len);
-    rc = corio__http_flush(c);
-    return rc ? rc : corio_stream_write(c->s, body, len, corio_now() + c->lim->body_timeout_ms);
+    if (!c->req.head && len > 0)
+        rc = len < DIRECT ? corio__http_out(c, body, len) : corio__http_write(c, body, len);
+    resp->ended = rc == 0; /* else the connection closes: the answer is cut */
+    return rc;
 }
 
 int corio_http_resp_text(corio_http_resp *resp, int status, const char *text)
@@ -170,7 +164,7 @@ int corio_http_resp_start(corio_http_resp *resp, int status, const char *type)
 {
     if (!resp)
         return -EINVAL;
-    int rc = head(resp, status, type, -1);
+    int rc = corio__http_head(resp, status, type, -1);
     return rc ? rc : corio__http_flush(resp->c);
 }
 
@@ -189,12 +183,8 @@ int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t 
         int n = snprintf(size, sizeof size, "%zx\r\n", len);
         rc = corio__http_out(c, size, (size_t)n);
     }
-    if (rc == 0 && len < DIRECT) {
-        rc = corio__http_out(c, data, len);
-    } else if (rc == 0) {
-        rc = corio__http_flush(c);
-        rc = rc ? rc : corio_stream_write(c->s, data, len, corio_now() + c->lim->body_timeout_ms);
-    }
+    if (rc == 0)
+        rc = len < DIRECT ? corio__http_out(c, data, len) : corio__http_write(c, data, len);
     if (rc == 0 && resp->chunked)
         rc = corio__http_out(c, "\r\n", 2);
     return rc ? rc : corio__http_flush(c);

@@ -13,7 +13,7 @@
 #include <corio/io.h>
 
 #include "../core/sched.h"
-#include "../loop/fdwait.h"
+#include "fdwait.h"
 #include "fd.h"
 
 struct corio_fd {
@@ -23,7 +23,10 @@ struct corio_fd {
     uint32_t drained; /* EAGAIN or a short transfer since the last EPOLLIN / EPOLLOUT */
     bool socket;      /* use send(MSG_NOSIGNAL) */
     bool hup;         /* the peer closed or the descriptor failed */
+    bool reset;       /* ... and not just its sending side (EPOLLHUP, EPOLLERR) */
     corio__waitq readers, writers;
+    void (*on_hup)(void *arg, bool reset);
+    void *hup_arg;
 };
 
 static void on_ready(corio__io *io, uint32_t events)
@@ -37,6 +40,10 @@ static void on_ready(corio__io *io, uint32_t events)
         events |= EPOLLIN;
     if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))
         f->hup = true;
+    if (events & (EPOLLERR | EPOLLHUP))
+        f->reset = true;
+    if (f->on_hup && (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)))
+        f->on_hup(f->hup_arg, f->reset);
     f->ready |= events & (EPOLLIN | EPOLLOUT);
     f->drained &= ~(events & (EPOLLIN | EPOLLOUT));
     if (events & EPOLLIN)
@@ -192,6 +199,14 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
         f->ready &= ~bit;
         f->drained |= bit;
     }
+}
+
+void corio__fd_on_hup(corio_fd *f, void (*fn)(void *arg, bool reset), void *arg)
+{
+    f->on_hup = fn;
+    f->hup_arg = arg;
+    if (fn && f->hup)
+        fn(arg, f->reset);
 }
 
 bool corio__fd_drained(const corio_fd *f, unsigned events)

@@ -7,7 +7,7 @@
 
 #include <corio/io.h>
 
-#include "../core/log.h"
+#include "../base/log.h"
 
 /* Forgets that f was ready for events (CORIO_READ or CORIO_WRITE) and waits
  * until it is again. 0 or a negative errno. */
@@ -21,6 +21,12 @@ int corio__fd_open_socket(int fd, corio_fd **out);
  * write (CORIO_WRITE) until the poller says otherwise: a wait comes before
  * the next system call. */
 bool corio__fd_drained(const corio_fd *f, unsigned events);
+
+/* Calls fn(arg, reset) when the peer closes: at once if it has already,
+ * else from the loop when the poller reports it (reset: the connection
+ * failed or is closed both ways; else only the peer's sending side may be).
+ * fn runs outside any task and must not block. NULL removes the hook. */
+void corio__fd_on_hup(corio_fd *f, void (*fn)(void *arg, bool reset), void *arg);
 
 /* An accept loop's accept: corio_tcp_accept without a deadline, except
  * that running out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,

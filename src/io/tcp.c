@@ -20,7 +20,7 @@
 #include <corio/task.h>
 #include <corio/time.h>
 
-#include "../core/log.h"
+#include "../base/log.h"
 #include "../core/sched.h"
 #include "fd.h"
 

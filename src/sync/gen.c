@@ -8,8 +8,8 @@
 
 #include <corio/gen.h>
 
-#include "../core/context.h"
-#include "../core/sanitizer.h"
+#include "../base/context.h"
+#include "../base/sanitizer.h"
 
 #define GEN_STACK_DEFAULT (64u * 1024u)
 

@@ -15,7 +15,7 @@
 #include <corio/respool.h>
 
 #include "../core/sched.h"
-#include "../loop/fdwait.h"
+#include "../io/fdwait.h"
 
 #define MAX_MSG (1u << 30)
 

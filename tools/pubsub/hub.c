@@ -1,4 +1,4 @@
-/* The hub's fan-out, history ring and subscriber bookkeeping (hub.h). */
+/* The hub's log of messages, history ring, fan-out and limits (hub.h). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,39 +9,26 @@
 
 struct ps_sub {
     ps_hub *hub;
-    corio_queue *queue;
     corio_task *task;
-    ps_sub *prev, *next;
-    uint64_t replay_next; /* the replay covers ids replay_next .. live_from - 1 */
-    uint64_t live_from;   /* the first id that comes through the queue */
-    int64_t progress_at;  /* while backed: when it became so or last took a message */
-    bool backed;          /* queue went above the high-water mark, not yet down to the low */
+    corio_event *ready; /* set when a message comes to a subscriber that had caught up */
+    ps_sub *prev, *next_sub;
+    ps_msg *next; /* the first pending message (a reference), NULL when caught up */
+    /* where its pending list is counted from: the last message taken, or
+     * the newest when it subscribed if that is later (a replay is free) */
+    uint64_t base_id, base_end;
+    int64_t soft_since; /* over a soft limit since then; -1: not over */
     bool dropped;
 };
 
 struct ps_hub {
     ps_limits lim;
     ps_msg **ring; /* message id k lives in ring[(k - 1) % history] */
-    uint64_t next_id;
+    ps_msg *newest;
+    uint64_t next_id, bytes; /* bytes: of every event published */
     ps_sub *subs;
-    size_t nsubs;
-    size_t nbacked;    /* subscribers backed up */
-    corio_event *room; /* set while none is: publishers wait for it */
-    uint64_t dropped, dropped_stalled, waits, wait_ms;
+    size_t nsubs, held_messages;
+    uint64_t held_bytes, dropped_hard, dropped_soft;
 };
-
-/* Hysteresis: a subscriber backs up above half its queue and frees the
- * publishers at a quarter, so they resume with room for a burst rather than
- * waking for every message taken. */
-static size_t high_water(const ps_hub *h)
-{
-    return h->lim.queue_limit / 2;
-}
-
-static size_t low_water(const ps_hub *h)
-{
-    return h->lim.queue_limit / 4;
-}
 
 int ps_hub_new(const ps_limits *limits, ps_hub **out)
 {
@@ -50,13 +37,7 @@ int ps_hub_new(const ps_limits *limits, ps_hub **out)
         return -ENOMEM;
     h->lim = *limits;
     h->next_id = 1;
-    if (corio_event_new(&h->room) < 0) {
-        free(h);
-        return -ENOMEM;
-    }
-    corio_event_set(h->room);
     if (h->lim.history && !(h->ring = calloc(h->lim.history, sizeof *h->ring))) {
-        corio_event_free(h->room);
         free(h);
         return -ENOMEM;
     }
@@ -69,115 +50,83 @@ void ps_hub_free(ps_hub *h)
     if (!h)
         return;
     for (size_t i = 0; i < h->lim.history; i++)
-        if (h->ring[i])
-            ps_msg_release(h->ring[i]);
+        ps_msg_release(h->ring[i]);
+    ps_msg_release(h->newest);
     free(h->ring);
-    corio_event_free(h->room);
     free(h);
 }
 
+/* Freeing a message releases the next one: a loop, as a whole log can go at once. */
 void ps_msg_release(ps_msg *m)
 {
-    if (--m->refs == 0)
+    while (m && --m->refs == 0) {
+        ps_msg *next = m->next;
+        m->hub->held_messages--;
+        m->hub->held_bytes -= m->len;
         free(m);
+        m = next;
+    }
 }
 
-/* The oldest id still in the ring. */
-static uint64_t oldest_kept(const ps_hub *h)
+static ps_msg *hold(ps_msg *m)
 {
-    uint64_t published = h->next_id - 1;
-    return published > h->lim.history ? published - h->lim.history + 1 : 1;
+    m->refs++;
+    return m;
 }
 
 static void unlink_sub(ps_sub *s)
 {
     ps_hub *h = s->hub;
     if (s->prev)
-        s->prev->next = s->next;
+        s->prev->next_sub = s->next_sub;
     else
-        h->subs = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    s->prev = s->next = NULL;
+        h->subs = s->next_sub;
+    if (s->next_sub)
+        s->next_sub->prev = s->prev;
+    s->prev = s->next_sub = NULL;
     h->nsubs--;
+    ps_msg_release(s->next);
+    s->next = NULL;
 }
 
-/* Keeps the count of backed-up subscribers, and the event publishers wait
- * on, in step with s->backed. */
-static void set_backed(ps_sub *s, bool backed)
+/* Out of the fan-out at once, its pending list released, and its task
+ * cancelled so a stream stuck writing to a peer that stopped reading ends
+ * too. */
+static void drop(ps_sub *s, uint64_t *why)
 {
-    ps_hub *h = s->hub;
-    if (s->backed == backed)
-        return;
-    s->backed = backed;
-    if (backed) {
-        /* the stall clock starts here: a stream that idled until a burst
-         * came has not stalled */
-        s->progress_at = corio_now();
-        if (h->nbacked++ == 0)
-            corio_event_clear(h->room);
-    } else if (--h->nbacked == 0) {
-        corio_event_set(h->room);
-    }
-}
-
-/* A subscriber with a full queue, or stalled: out of the fan-out at once
- * (no longer holding publishers back), and its task cancelled so a stream
- * stuck writing to a peer that stopped reading ends too. */
-static void drop(ps_sub *s, bool stalled)
-{
-    set_backed(s, false);
     unlink_sub(s);
     s->dropped = true;
-    s->hub->dropped++;
-    s->hub->dropped_stalled += stalled;
+    (*why)++;
     corio_task_cancel(s->task);
 }
 
-/* Drops the backed-up subscribers that took nothing for stall_ms; returns
- * when the next of those left would stall if it goes on taking nothing. */
-static int64_t drop_stalled(ps_hub *h, int64_t now)
+static bool over(const ps_limit *l, uint64_t messages, uint64_t bytes)
 {
-    int64_t next = -1;
-    for (ps_sub *s = h->subs, *after; s; s = after) {
-        after = s->next; /* drop unlinks s */
-        if (!s->backed)
-            continue;
-        int64_t due = s->progress_at + h->lim.stall_ms;
-        if (due <= now)
-            drop(s, true);
-        else if (next < 0 || due < next)
-            next = due;
-    }
-    return next;
+    return (l->messages && messages > l->messages) || (l->bytes && bytes > l->bytes);
 }
 
-/* Waits until no subscriber is backed up, dropping those that stall. A
- * publisher woken with others re-checks, as one of them may have backed a
- * subscriber up again: queues stay within high water + 1 however many
- * publish at once. */
-static int wait_for_room(ps_hub *h)
+/* After m was published: drops s if it is now over its limits. */
+static bool check_limits(ps_sub *s, const ps_msg *m, int64_t *now)
 {
-    int64_t start = -1;
-    int rc = 0;
-    while (rc == 0 && h->nbacked) {
-        int64_t now = corio_now();
-        if (start < 0) {
-            start = now;
-            h->waits++;
-        }
-        int64_t next = drop_stalled(h, now);
-        if (!h->nbacked)
-            break;
-        rc = corio_event_wait(h->room, next);
-        /* our own deadline passing is the cue to look for stalls again; a
-         * scope's deadline also says -ETIMEDOUT, and the checkpoint tells */
-        if (rc == -ETIMEDOUT)
-            rc = corio_checkpoint();
+    ps_hub *h = s->hub;
+    uint64_t messages = m->id - s->base_id, bytes = m->end - s->base_end;
+    if (over(&h->lim.hard, messages, bytes)) {
+        drop(s, &h->dropped_hard);
+        return false;
     }
-    if (start >= 0)
-        h->wait_ms += (uint64_t)(corio_now() - start);
-    return rc;
+    if (!over(&h->lim.soft, messages, bytes)) {
+        s->soft_since = -1;
+        return true;
+    }
+    if (*now < 0)
+        *now = corio_now();
+    if (s->soft_since < 0)
+        s->soft_since = *now;
+    if (*now - s->soft_since >= h->lim.soft_ms) {
+        drop(s, &h->dropped_soft);
+        return false;
+    }
+    return true;
 }
 
 /* Encodes data as one event: a "data: " line for each of its lines (split
@@ -209,61 +158,68 @@ static size_t encode_event(char *out, uint64_t id, const char *data, size_t len)
 
 int ps_hub_publish(ps_hub *h, const char *data, size_t len, size_t *delivered, uint64_t *id)
 {
-    if (h->lim.stall_ms) {
-        int rc = wait_for_room(h);
-        if (rc < 0)
-            return rc;
-    }
     size_t elen = encode_event(NULL, h->next_id, data, len);
     ps_msg *m = malloc(sizeof *m + elen + 1);
     if (!m)
         return -ENOMEM;
-    m->refs = 1; /* the publisher's, given back below */
-    m->id = h->next_id++;
+    *m = (ps_msg){.refs = 1, .hub = h, .id = h->next_id++}; /* the hub's: the newest */
     m->len = encode_event(m->event, m->id, data, len);
+    m->end = h->bytes += m->len;
+    h->held_messages++;
+    h->held_bytes += m->len;
+    if (h->newest) {
+        h->newest->next = hold(m);
+        ps_msg_release(h->newest);
+    }
+    h->newest = m;
     if (h->lim.history) {
         ps_msg **slot = &h->ring[(m->id - 1) % h->lim.history];
-        if (*slot)
-            ps_msg_release(*slot);
-        *slot = m;
-        m->refs++;
+        ps_msg_release(*slot);
+        *slot = hold(m);
     }
     size_t n = 0;
-    for (ps_sub *s = h->subs, *next; s; s = next) {
-        next = s->next; /* drop unlinks s */
-        m->refs++;
-        if (corio_queue_try_put(s->queue, m) == 0) {
-            n++;
-            if (corio_queue_size(s->queue) > high_water(h))
-                set_backed(s, true);
-        } else {
-            m->refs--;
-            drop(s, false);
+    int64_t now = -1;
+    for (ps_sub *s = h->subs, *after; s; s = after) {
+        after = s->next_sub; /* a drop unlinks s */
+        if (!s->next) {
+            s->next = hold(m);
+            corio_event_set(s->ready);
         }
+        n += check_limits(s, m, &now);
     }
     *delivered = n;
     *id = m->id;
-    ps_msg_release(m);
     return 0;
 }
 
-int ps_hub_subscribe(ps_hub *h, uint64_t last_id, ps_sub **out)
+/* The oldest id still in the ring. */
+static uint64_t oldest_kept(const ps_hub *h)
+{
+    uint64_t published = h->next_id - 1;
+    return published > h->lim.history ? published - h->lim.history + 1 : 1;
+}
+
+int ps_hub_subscribe(ps_hub *h, bool replay, uint64_t last_id, ps_sub **out)
 {
     if (h->nsubs >= h->lim.max_subscribers)
         return -EAGAIN;
     ps_sub *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
-    int rc = corio_queue_new(&s->queue, h->lim.queue_limit, 0);
-    if (rc < 0) {
+    if (corio_event_new(&s->ready) < 0) {
         free(s);
-        return rc;
+        return -ENOMEM;
     }
     s->hub = h;
     s->task = corio_current();
-    s->live_from = h->next_id;
-    s->replay_next = last_id + 1 < s->live_from ? last_id + 1 : s->live_from;
-    s->next = h->subs;
+    s->base_id = h->next_id - 1;
+    s->base_end = h->bytes;
+    s->soft_since = -1;
+    if (replay && h->lim.history && last_id < s->base_id) {
+        uint64_t first = last_id + 1 > oldest_kept(h) ? last_id + 1 : oldest_kept(h);
+        s->next = hold(h->ring[(first - 1) % h->lim.history]);
+    }
+    s->next_sub = h->subs;
     if (h->subs)
         h->subs->prev = s;
     h->subs = s;
@@ -274,38 +230,25 @@ int ps_hub_subscribe(ps_hub *h, uint64_t last_id, ps_sub **out)
 
 int ps_sub_next(ps_sub *s, int64_t deadline, ps_msg **out)
 {
-    if (s->dropped)
-        return -ECANCELED;
-    ps_hub *h = s->hub;
-    /* asking for more means what was taken before went out */
-    if (s->backed)
-        s->progress_at = corio_now();
-    if (s->replay_next < s->live_from) {
-        /* what fell out of the ring while we waited is lost: go on from what is kept */
-        uint64_t oldest = oldest_kept(h);
-        if (s->replay_next < oldest)
-            s->replay_next = oldest;
-        if (s->replay_next < s->live_from && h->lim.history) {
-            ps_msg *m = h->ring[(s->replay_next++ - 1) % h->lim.history];
-            m->refs++;
-            *out = m;
-            return 0;
-        }
+    while (!s->next) {
+        if (s->dropped)
+            return -ECANCELED;
+        if (deadline == 0)
+            return -EAGAIN;
+        corio_event_clear(s->ready);
+        int rc = corio_event_wait(s->ready, deadline);
+        if (rc < 0)
+            return rc;
     }
-    void *item;
-    int rc = deadline == 0 ? corio_queue_try_get(s->queue, &item)
-                           : corio_queue_get(s->queue, &item, deadline);
-    if (rc < 0)
-        return rc;
-    if (s->backed && corio_queue_size(s->queue) <= low_water(h))
-        set_backed(s, false);
-    *out = item;
+    /* s's reference goes to the caller; the next message gets one of s's */
+    ps_msg *m = s->next;
+    s->next = m->next ? hold(m->next) : NULL;
+    if (m->id > s->base_id) {
+        s->base_id = m->id;
+        s->base_end = m->end;
+    }
+    *out = m;
     return 0;
-}
-
-int ps_sub_try_next(ps_sub *s, ps_msg **out)
-{
-    return ps_sub_next(s, 0, out);
 }
 
 bool ps_sub_dropped(const ps_sub *s)
@@ -315,14 +258,9 @@ bool ps_sub_dropped(const ps_sub *s)
 
 void ps_sub_leave(ps_sub *s)
 {
-    if (!s->dropped) {
-        set_backed(s, false);
+    if (!s->dropped)
         unlink_sub(s);
-    }
-    void *item;
-    while (corio_queue_try_get(s->queue, &item) == 0)
-        ps_msg_release(item);
-    corio_queue_free(s->queue);
+    corio_event_free(s->ready);
     free(s);
 }
 
@@ -332,10 +270,11 @@ void ps_hub_stats(const ps_hub *h, ps_stats *out)
     *out = (ps_stats){
         .subscribers = h->nsubs,
         .published = published,
-        .dropped_subscribers = h->dropped,
-        .dropped_stalled = h->dropped_stalled,
+        .dropped_subscribers = h->dropped_hard + h->dropped_soft,
+        .dropped_hard = h->dropped_hard,
+        .dropped_soft = h->dropped_soft,
         .history = (size_t)(published < h->lim.history ? published : h->lim.history),
-        .publisher_waits = h->waits,
-        .publisher_wait_ms = h->wait_ms,
+        .held_messages = h->held_messages,
+        .held_bytes = h->held_bytes,
     };
 }

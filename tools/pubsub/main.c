@@ -2,10 +2,12 @@
  * service. Subscribers hold a GET / stream of server-sent events; POST /
  * publishes to all of them; a browser gets a page that does both.
  *
- *     corio-pubsub [--host H] [--port N] [--history N] [--queue-limit N]
- *                  [--stall-ms MS] [--max-subscribers N] [--heartbeat SECONDS]
+ *     corio-pubsub [--host H] [--port N] [--history N] [--max-subscribers N]
+ *                  [--hard-limit SIZE] [--hard-messages N] [--soft-limit SIZE]
+ *                  [--soft-messages N] [--soft-seconds S] [--heartbeat SECONDS]
  *                  [--log-level LEVEL]
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,29 +19,34 @@ static const char prog[] = "corio-pubsub";
 
 static void usage(void)
 {
-    printf("usage: %s [--host H] [--port N] [--history N] [--queue-limit N]\n"
-           "                    [--stall-ms MS] [--max-subscribers N] [--heartbeat SECONDS]\n"
+    printf("usage: %s [--host H] [--port N] [--history N] [--max-subscribers N]\n"
+           "                    [--hard-limit SIZE] [--hard-messages N] [--soft-limit SIZE]\n"
+           "                    [--soft-messages N] [--soft-seconds S] [--heartbeat SECONDS]\n"
            "                    [--log-level LEVEL]\n"
            "Publish and subscribe over HTTP with server-sent events.\n"
-           "  GET /            a text/event-stream of messages (a browser gets a page)\n"
+           "  GET /            a text/event-stream of messages (a browser gets a page);\n"
+           "                   with Last-Event-ID: N, first the kept messages after N\n"
            "  POST /?msg=TEXT  publishes TEXT (or POST the text as the body, up to 64 KiB)\n"
-           "  GET /stats       subscribers, messages published, subscribers dropped,\n"
-           "                   publishes held back and for how long (JSON)\n"
-           "A publish waits while a subscriber's queue is over half full (it answers once\n"
-           "the slowest reading subscriber has caught up to a quarter), so publishers go\n"
-           "as fast as delivery and healthy subscribers miss nothing; one that takes\n"
-           "nothing for --stall-ms while over half full is disconnected, as is one\n"
-           "whose queue fills; either can reconnect with Last-Event-ID.\n"
+           "  GET /stats       subscribers, messages published and held, subscribers\n"
+           "                   dropped (JSON)\n"
+           "A publish never waits for subscribers. Each message is stored once and shared\n"
+           "by the history and every subscriber still to send it. A subscriber whose\n"
+           "pending messages (published since it subscribed, not yet sent) go over a hard\n"
+           "limit is disconnected at once; over a soft limit for longer than\n"
+           "--soft-seconds, too. It can reconnect with Last-Event-ID and loses nothing\n"
+           "kept in the history. SIZE is bytes, or with k, m or g (KiB, MiB, GiB); a\n"
+           "limit of 0 is none.\n"
            "Options:\n"
            "  --host H               address to listen on (default 127.0.0.1)\n"
            "  --port N               port (default 8080; 0: any free one, printed)\n"
            "  --history N            messages kept for Last-Event-ID replay (default 1000)\n"
-           "  --queue-limit N        messages waiting for one subscriber before it is\n"
-           "                         disconnected (default 1024)\n"
-           "  --stall-ms MS          a subscriber holding publishers back this long without\n"
-           "                         taking a message is disconnected (default 2000; 0:\n"
-           "                         publishers never wait, only a full queue disconnects)\n"
            "  --max-subscribers N    streams open at once; beyond: 503 (default 10000)\n"
+           "  --hard-limit SIZE      pending bytes that disconnect a subscriber (default 32m)\n"
+           "  --hard-messages N      pending messages that do (default 262144)\n"
+           "  --soft-limit SIZE      pending bytes a subscriber may stay over for\n"
+           "                         --soft-seconds (default 8m)\n"
+           "  --soft-messages N      pending messages likewise (default 65536)\n"
+           "  --soft-seconds S       how long (default 60)\n"
            "  --heartbeat SECONDS    comment on idle streams this often (default 15)\n"
            "  --log-level LEVEL      what the server logs on stderr: error, warn (default),\n"
            "                         info (also malformed requests, timeouts), debug or off\n",
@@ -47,15 +54,39 @@ static void usage(void)
     exit(CLI_OK);
 }
 
+/* Bytes, or KiB, MiB, GiB with a k, m or g suffix (either case). */
+static size_t size_option(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    const char *units = "kmg";
+    const char *unit = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
+    int shift = unit ? 10 * (int)(unit - units + 1) : 0;
+    if (!isdigit((unsigned char)*s) || errno || (*end && (!unit || end[1])) ||
+        v > (1ULL << 40) >> shift)
+        cli_usage_error(prog, "%s: expected bytes (up to 1 TiB, k, m or g allowed), not '%s'", opt,
+                        s);
+    return (size_t)(v << shift);
+}
+
+static size_t count_option(const char *opt, const char *s)
+{
+    return (size_t)cli_long(prog, opt, s, 0, 100000000);
+}
+
 int main(int argc, char **argv)
 {
     cli_log(prog, CLI_LOG_DEFAULT);
     tool_server srv = {.prog = prog, .host = "127.0.0.1", .port = 8080, .grace_ms = 1000};
+    /* Redis's pub/sub defaults (32mb 8mb 60); the message counts are those
+     * sizes in messages of about 128 bytes */
     pubsub_server ps = {
         .limits = {.history = 1000,
-                   .queue_limit = 1024,
                    .max_subscribers = 10000,
-                   .stall_ms = 2000},
+                   .hard = {.bytes = 32 << 20, .messages = 262144},
+                   .soft = {.bytes = 8 << 20, .messages = 65536},
+                   .soft_ms = 60000},
         .heartbeat_ms = 15000,
     };
     for (int i = 1; i < argc; i++) {
@@ -67,14 +98,19 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--history"))
             ps.limits.history =
                 (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 10000000);
-        else if (!strcmp(a, "--queue-limit"))
-            ps.limits.queue_limit =
-                (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 1, 10000000);
-        else if (!strcmp(a, "--stall-ms"))
-            ps.limits.stall_ms = cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 3600000);
         else if (!strcmp(a, "--max-subscribers"))
             ps.limits.max_subscribers =
                 (size_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 1000000);
+        else if (!strcmp(a, "--hard-limit"))
+            ps.limits.hard.bytes = size_option(a, cli_value(prog, argc, argv, &i));
+        else if (!strcmp(a, "--hard-messages"))
+            ps.limits.hard.messages = count_option(a, cli_value(prog, argc, argv, &i));
+        else if (!strcmp(a, "--soft-limit"))
+            ps.limits.soft.bytes = size_option(a, cli_value(prog, argc, argv, &i));
+        else if (!strcmp(a, "--soft-messages"))
+            ps.limits.soft.messages = count_option(a, cli_value(prog, argc, argv, &i));
+        else if (!strcmp(a, "--soft-seconds"))
+            ps.limits.soft_ms = cli_seconds_ms(prog, a, cli_value(prog, argc, argv, &i));
         else if (!strcmp(a, "--heartbeat"))
             ps.heartbeat_ms = cli_seconds_ms(prog, a, cli_value(prog, argc, argv, &i));
         else

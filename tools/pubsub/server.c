@@ -17,8 +17,9 @@
 /* The kernel's send buffer per stream. Left to itself it grows to 4 MiB even
  * toward a peer that never reads: tens of thousands of events held per
  * subscriber, a stalled one noticed only once those are in, and gigabytes of
- * kernel memory for thousands of streams. Fixed, the hub's queue is where a
- * subscriber falling behind shows (the kernel doubles this for bookkeeping). */
+ * kernel memory for thousands of streams. Fixed, the hub's pending list is
+ * where a subscriber falling behind shows (the kernel doubles this for
+ * bookkeeping). */
 #define STREAM_SNDBUF (256 * 1024)
 
 /* Answers with json (taking it over). */
@@ -38,21 +39,26 @@ static int send_error(corio_http_resp *resp, int status, const char *why)
     return send_json(resp, status, json_pack("{s:s}", "error", why));
 }
 
-/* Last-Event-ID as a number; 0 (replay nothing) when absent or not one. */
-static uint64_t last_event_id(const corio_http_req *req)
+/* Last-Event-ID as a number in *id; false (replay nothing) when absent or
+ * not one. */
+static bool last_event_id(const corio_http_req *req, uint64_t *id)
 {
     const char *v = corio_http_req_header(req, "Last-Event-ID");
     if (!v || *v < '0' || *v > '9')
-        return 0;
+        return false;
     char *end;
-    unsigned long long id = strtoull(v, &end, 10);
-    return *end ? 0 : id;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    *id = n;
+    return !*end && !errno;
 }
 
 static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
 {
     ps_sub *sub;
-    int rc = ps_hub_subscribe(s->hub, last_event_id(req), &sub);
+    uint64_t last = 0;
+    bool replay = last_event_id(req, &last);
+    int rc = ps_hub_subscribe(s->hub, replay, last, &sub);
     if (rc == -EAGAIN) {
         corio_http_resp_header(resp, "Retry-After", "5");
         return send_error(resp, 503, "too many subscribers");
@@ -75,7 +81,7 @@ static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
         }
         if (rc < 0)
             break;
-        /* everything queued goes out in one write: a stream that fell behind
+        /* everything pending goes out in one write: a stream that fell behind
          * catches up in few system calls; under a burst, lingering a moment
          * gathers more events per write (one write per event per stream does
          * not keep up with a thousand streams); big events fill a write
@@ -100,7 +106,7 @@ static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
             memcpy(batch + n, m->event, m->len);
             n += m->len;
             ps_msg_release(m);
-            if (n >= STREAM_BATCH || ps_sub_try_next(sub, &m) < 0)
+            if (n >= STREAM_BATCH || ps_sub_next(sub, 0, &m) < 0)
                 break;
         }
         if (rc == 0)
@@ -180,14 +186,14 @@ static int stats(corio_http_req *req, corio_http_resp *resp, void *arg)
     pubsub_server *s = arg;
     ps_stats st;
     ps_hub_stats(s->hub, &st);
-    return send_json(resp, 200,
-                     json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "subscribers",
-                               (json_int_t)st.subscribers, "published", (json_int_t)st.published,
-                               "dropped_subscribers", (json_int_t)st.dropped_subscribers,
-                               "dropped_stalled", (json_int_t)st.dropped_stalled, "history",
-                               (json_int_t)st.history, "publisher_waits",
-                               (json_int_t)st.publisher_waits, "publisher_wait_ms",
-                               (json_int_t)st.publisher_wait_ms));
+    return send_json(
+        resp, 200,
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "subscribers", (json_int_t)st.subscribers,
+                  "published", (json_int_t)st.published, "dropped_subscribers",
+                  (json_int_t)st.dropped_subscribers, "dropped_hard_limit",
+                  (json_int_t)st.dropped_hard, "dropped_soft_limit", (json_int_t)st.dropped_soft,
+                  "history", (json_int_t)st.history, "held_messages", (json_int_t)st.held_messages,
+                  "held_bytes", (json_int_t)st.held_bytes));
 }
 
 static int start_hub(corio_http_app *app, void *arg)

@@ -8,7 +8,7 @@
 #include <corio/loop.h>
 #include <corio/time.h>
 
-#include "../core/sched.h"
+#include "sched.h"
 
 struct corio_handle {
     corio__timer timer;

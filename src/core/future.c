@@ -3,7 +3,7 @@
 
 #include <corio/future.h>
 
-#include "../core/sched.h"
+#include "sched.h"
 
 /* A user callback, queued on its future until the future is done, then on
  * the loop's call_soon ring until it runs. */

@@ -9,7 +9,7 @@
 #include <corio/pool.h>
 #include <corio/time.h>
 
-#include "../core/log.h"
+#include "../base/log.h"
 #include "../core/sched.h"
 
 enum { JOB_QUEUED, JOB_DONE };

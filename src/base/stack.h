@@ -37,15 +37,23 @@ typedef struct corio__stacks {
     long guarded; /* live guarded stacks, pooled or in use */
     size_t pool_max;
     size_t page;
+    size_t min; /* smaller requests are raised to it */
 } corio__stacks;
 
 #define CORIO__CANARY       UINT64_C(0xC0510C0FFEE5CA1E)
 #define CORIO__CANARY_WORDS 4
 
-int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max);
+/* The smallest stack this CPU allows a task that uses `own` bytes itself:
+ * room for a signal frame on top of a lazy-binding trampoline, both sized
+ * by the CPU's vector state; whole pages, never below CORIO_STACK_MIN.
+ * Computed once per process. */
+size_t corio__stack_min(size_t own);
+
+int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max, size_t min);
 void corio__stacks_destroy(corio__stacks *s);
 
-/* Rounds size up to whole pages; 0 when it is outside the allowed range. */
+/* Raises size to the minimum and rounds it up to whole pages; 0 when it is
+ * over CORIO_STACK_MAX. */
 size_t corio__stack_round(const corio__stacks *s, size_t size);
 
 /* Gets a stack of exactly `size` (already rounded) bytes. -ENOMEM when the

@@ -1,22 +1,10 @@
-/* The monotonic clock and sleeping on the loop's timer heap. */
+/* Sleeping on the loop's timer heap; and which poller the loop runs on. */
 #include <errno.h>
-#include <time.h>
 
+#include <corio/loop.h>
 #include <corio/time.h>
 
-#include "../core/sched.h"
-
-int64_t corio_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t corio_now(void)
-{
-    return corio_now_ns() / 1000000;
-}
+#include "sched.h"
 
 int corio_sleep_until_ns(int64_t deadline_ns)
 {
@@ -36,4 +24,12 @@ int corio_sleep(int64_t ms)
     if (ms > INT64_MAX / 2000000) /* would overflow the ns clock: forever */
         ms = INT64_MAX / 2000000;
     return corio_sleep_until_ns(corio_now_ns() + ms * 1000000);
+}
+
+const char *corio_loop_backend(void)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l)
+        return NULL;
+    return l->poller.ring ? "io_uring" : "epoll";
 }

@@ -1,12 +1,12 @@
 /* Choosing the poller backend when a loop starts. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <corio/loop.h>
 
-#include "../core/log.h"
-#include "../core/sched.h"
+#include "log.h"
 #include "poller.h"
 
 int corio__poller_init(corio__poller *p, corio_backend backend)
@@ -36,12 +36,4 @@ int corio__poller_init(corio__poller *p, corio_backend backend)
         return corio__uring_init(p);
     }
     return -EINVAL;
-}
-
-const char *corio_loop_backend(void)
-{
-    corio__loop *l = corio__loop_get();
-    if (!l)
-        return NULL;
-    return l->poller.ring ? "io_uring" : "epoll";
 }

@@ -2,11 +2,16 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include <corio/run.h>
 
@@ -46,10 +51,55 @@ static long default_guard_budget(void)
     return maps / 4;
 }
 
-int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max)
+/* The kernel's signal frame: the CPU's whole vector state plus the
+ * siginfo and ucontext records (3.3 KiB with AVX-512, more with AMX or a
+ * long SVE vector). */
+static size_t signal_frame_bytes(void)
+{
+    unsigned long aux = getauxval(AT_MINSIGSTKSZ);
+    if (aux)
+        return aux;
+    long sc = sysconf(_SC_MINSIGSTKSZ);
+    return sc > 0 ? (size_t)sc : 2048; /* the old constant MINSIGSTKSZ */
+}
+
+/* What the dynamic linker's lazy-binding trampoline saves on the caller's
+ * stack (_dl_runtime_resolve_xsave*: the enabled XSAVE area). Elsewhere the
+ * signal frame, which holds the same registers, is the estimate. */
+static size_t lazy_binding_bytes(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid_max(0, NULL) >= 0xd) {
+        __cpuid_count(0xd, 0, a, b, c, d);
+        if (b)
+            return b + 512; /* the trampoline's own frame and alignment */
+    }
+#endif
+    return signal_frame_bytes();
+}
+
+size_t corio__stack_min(size_t own)
+{
+    static size_t cached; /* the same figure for every thread: a benign race */
+    size_t min = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (min)
+        return min;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    /* A task may take a signal in the middle of a lazily bound first call. */
+    min = own + lazy_binding_bytes() + signal_frame_bytes();
+    min = (min + page - 1) & ~(page - 1);
+    if (min < CORIO_STACK_MIN)
+        min = CORIO_STACK_MIN;
+    __atomic_store_n(&cached, min, __ATOMIC_RELAXED);
+    return min;
+}
+
+int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max, size_t min)
 {
     memset(s, 0, sizeof *s);
     s->page = (size_t)sysconf(_SC_PAGESIZE);
+    s->min = min;
     s->guard_budget = guard_budget == 0  ? default_guard_budget()
                       : guard_budget < 0 ? 0
                                          : guard_budget;
@@ -59,8 +109,10 @@ int corio__stacks_init(corio__stacks *s, long guard_budget, size_t pool_max)
 
 size_t corio__stack_round(const corio__stacks *s, size_t size)
 {
-    if (size < CORIO_STACK_MIN || size > CORIO_STACK_MAX)
+    if (size > CORIO_STACK_MAX)
         return 0;
+    if (size < s->min)
+        size = s->min;
     return (size + s->page - 1) & ~(s->page - 1);
 }
 

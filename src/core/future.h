@@ -1,0 +1,40 @@
+/* Internal: futures (future.c): what a task's result and gather/wait are built on. */
+#ifndef CORIO_CORE_FUTURE_H
+#define CORIO_CORE_FUTURE_H
+
+#include <stdbool.h>
+
+#include <corio/future.h>
+
+#include "../base/list.h"
+
+typedef struct corio_loop corio__loop; /* the public corio_loop */
+
+/* A FIFO of parked tasks (joiners, lock and queue waiters, ...). Tasks link in
+ * through their wait_node, so a cancelled waiter leaves in O(1). */
+typedef corio__list corio__waitq;
+
+/* Internal, synchronous observers of a future (gather and wait use them;
+ * user callbacks go through call_soon instead). */
+typedef struct corio__listener corio__listener;
+struct corio__listener {
+    corio__list_node node;
+    void (*fn)(corio__listener *ls);
+    void *data;
+};
+
+struct corio_future {
+    corio__loop *loop;
+    intptr_t result;
+    bool done;
+    corio_task *task; /* the task this is the future of, or NULL */
+    corio__waitq waiters;
+    corio__list listeners;
+    corio__list callbacks; /* user callbacks not yet run (struct done_cb) */
+};
+
+void corio__future_init(corio_future *f, corio__loop *l, corio_task *task);
+/* Resolves f (not yet done) and notifies waiters, listeners and callbacks. */
+void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result);
+
+#endif

@@ -1,0 +1,36 @@
+/* Internal: cancel scopes (scope.c), the tree that cancellation travels down. */
+#ifndef CORIO_CORE_SCOPE_H
+#define CORIO_CORE_SCOPE_H
+
+#include <stdbool.h>
+
+#include <corio/common.h>
+
+#include "../base/list.h"
+#include "../base/timer.h"
+
+typedef struct corio_loop corio__loop; /* the public corio_loop */
+
+/* A cancel scope (the public corio_scope is storage for one). Scopes form a
+ * tree over tasks: a task's scopes nest; a nursery's scope sits inside the
+ * scope where it was opened; a child task's root scope (its implicit
+ * nursery's) sits inside its nursery's. Cancelling a scope reaches everything
+ * below it except through shields. */
+typedef struct corio__scope corio__scope;
+struct corio__scope {
+    corio__scope *parent;
+    corio__list children;
+    corio__list_node sibling; /* in parent->children */
+    corio_task *owner;        /* whose code runs directly inside */
+    corio__timer timer;       /* the deadline, when there is one */
+    int cancelled;            /* 0, -ECANCELED or -ETIMEDOUT */
+    bool shield;
+};
+
+void corio__scope_init(corio__scope *s, corio__scope *parent, corio_task *owner, bool shield);
+/* Unlinks a scope from the tree; it must have no children left. */
+void corio__scope_fini(corio__loop *l, corio__scope *s);
+/* Cancels s with code and wakes every cancellable task parked below it. */
+void corio__scope_cancel(corio__loop *l, corio__scope *s, int code);
+
+#endif

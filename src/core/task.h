@@ -1,0 +1,107 @@
+/* Internal: tasks and nurseries (task.c, nursery.c); a task's record lives
+ * at the top of its own stack. */
+#ifndef CORIO_CORE_TASK_H
+#define CORIO_CORE_TASK_H
+
+#include <errno.h>
+#include <stdbool.h>
+
+#include <corio/nursery.h>
+#include <corio/task.h>
+
+#include "../base/context.h"
+#include "../base/sanitizer.h"
+#include "../base/stack.h"
+#include "future.h"
+#include "scope.h"
+
+enum corio__state {
+    CORIO__READY,   /* in the run queue */
+    CORIO__RUNNING, /* on the CPU */
+    CORIO__WAITING, /* parked until something wakes it */
+    CORIO__DONE,    /* finished; result is final */
+};
+
+struct corio_nursery {
+    corio__scope scope; /* covers the children and the owner until close */
+    corio_task *owner;
+    corio__list children; /* running children and finished ones with a handle */
+    size_t running;
+    intptr_t first_error;
+    bool waiting;  /* the owner is parked in close */
+    bool implicit; /* embedded in its owner task, not malloc'd */
+};
+
+#define CORIO__TASK_MAGIC 0x7A5C0510u
+
+typedef void corio__cancel_hook(corio_task *t);
+
+struct corio_task {
+    corio__ctx ctx;
+    corio_task *run_next;       /* run queue link */
+    corio__list_node wait_node; /* in a waitq while parked on one */
+    void *wait_data;            /* what a waker hands over (queue items, ...) */
+    corio__loop *loop;
+    corio_fn *fn;
+    void *arg;
+    intptr_t result;
+    uint64_t id;
+    uint32_t magic;
+    uint8_t state;
+    bool has_handle;      /* someone may still join: keep it after it ends */
+    bool ended_cancelled; /* its result is the cancellation it was under */
+    bool joined;          /* a join has delivered its result */
+    int open_nurseries;
+    /* What a parked task waits on, for corio_dump_tasks. */
+    const char *wait_what;
+    int64_t wait_detail;
+    int wake_code; /* what corio__park returns */
+    /* Set while parked: cancellation calls it to take the task out of what
+     * it waits on. NULL with cancellable false: the wait cannot be cut. */
+    corio__cancel_hook *cancel_hook;
+    bool cancellable;
+    corio__scope *scope; /* innermost cancel scope */
+    corio__timer timer;  /* the park deadline */
+    corio_nursery *parent;
+    corio__list_node sibling; /* in parent->children */
+    corio__list_node all;     /* in loop->tasks */
+    corio_nursery implicit;   /* children spawned with a NULL nursery */
+    corio_future future;      /* resolved with the result; joiners wait on it */
+    corio__stack stack;
+#if defined(CORIO__ASAN)
+    void *asan_fake_stack;
+#endif
+#if defined(CORIO__TSAN)
+    void *tsan_fiber;
+#endif
+    char name[CORIO_TASK_NAME_MAX];
+};
+
+/* Frees the ended task parked in l->zombie, if any. */
+void corio__reap(corio__loop *l);
+
+/* Frees a finished task's memory (its stack holds it). */
+void corio__task_free(corio__loop *l, corio_task *t);
+
+/* Spawning the root task, from corio_run (no current task). */
+int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out);
+
+/* A finished task failed: a negative result that is not the cancellation it
+ * was under (ending by cancellation is not a failure: the cancelled scope's
+ * owner hears of it). */
+static inline bool corio__task_failed(const corio_task *t)
+{
+    return t->result < 0 && t->result != -ECANCELED && !t->ended_cancelled;
+}
+
+/* Sets up n for owner; its scope sits inside parent_scope. */
+void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope,
+                         bool implicit);
+/* A child of n ended: account for it and wake a waiting owner. */
+void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t);
+
+/* Writes "corio: <msg> in task '<name>' (id N)" to stderr with write(2) and
+ * aborts: for errors that cannot be returned. Async-signal-safe. */
+_Noreturn void corio__die_in_task(const char *msg, const corio_task *t);
+
+#endif
