@@ -40,7 +40,7 @@ def start(cmd):
     def limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (SERVER_NOFILE, SERVER_NOFILE))
     p = subprocess.Popen(cmd + ["--port", "0", "--log-level", "error"], stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, preexec_fn=limit, text=True)
+                         preexec_fn=limit, text=True)
     line = p.stdout.readline().strip()
     if not line.startswith("listening on http://127.0.0.1:"):
         p.kill()
@@ -272,7 +272,10 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     hello, hport = start([os.path.join(bindir, "hello-server")])
-    pubsub, pport = start([os.path.join(bindir, "corio-pubsub"), "--stall-ms", "500"])
+    # Subscribers that never read are over the soft limit soon: disconnected
+    # after 2 s instead of a minute.
+    pubsub, pport = start([os.path.join(bindir, "corio-pubsub"), "--soft-limit", "256k",
+                           "--soft-seconds", "2"])
     servers = {"hello": hello, "pubsub": pubsub}
     series = []
     phase = ["warm-up"]
