@@ -45,6 +45,8 @@ bench: build
 	/usr/bin/python3 bench/bench_crawl.py $(BUILD)
 	$(BUILD)/bin/bench-pubsub 1000 10000
 	$(BUILD)/bin/bench-animals
+	$(BUILD)/bin/bench-pg
+	$(BUILD)/bin/bench-redis
 
 # hello-server and corio-pubsub for about 2.5 minutes under churn, resets,
 # slowloris and descriptor exhaustion, RSS and descriptors sampled (not part
@@ -57,7 +59,7 @@ soak: build
 # Each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan); new inputs
 # that find coverage go to build-fuzz/corpus/<name>, the seeds stay as they are.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= url http_server http_client sse crawl_links robots
+FUZZ_TARGETS ?= url http_server http_client redis_reply sse crawl_links robots
 fuzz: deps
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCORIO_FUZZ=ON -DCORIO_TESTS=OFF \
 	  -DCORIO_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -27,6 +27,7 @@ typedef struct tool_server {
     unsigned threads; /* loops, one per thread, sharing the port (0 or 1: one) */
     int backlog;      /* listen backlog (0: the default) */
     atomic_int bound; /* the port loop 0 got, for the others (--port 0) */
+    corio_fn *after;  /* if set, runs in loop 0 once serving stopped (to close what the app used) */
 } tool_server;
 
 /* Takes argv[*i] when it is an option every server tool has: --version,
@@ -104,6 +105,8 @@ static inline intptr_t tool_serve_task(void *arg)
     }
     tool_dump_stop(dump);
     corio_fd_close(l);
+    if (me == 0 && s->after)
+        s->after(s);
     if (rc < 0 && rc != -EADDRNOTAVAIL)
         fprintf(stderr, "%s: %s\n", s->prog, corio_strerror(rc));
     return rc;

@@ -12,7 +12,8 @@ extern "C" {
 /* corio's own codes, past errno's range, returned negated like errno values
  * for failures errno has no name for. */
 enum {
-    CORIO_EDNS = 10001, /* a host name could not be resolved (any reason) */
+    CORIO_EDNS = 10001,    /* a host name could not be resolved (any reason) */
+    CORIO_ESERVER = 10002, /* the server replied with an error (its message is kept) */
 };
 
 /* A static, human-readable description of rc (a negative errno, or 0).

@@ -18,6 +18,8 @@ const char *corio_strerror(intptr_t rc)
         return "would wait forever (deadlock)";
     case CORIO_EDNS:
         return "host name could not be resolved";
+    case CORIO_ESERVER:
+        return "the server replied with an error";
     default:
         break;
     }

@@ -1,13 +1,439 @@
-/* Reading a parsed request: method, target, path, query, parameters,
- * headers. */
+/* Reading a request: the head (read whole, checked, parsed with llhttp in
+ * one call, so every header is one span NUL-terminated in place), the body
+ * (fed to llhttp as it arrives, pausing at each span and at the message's
+ * end so that a pipelined request after it stays in the buffer), and what
+ * a handler asks of it: method, target, path, query, parameters, headers. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <corio/time.h>
 #include <corio/url.h>
 
 #include "../io/fd.h"
-#include "conn.h"
+#include "req.h"
+
+#define IN_MIN 4096
+
+/* --- parser callbacks ------------------------------------------------------ */
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    if (!c->req.target)
+        c->req.target = (char *)at;
+    (void)len;
+    return 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    (void)len;
+    int rc = corio__http_hdrs_field(&c->req.hdrs, at, c->lim->max_headers);
+    if (rc == -E2BIG)
+        c->err_status = 431;
+    return rc ? -1 : 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    (void)len;
+    corio__http_hdrs_value(&c->req.hdrs, at);
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    conn *c = p->data;
+    c->req.keep_alive = llhttp_should_keep_alive(p);
+    c->req.has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    return corio__http_body_span(&c->req.body, at, len);
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    conn *c = p->data;
+    return corio__http_body_end(&c->req.body);
+}
+
+static const llhttp_settings_t settings = {
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+void corio__http_parser_init(conn *c)
+{
+    llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+    c->parser.data = c;
+}
+
+/* --- reading ---------------------------------------------------------------- */
+
+/* Room for at least IN_MIN more bytes after end, moving the current request
+ * to the front or growing the buffer up to max. Only while no head spans
+ * point into the buffer. */
+static int room(conn *c, size_t max)
+{
+    if (c->start == c->end)
+        c->start = c->end = 0;
+    if (c->cap - c->end >= IN_MIN)
+        return 0;
+    if (c->start > 0) {
+        memmove(c->in, c->in + c->start, c->end - c->start);
+        c->end -= c->start;
+        c->start = 0;
+        if (c->cap - c->end >= IN_MIN)
+            return 0;
+    }
+    size_t cap = c->cap ? c->cap * 2 : 16384;
+    if (cap > max + IN_MIN)
+        cap = max + IN_MIN;
+    if (cap <= c->cap)
+        return 0; /* full: the caller's size check decides */
+    char *in = realloc(c->in, cap);
+    if (!in)
+        return -ENOMEM;
+    c->in = in;
+    c->cap = cap;
+    return 0;
+}
+
+/* Reads what comes into in[end..cap): > 0, 0 at end, < 0. A plain
+ * connection known to have nothing to read gives its buffers back while it
+ * waits for the next request. */
+static ssize_t fill(conn *c, int64_t deadline, bool idle)
+{
+    int rc = corio__http_flush(c);
+    if (rc < 0)
+        return rc;
+    if (c->srv && c->srv->stopping && idle)
+        return -ECANCELED;
+    c->idle = idle;
+    if (idle && c->plain && corio__fd_drained(c->plain, CORIO_READ)) {
+        free(c->in);
+        c->in = NULL;
+        c->cap = c->start = c->end = 0;
+        free(c->out);
+        c->out = NULL;
+        c->ocap = 0;
+        rc = corio_fd_wait(c->plain, CORIO_READ, deadline);
+        if (rc == 0)
+            rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes);
+        if (rc < 0) {
+            c->idle = false;
+            return rc;
+        }
+    }
+    ssize_t n = corio__http_read(c, c->in + c->end, c->cap - c->end, deadline);
+    c->idle = false;
+    return n;
+}
+
+size_t corio__http_head_end(const char *buf, size_t from, size_t end)
+{
+    const char *p = buf + from, *e = buf + end;
+    while ((p = memchr(p, '\n', (size_t)(e - p)))) {
+        p++;
+        if (p < e && *p == '\n')
+            return (size_t)(p + 1 - buf);
+        if (p + 1 < e && p[0] == '\r' && p[1] == '\n')
+            return (size_t)(p + 2 - buf);
+    }
+    return 0;
+}
+
+static int line_too_long(conn *c)
+{
+    return corio__http_client_error(c, 414, "request line over %zu bytes (max_request_line)",
+                                    c->lim->max_request_line);
+}
+
+static int head_too_big(conn *c)
+{
+    return corio__http_client_error(c, 431, "header lines over %zu bytes (max_header_bytes)",
+                                    c->lim->max_header_bytes);
+}
+
+/* Answers a head that cannot be parsed: -EBADMSG, or -EIO if the answer
+ * could not be queued. */
+static int bad_head(conn *c, int status, const char *why)
+{
+    return corio__http_client_error(c, status, "malformed head: %s", why) < 0 ? -EIO : -EBADMSG;
+}
+
+/* Reads until the buffer holds a whole head: 0, or < 0 (the connection
+ * ends; an error answer may be queued). */
+int corio__http_read_head(conn *c)
+{
+    const corio_http_limits *l = c->lim;
+    size_t max = l->max_request_line + l->max_header_bytes;
+    size_t scanned = 0; /* bytes of this request searched already */
+    int64_t deadline = -1;
+    for (;;) {
+        size_t have = c->end - c->start;
+        size_t e =
+            have ? corio__http_head_end(c->in, c->start + (scanned > 2 ? scanned - 2 : 0), c->end)
+                 : 0;
+        if (e) {
+            c->head_end = e;
+            const char *nl = memchr(c->in + c->start, '\n', e - c->start);
+            size_t line = (size_t)(nl - (c->in + c->start));
+            if (line > l->max_request_line)
+                return line_too_long(c) < 0 ? -EIO : -EMSGSIZE;
+            if (e - c->start - line > l->max_header_bytes)
+                return head_too_big(c) < 0 ? -EIO : -EMSGSIZE;
+            return 0;
+        }
+        scanned = have;
+        if (!corio__http_could_be_request(c->in + c->start, have))
+            return bad_head(c, 400, "not an HTTP request line");
+        if (have > l->max_request_line && !memchr(c->in + c->start, '\n', have))
+            return line_too_long(c) < 0 ? -EIO : -EMSGSIZE;
+        if (have > max)
+            return head_too_big(c) < 0 ? -EIO : -EMSGSIZE;
+        bool idle = have == 0;
+        if (!idle && deadline < 0)
+            deadline = corio_now() + l->header_timeout_ms;
+        int rc = room(c, max);
+        if (rc < 0)
+            return rc;
+        ssize_t n = fill(c, idle ? corio_now() + l->idle_timeout_ms : deadline, idle);
+        if (n <= 0) {
+            if (n == -ETIMEDOUT && !idle)
+                corio__http_client_error(c, 408, "no whole head within %d ms (header_timeout_ms)",
+                                         l->header_timeout_ms);
+            return n < 0 ? (int)n : -EPIPE;
+        }
+        c->end += (size_t)n;
+    }
+}
+
+/* Bare CR, obs-fold (a header line starting with a space or tab) and
+ * whitespace between a field name and its colon, which llhttp 8 lets
+ * through, are refused: all three are request smuggling vectors. */
+static bool head_is_clean(const conn *c)
+{
+    const char *p = c->in + c->start, *e = c->in + c->head_end;
+    for (const char *q = p; (q = memchr(q, '\r', (size_t)(e - q))); q++)
+        if (q + 1 == e || q[1] != '\n')
+            return false;
+    for (const char *q = p; (q = memchr(q, '\n', (size_t)(e - q))) && q + 1 < e; q++) {
+        if (q[1] == ' ' || q[1] == '\t')
+            return false;
+        const char *eol = memchr(q + 1, '\n', (size_t)(e - q - 1));
+        const char *colon = memchr(q + 1, ':', (size_t)((eol ? eol : e) - q - 1));
+        if (colon && colon > q + 1 && (colon[-1] == ' ' || colon[-1] == '\t'))
+            return false;
+    }
+    return true;
+}
+
+/* NUL-terminates the target and every header name and value in place (the
+ * bytes after them, ' ', ':' and CR/LF, are parsed already), trimming
+ * trailing whitespace off values. */
+static void terminate(conn *c)
+{
+    corio_http_req *r = &c->req;
+    char *t = r->target;
+    t[strcspn(t, " \r\n")] = '\0';
+    corio__http_hdrs_finish(&r->hdrs);
+}
+
+/* Parses the head in [start, head_end): 0, or an error answer is queued. */
+int corio__http_parse_head(conn *c)
+{
+    corio_http_req *r = &c->req;
+    c->err_status = 0;
+    if (!head_is_clean(c))
+        return bad_head(c, 400, "bare CR, obs-fold or whitespace before a colon");
+    const char *line = c->in + c->start;
+    while (*line == '\r' || *line == '\n')
+        line++;
+    int status = corio__http_check_line(
+        line, (size_t)((char *)memchr(line, '\n', (size_t)(c->in + c->head_end - line)) - line));
+    if (status)
+        return bad_head(c, status,
+                        status == 505 ? "an HTTP version other than 1.0 and 1.1"
+                                      : "no HTTP version in the request line");
+    if (c->cap - c->head_end < IN_MIN) { /* room for the body after the head */
+        char *in = realloc(c->in, c->head_end + 16384);
+        if (!in)
+            return -ENOMEM;
+        c->in = in;
+        c->cap = c->head_end + 16384;
+    }
+    llhttp_errno_t e = llhttp_execute(&c->parser, c->in + c->start, c->head_end - c->start);
+    if (e == HPE_PAUSED) {
+        llhttp_resume(&c->parser);
+        if (llhttp_get_error_pos(&c->parser) != c->in + c->head_end)
+            e = HPE_INVALID_METHOD; /* cannot happen: a message ended inside the head */
+    }
+    if ((e != HPE_OK && e != HPE_PAUSED) || !r->target) {
+        status = c->err_status ? c->err_status : 400;
+        if (e == HPE_INVALID_VERSION && !c->err_status)
+            status = 505;
+        const char *why = c->err_status == 431             ? "too many header fields (max_headers)"
+                          : e != HPE_OK && e != HPE_PAUSED ? llhttp_get_error_reason(&c->parser)
+                                                           : "no request target";
+        return bad_head(c, status, why ? why : "?");
+    }
+    terminate(c);
+    r->method = llhttp_method_name(c->parser.method);
+    r->minor = c->parser.http_minor;
+    const char *why;
+    if ((status = corio__http_check_headers(&r->hdrs, r->minor, &why)))
+        return bad_head(c, status, why);
+    r->head = c->parser.method == HTTP_HEAD;
+    const char *q = strchr(r->target, '?');
+    r->raw_path = r->target;
+    r->raw_path_len = q ? (size_t)(q - r->target) : strlen(r->target);
+    if (q) {
+        r->query = corio__http_arena_alloc(c, strlen(q));
+        if (!r->query)
+            return -ENOMEM;
+        strcpy(r->query, q + 1);
+    }
+    const char *expect = corio_http_req_header(r, "Expect");
+    r->expect_continue = expect && strcasecmp(expect, "100-continue") == 0 && r->minor >= 1;
+    c->next = c->head_end;
+    c->parsed = c->head_end;
+    c->body_deadline = corio_now() + c->lim->body_total_timeout_ms;
+    if (r->body.done)
+        r->has_body = false;
+    return 0;
+}
+
+/* --- body -------------------------------------------------------------------- */
+
+/* The next body read's deadline: body_timeout_ms from now, but no later
+ * than the whole body's allowance (body_total_timeout_ms from the head, one
+ * second more per body_min_rate bytes in), so a trickle cannot hold the
+ * connection however regularly it drips. */
+static int64_t body_read_deadline(const conn *c)
+{
+    const corio_http_limits *l = c->lim;
+    int64_t whole = c->body_deadline + (int64_t)(c->req.body.total * 1000 / l->body_min_rate);
+    int64_t next = corio_now() + l->body_timeout_ms;
+    return next < whole ? next : whole;
+}
+
+ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
+{
+    conn *c = r->c;
+    if (r->body_err)
+        return r->body_err;
+    if (r->expect_continue && !r->continue_sent && !r->body.done) {
+        r->continue_sent = true;
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        int rc = corio__http_out(c, cont, sizeof cont - 1);
+        if (rc < 0 || (rc = corio__http_flush(c)) < 0)
+            return rc;
+    }
+    for (;;) {
+        size_t n = corio__http_body_take(&r->body, buf, len);
+        if (n)
+            return (ssize_t)n;
+        if (r->body.done)
+            return 0;
+        if (corio__http_body_wants_input(&r->body, c->parsed, c->end)) {
+            /* All parsed and handed out: reuse the space after the head. */
+            c->parsed = c->end = c->head_end;
+            int rc = corio__http_flush(c);
+            if (rc < 0)
+                return rc;
+            ssize_t got =
+                corio__http_read(c, c->in + c->end, c->cap - c->end, body_read_deadline(c));
+            if (got <= 0) {
+                r->body_err = got == 0 ? -ECONNRESET : (int)got;
+                return r->body_err;
+            }
+            c->end += (size_t)got;
+        }
+        if (corio__http_body_step(&r->body, &c->parser, c->in, &c->parsed, c->end) < 0) {
+            r->body_err = -EBADMSG;
+            c->closing = true;
+            return -EBADMSG;
+        }
+        if (r->body.done)
+            c->next = c->parsed;
+        if (r->body.total + r->body.pending_len > c->lim->max_body) {
+            r->body_err = -EMSGSIZE;
+            return -EMSGSIZE;
+        }
+    }
+}
+
+int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
+{
+    if (!r->whole) {
+        size_t cap = 1024;
+        uint64_t cl = r->c->parser.content_length;
+        if (!(r->c->parser.flags & F_CHUNKED) && cl < r->c->lim->max_body)
+            cap = (size_t)cl + 1;
+        char *b = corio__http_arena_alloc(r->c, cap);
+        if (!b)
+            return -ENOMEM;
+        size_t n = 0;
+        for (;;) {
+            if (n + 1 >= cap) {
+                char *bigger = corio__http_arena_alloc(r->c, cap * 2);
+                if (!bigger)
+                    return -ENOMEM;
+                memcpy(bigger, b, n);
+                b = bigger;
+                cap *= 2;
+            }
+            ssize_t got = corio_http_req_read(r, b + n, cap - 1 - n);
+            if (got < 0)
+                return (int)got;
+            if (got == 0)
+                break;
+            n += (size_t)got;
+        }
+        b[n] = '\0';
+        r->whole = b;
+        r->whole_len = n;
+    }
+    if (body)
+        *body = r->whole;
+    if (len)
+        *len = r->whole_len;
+    return 0;
+}
+
+/* Reads what the handler left of the body, so the next request can follow
+ * (unless it is too much to be worth it: then the connection closes). */
+void corio__http_drain(conn *c)
+{
+    corio_http_req *r = &c->req;
+    if (r->body.done || c->closing)
+        return;
+    if (r->expect_continue && !r->continue_sent) {
+        c->closing = true; /* the client may or may not send the body now */
+        return;
+    }
+    char scratch[4096];
+    ssize_t n;
+    while ((n = corio_http_req_read(r, scratch, sizeof scratch)) > 0)
+        ;
+    if (n < 0)
+        c->closing = true;
+}
+
+/* --- what a handler asks ---------------------------------------------------- */
 
 const char *corio_http_req_method(const corio_http_req *r)
 {
@@ -88,10 +514,8 @@ corio_http_app *corio_http_req_app(const corio_http_req *r)
 
 const char *corio_http_req_peer(const corio_http_req *r)
 {
-    conn *c = r->c;
-    if (!c->peer[0]) /* looked up on demand: most handlers never ask */
-        corio__fd_peer_name(corio_stream_fd(c->s), c->peer, sizeof c->peer);
-    return c->peer;
+    corio__http_peer(r->c);
+    return r->c->peer;
 }
 
 corio_fd *corio_http_req_fd(const corio_http_req *r)

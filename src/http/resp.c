@@ -6,7 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "conn.h"
+#include "resp.h"
+#include "wire.h"
 
 #define DIRECT 16384 /* bodies this big are written from the caller's memory */
 
@@ -81,8 +82,8 @@ int corio__http_head(corio_http_resp *resp, int status, const char *type, long l
     char buf[512];
     size_t n;
     if (status == 200) {
-        memcpy(buf, "HTTP/1.1 200 OK\r\n", 17);
-        n = 17;
+        n = 0;
+        PUT_LIT(buf, n, "HTTP/1.1 200 OK\r\n");
     } else {
         n = (size_t)snprintf(buf, 128, "HTTP/1.1 %d %s\r\n", status, corio_http_reason(status));
     }
@@ -91,19 +92,19 @@ int corio__http_head(corio_http_resp *resp, int status, const char *type, long l
         size_t sl = strlen(server);
         if (sl > 200)
             sl = 200;
-        memcpy(buf + n, "Server: ", 8);
-        memcpy(buf + n + 8, server, sl);
-        memcpy(buf + n + 8 + sl, "\r\n", 2);
-        n += sl + 10;
+        PUT_LIT(buf, n, "Server: ");
+        memcpy(buf + n, server, sl);
+        n += sl;
+        PUT_LIT(buf, n, "\r\n");
     }
     size_t dl;
     const char *date = corio__http_date_line(&dl);
     int rc = corio__http_out(c, buf, n);
     rc = rc ? rc : corio__http_out(c, date, dl);
     if (rc == 0 && type) {
-        rc = corio__http_out(c, "Content-Type: ", 14);
+        rc = corio__http_out(c, LIT("Content-Type: "));
         rc = rc ? rc : corio__http_out(c, type, strlen(type));
-        rc = rc ? rc : corio__http_out(c, "\r\n", 2);
+        rc = rc ? rc : corio__http_out(c, LIT("\r\n"));
     }
     if (rc == 0 && resp->hlen)
         rc = corio__http_out(c, resp->headers, resp->hlen);
@@ -115,22 +116,18 @@ int corio__http_head(corio_http_resp *resp, int status, const char *type, long l
             n = put_number(buf, "Content-Length: ", 16, (unsigned long long)len);
     } else if (c->req.minor >= 1) {
         resp->chunked = true;
-        memcpy(buf, "Transfer-Encoding: chunked\r\n", 28);
-        n = 28;
+        PUT_LIT(buf, n, "Transfer-Encoding: chunked\r\n");
     } else {
         resp->close_delimited = true;
         close = true;
     }
     if (close) {
-        memcpy(buf + n, "Connection: close\r\n", 19);
-        n += 19;
+        PUT_LIT(buf, n, "Connection: close\r\n");
         c->closing = true;
     } else if (c->req.minor == 0) {
-        memcpy(buf + n, "Connection: keep-alive\r\n", 24);
-        n += 24;
+        PUT_LIT(buf, n, "Connection: keep-alive\r\n");
     }
-    memcpy(buf + n, "\r\n", 2);
-    n += 2;
+    PUT_LIT(buf, n, "\r\n");
     return rc ? rc : corio__http_out(c, buf, n);
 }
 
@@ -186,7 +183,7 @@ int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t 
     if (rc == 0)
         rc = len < DIRECT ? corio__http_out(c, data, len) : corio__http_write(c, data, len);
     if (rc == 0 && resp->chunked)
-        rc = corio__http_out(c, "\r\n", 2);
+        rc = corio__http_out(c, LIT("\r\n"));
     return rc ? rc : corio__http_flush(c);
 }
 
@@ -198,7 +195,7 @@ int corio_http_resp_end(corio_http_resp *resp)
         return 0;
     resp->ended = true;
     if (resp->chunked && !resp->c->req.head)
-        return corio__http_out(resp->c, "0\r\n\r\n", 5);
+        return corio__http_out(resp->c, LIT("0\r\n\r\n"));
     return 0;
 }
 
@@ -220,9 +217,9 @@ static int sse_field(conn *c, const char *field, const char *value)
     for (;;) {
         size_t n = strcspn(value, "\r\n");
         int rc = corio__http_out(c, field, fl);
-        rc = rc ? rc : corio__http_out(c, ": ", 2);
+        rc = rc ? rc : corio__http_out(c, LIT(": "));
         rc = rc ? rc : corio__http_out(c, value, n);
-        rc = rc ? rc : corio__http_out(c, "\n", 1);
+        rc = rc ? rc : corio__http_out(c, LIT("\n"));
         if (rc < 0)
             return rc;
         value += n;
@@ -257,12 +254,12 @@ static int sse_emit(corio_http_resp *resp, const char *id, const char *event, co
         rc = sse_field(c, "event", event);
     if (rc == 0 && data)
         rc = sse_field(c, "data", data);
-    rc = rc ? rc : corio__http_out(c, "\n", 1);
+    rc = rc ? rc : corio__http_out(c, LIT("\n"));
     if (rc == 0 && resp->chunked) {
         char size[9];
         snprintf(size, sizeof size, "%08zx", c->olen - body);
         memcpy(c->out + body - 10, size, 8);
-        rc = corio__http_out(c, "\r\n", 2);
+        rc = corio__http_out(c, LIT("\r\n"));
     }
     return rc ? rc : corio__http_flush(c);
 }

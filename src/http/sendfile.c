@@ -13,7 +13,8 @@
 #include <corio/time.h>
 
 #include "../io/fd.h"
-#include "conn.h"
+#include "resp.h"
+#include "wire.h"
 
 #define SENDFILE_MAX (1 << 20) /* per call: one connection cannot hog the loop */
 #define PIECE        65536     /* per read over TLS */

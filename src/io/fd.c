@@ -209,6 +209,20 @@ void corio__fd_on_hup(corio_fd *f, void (*fn)(void *arg, bool reset), void *arg)
         fn(arg, f->reset);
 }
 
+void corio__fd_note_eagain(corio_fd *f, unsigned events)
+{
+    if (f->hup)
+        return; /* the end of file stays to be read: no edge would announce it again */
+    uint32_t bits = (events & CORIO_READ ? EPOLLIN : 0) | (events & CORIO_WRITE ? EPOLLOUT : 0);
+    f->ready &= ~bits;
+    f->drained |= bits;
+}
+
+bool corio__fd_hup(const corio_fd *f)
+{
+    return f->hup;
+}
+
 bool corio__fd_drained(const corio_fd *f, unsigned events)
 {
     return f->drained & (events & CORIO_READ ? EPOLLIN : EPOLLOUT);

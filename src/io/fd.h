@@ -13,6 +13,14 @@
  * until it is again. 0 or a negative errno. */
 int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline);
 
+/* The caller's own system call on f's descriptor (a library reading the
+ * socket itself) said EAGAIN for events: the next corio_fd_wait waits for a
+ * new edge, as after corio_fd_read's EAGAIN. */
+void corio__fd_note_eagain(corio_fd *f, unsigned events);
+
+/* Whether the poller said the peer hung up (or the descriptor failed). */
+bool corio__fd_hup(const corio_fd *f);
+
 /* corio_fd_open for a socket made nonblocking already (accept4, socket
  * with SOCK_NONBLOCK): two fcntl and a getsockopt fewer per connection. */
 int corio__fd_open_socket(int fd, corio_fd **out);

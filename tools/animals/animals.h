@@ -19,9 +19,19 @@ extern const size_t animals_count;
 /* The entry called name, or NULL. */
 const animal *animals_find(const char *name);
 
+/* With serve --pg: the pool the animals come from (NULL: the built-in
+ * table). The calls below run in a request's task: 0, -ENOENT no such
+ * animal, or why the database could not answer. */
+typedef struct corio_pg_pool corio_pg_pool;
+typedef struct json_t json_t;
+extern corio_pg_pool *animals_pool;
+int animals_db_names(json_t **out);
+int animals_db_sound(const char *name, char **sound); /* *sound is the caller's */
+
 /* The subcommands: argv[0] is the subcommand's name; each returns the exit
  * status. */
 int animals_serve(int argc, char **argv);
 int animals_say(int argc, char **argv);
+int animals_init_db(int argc, char **argv);
 
 #endif

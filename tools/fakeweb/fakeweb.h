@@ -18,8 +18,14 @@ typedef struct fakeweb_opts {
 int fakeweb_add_routes(corio_http_app *app, const fakeweb_opts *opts);
 int fakeweb_add_graph(corio_http_app *app, const fakeweb_opts *opts);
 
-/* Sleeps for the request's ?delay=MS, if any: every endpoint honours it. */
+#define MAX_DELAY_MS (3600 * 1000) /* the longest delay an endpoint takes */
+
+/* query.c: sleeps for the request's ?delay=MS, if any: every endpoint
+ * honours it. */
 int fakeweb_query_delay(corio_http_req *req);
+/* A whole number in [0, max] from a path parameter or query value; -1 if
+ * it is none. */
+long fakeweb_number(const char *s, long max);
 
 /* The graph's K1..K4 of page j of site i (each in [0, pages)). */
 void fakeweb_graph_targets(uint64_t seed, uint64_t site, uint64_t page, uint64_t pages,

@@ -7,31 +7,7 @@
 
 #include "fakeweb.h"
 
-enum {
-    MAX_DELAY_MS = 3600 * 1000,
-    MAX_BYTES = 64 << 20,
-    MAX_REDIRECTS = 1000,
-    MAX_CHUNKS = 100000
-};
-
-/* A whole number in [0, max] from a path parameter or query value. */
-static long number(const char *s, long max)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    return *end || errno || v < 0 || v > max ? -1 : v;
-}
-
-int fakeweb_query_delay(corio_http_req *req)
-{
-    if (!corio_http_req_query_string(req))
-        return 0;
-    long ms = number(corio_http_req_query(req, "delay"), MAX_DELAY_MS);
-    return ms > 0 ? corio_sleep(ms) : 0;
-}
+enum { MAX_BYTES = 64 << 20, MAX_REDIRECTS = 1000, MAX_CHUNKS = 100000 };
 
 static int bad_number(corio_http_resp *resp, const char *what)
 {
@@ -43,7 +19,7 @@ static int bad_number(corio_http_resp *resp, const char *what)
 static int status(corio_http_req *req, corio_http_resp *resp, void *arg)
 {
     (void)arg;
-    long code = number(corio_http_req_param(req, "code"), 999);
+    long code = fakeweb_number(corio_http_req_param(req, "code"), 999);
     int rc = fakeweb_query_delay(req);
     if (rc < 0)
         return rc;
@@ -62,7 +38,7 @@ static int status(corio_http_req *req, corio_http_resp *resp, void *arg)
 static int delay(corio_http_req *req, corio_http_resp *resp, void *arg)
 {
     (void)arg;
-    long ms = number(corio_http_req_param(req, "ms"), MAX_DELAY_MS);
+    long ms = fakeweb_number(corio_http_req_param(req, "ms"), MAX_DELAY_MS);
     if (ms < 0)
         return bad_number(resp, "delay");
     int rc = corio_sleep(ms);
@@ -74,7 +50,7 @@ static int delay(corio_http_req *req, corio_http_resp *resp, void *arg)
 static int bytes(corio_http_req *req, corio_http_resp *resp, void *arg)
 {
     const fakeweb_opts *o = arg;
-    long n = number(corio_http_req_param(req, "n"), MAX_BYTES);
+    long n = fakeweb_number(corio_http_req_param(req, "n"), MAX_BYTES);
     int rc = fakeweb_query_delay(req);
     if (rc < 0)
         return rc;
@@ -96,7 +72,7 @@ static int bytes(corio_http_req *req, corio_http_resp *resp, void *arg)
 static int redirect(corio_http_req *req, corio_http_resp *resp, void *arg)
 {
     (void)arg;
-    long n = number(corio_http_req_param(req, "n"), MAX_REDIRECTS);
+    long n = fakeweb_number(corio_http_req_param(req, "n"), MAX_REDIRECTS);
     int rc = fakeweb_query_delay(req);
     if (rc < 0)
         return rc;
@@ -141,7 +117,7 @@ static int reset(corio_http_req *req, corio_http_resp *resp, void *arg)
 static int chunked(corio_http_req *req, corio_http_resp *resp, void *arg)
 {
     (void)arg;
-    long n = number(corio_http_req_param(req, "n"), MAX_CHUNKS);
+    long n = fakeweb_number(corio_http_req_param(req, "n"), MAX_CHUNKS);
     int rc = fakeweb_query_delay(req);
     if (rc < 0)
         return rc;

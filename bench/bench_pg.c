@@ -1,0 +1,392 @@
+/* bench-pg: the PostgreSQL client against pgbench and asyncpg, in the same
+ * run, on a server of its own (initdb in a temp dir, fsync off) pinned to
+ * CPU 0 while the clients run on CPU 1.
+ *
+ * `SELECT $1::int` prepared, from 16 tasks on 16 pooled connections (a
+ * pool acquire and release around every query, as asyncpg's
+ * pool.fetchval); the same in pipeline mode, 64 statements a batch; pgbench
+ * -M prepared -c 16 -j 1 with a one-line script of that query; asyncpg (on
+ * uvloop) with a pool of 16 and 16 tasks. Over a Unix socket and TCP
+ * loopback; the contenders alternate, each run several times: the median
+ * and the spread of queries/s, and client CPU (user + system) per query.
+ *
+ * usage: bench-pg [--seconds S] [--runs N] */
+#include <errno.h>
+#include <sched.h>
+#include <sys/resource.h>
+
+#include <corio/pg.h>
+
+#include "../tests/pg_server.h"
+#include "bench.h"
+
+enum { TASKS = 16, BATCH = 64, MAX_RUNS = 15 };
+enum { C_PREPARED, C_PIPELINE, C_PGBENCH, C_ASYNCPG, NCONTENDERS };
+static const char *const names[NCONTENDERS] = {"corio prepared", "corio pipeline x64",
+                                               "pgbench -M prepared", "asyncpg"};
+
+typedef struct sample {
+    double qps, cpu_us; /* queries per second, client CPU microseconds per query */
+} sample;
+
+static double seconds = 2;
+static const char *anchor_dir = BENCH_ANCHORS;
+
+static double cpu_of(const struct rusage *a, const struct rusage *b)
+{
+    return (double)(b->ru_utime.tv_sec - a->ru_utime.tv_sec) +
+           (double)(b->ru_utime.tv_usec - a->ru_utime.tv_usec) / 1e6 +
+           (double)(b->ru_stime.tv_sec - a->ru_stime.tv_sec) +
+           (double)(b->ru_stime.tv_usec - a->ru_stime.tv_usec) / 1e6;
+}
+
+/* --- corio ---------------------------------------------------------------- */
+
+typedef struct run {
+    const char *conninfo;
+    bool pipelined;
+    corio_pg_pool *pool;
+    int64_t end;
+    long queries;
+    int failures;
+    sample out;
+} run;
+
+static int one_round(run *r, corio_pg *c, int id, const corio_pg_params *p)
+{
+    static const char *sql = "SELECT $1::int";
+    int32_t v = -1;
+    if (!r->pipelined) {
+        corio_pg_result *res;
+        int rc = corio_pg_query(c, sql, p, &res, -1);
+        if (rc == 0 && (corio_pg_get_int32(res, 0, 0, &v) < 0 || v != id))
+            rc = -EPROTO;
+        corio_pg_result_free(res);
+        r->queries += rc == 0;
+        return rc;
+    }
+    corio_pg_stmt st[BATCH];
+    corio_pg_result *res[BATCH];
+    for (int i = 0; i < BATCH; i++)
+        st[i] = (corio_pg_stmt){sql, p};
+    int rc = corio_pg_pipeline(c, st, BATCH, res, NULL, -1);
+    for (int i = 0; rc == 0 && i < BATCH; i++)
+        if (corio_pg_get_int32(res[i], 0, 0, &v) < 0 || v != id)
+            rc = -EPROTO;
+    for (int i = 0; i < BATCH; i++)
+        corio_pg_result_free(res[i]);
+    r->queries += rc == 0 ? BATCH : 0;
+    return rc;
+}
+
+static run *cur; /* the run in progress, for its tasks */
+
+static intptr_t worker(void *arg)
+{
+    run *r = cur;
+    int id = (int)(intptr_t)arg;
+    char num[16];
+    snprintf(num, sizeof num, "%d", id);
+    const char *v[] = {num};
+    corio_pg_params p = {1, v, NULL, NULL};
+    while (corio_now() < r->end) {
+        corio_pg *c;
+        int rc = corio_pg_pool_acquire(r->pool, &c, -1);
+        if (rc == 0) {
+            rc = one_round(r, c, id, &p);
+            if (rc < 0)
+                fprintf(stderr, "bench-pg: %s\n", corio_pg_error(c));
+            corio_pg_pool_release(r->pool, c, -1);
+        }
+        if (rc < 0) {
+            fprintf(stderr, "bench-pg: %s\n", corio_strerror(rc));
+            r->failures++;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static intptr_t corio_main(void *arg)
+{
+    run *r = cur = arg;
+    corio_pg_pool_opts o = {.max = TASKS, .check_idle_ms = -1};
+    int rc = corio_pg_pool_new(r->conninfo, &o, &r->pool);
+    if (rc < 0)
+        return rc;
+    /* Connected (and the statement prepared) before the clock starts: the
+     * figures are for queries. */
+    corio_pg *cs[TASKS];
+    int n = 0;
+    while (n < TASKS && (rc = corio_pg_pool_acquire(r->pool, &cs[n], -1)) == 0)
+        n++;
+    const char *zero[] = {"0"};
+    corio_pg_params p = {1, zero, NULL, NULL};
+    for (int i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = corio_pg_query(cs[i], "SELECT $1::int", &p, NULL, -1);
+        corio_pg_pool_release(r->pool, cs[i], -1);
+    }
+    if (rc < 0)
+        return rc;
+    struct rusage r0, r1;
+    getrusage(RUSAGE_SELF, &r0);
+    int64_t t0 = corio_now_ns();
+    r->end = corio_now() + (int64_t)(seconds * 1000);
+    corio_task *t[TASKS];
+    for (int i = 0; i < TASKS; i++)
+        corio_spawn(NULL, worker, (void *)(intptr_t)i, &t[i]);
+    for (int i = 0; i < TASKS; i++) {
+        corio_join(t[i], NULL);
+        corio_task_release(t[i]);
+    }
+    double elapsed = (double)(corio_now_ns() - t0) / 1e9;
+    getrusage(RUSAGE_SELF, &r1);
+    r->out.qps = (double)r->queries / elapsed;
+    r->out.cpu_us = r->queries ? cpu_of(&r0, &r1) * 1e6 / (double)r->queries : 0;
+    return corio_pg_pool_close(r->pool, -1);
+}
+
+static int run_corio(const char *conninfo, bool pipelined, sample *s)
+{
+    run r = {.conninfo = conninfo, .pipelined = pipelined};
+    intptr_t rc = corio_run(corio_main, &r);
+    *s = r.out;
+    return rc < 0 || r.failures ? -1 : 0;
+}
+
+/* --- the anchors ------------------------------------------------------------ */
+
+/* Runs argv, its stdout into out (NUL-terminated); its CPU into *cpu. */
+static int run_child(const char *const argv[], char *out, size_t len, double *cpu)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t used = 0;
+    ssize_t n;
+    while (used + 1 < len && (n = read(fds[0], out + used, len - used - 1)) > 0)
+        used += (size_t)n;
+    out[used] = '\0';
+    close(fds[0]);
+    int status;
+    struct rusage ru, zero = {0};
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    *cpu = cpu_of(&zero, &ru);
+    return 0;
+}
+
+static int run_pgbench(const pg_server *srv, bool tcp, const char *script, sample *s)
+{
+    char port[16], secs[16], out[8192];
+    snprintf(port, sizeof port, "%d", srv->port);
+    snprintf(secs, sizeof secs, "%d", (int)(seconds + 0.5));
+    const char *argv[] = {PG_BIN "pgbench",
+                          "-n",
+                          "-M",
+                          "prepared",
+                          "-c",
+                          "16",
+                          "-j",
+                          "1",
+                          "-T",
+                          secs,
+                          "-f",
+                          script,
+                          "-h",
+                          tcp ? "127.0.0.1" : srv->dir,
+                          "-p",
+                          port,
+                          "-U",
+                          "postgres",
+                          "postgres",
+                          NULL};
+    double cpu;
+    if (run_child(argv, out, sizeof out, &cpu) < 0)
+        return -1;
+    const char *tps = strstr(out, "tps = ");
+    if (!tps)
+        return -1;
+    s->qps = strtod(tps + 6, NULL);
+    /* Its CPU includes connecting (cheap: trusted, no TLS) over the -T seconds. */
+    s->cpu_us = s->qps > 0 ? cpu * 1e6 / (s->qps * (int)(seconds + 0.5)) : 0;
+    return 0;
+}
+
+static int run_asyncpg(const pg_server *srv, bool tcp, sample *s)
+{
+    char dsn[200], secs[16], script[256], out[4096];
+    if (tcp)
+        snprintf(dsn, sizeof dsn, "postgresql://postgres@127.0.0.1:%d/postgres", srv->port);
+    else
+        snprintf(dsn, sizeof dsn, "postgresql://postgres@/postgres?host=%s&port=%d", srv->dir,
+                 srv->port);
+    snprintf(secs, sizeof secs, "%g", seconds);
+    snprintf(script, sizeof script, "%s/pg_asyncpg.py", anchor_dir);
+    const char *argv[] = {"/usr/bin/python3", script, dsn, secs, NULL};
+    double cpu;
+    if (run_child(argv, out, sizeof out, &cpu) < 0)
+        return -1;
+    double queries = 0, elapsed = 0, own = 0;
+    const char *q = strstr(out, "\"queries\": "), *e = strstr(out, "\"seconds\": "),
+               *c = strstr(out, "\"cpu\": ");
+    if (!q || !e || !c)
+        return -1;
+    queries = strtod(q + 11, NULL);
+    elapsed = strtod(e + 11, NULL);
+    own = strtod(c + 7, NULL);
+    s->qps = queries / elapsed;
+    s->cpu_us = queries ? own * 1e6 / queries : 0;
+    return 0;
+}
+
+/* --- the report ----------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct stat3 {
+    double median, lo, hi;
+} stat3;
+
+static stat3 stats(const double *v, int n)
+{
+    double s[MAX_RUNS];
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    return (stat3){s[n / 2], s[0], s[n - 1]};
+}
+
+typedef struct result {
+    stat3 qps, cpu;
+} result;
+
+static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
+                   result res[NCONTENDERS])
+{
+    const char *conninfo = tcp ? srv->tcp : srv->local;
+    double qps[NCONTENDERS][MAX_RUNS], cpu[NCONTENDERS][MAX_RUNS];
+    for (int r = 0; r < runs; r++) {
+        for (int k = 0; k < NCONTENDERS; k++) {
+            sample s = {0, 0};
+            int rc = k == C_PREPARED   ? run_corio(conninfo, false, &s)
+                     : k == C_PIPELINE ? run_corio(conninfo, true, &s)
+                     : k == C_PGBENCH  ? run_pgbench(srv, tcp, script, &s)
+                                       : run_asyncpg(srv, tcp, &s);
+            if (rc < 0) {
+                fprintf(stderr, "bench-pg: %s over %s failed\n", names[k], tcp ? "TCP" : "unix");
+                return -1;
+            }
+            qps[k][r] = s.qps;
+            cpu[k][r] = s.cpu_us;
+        }
+    }
+    printf("%s:\n", tcp ? "TCP loopback" : "Unix socket");
+    for (int k = 0; k < NCONTENDERS; k++) {
+        res[k] = (result){stats(qps[k], runs), stats(cpu[k], runs)};
+        printf("  %-20s %9.0f q/s (%.0f..%.0f)  client CPU %6.2f us/query (%.2f..%.2f)\n", names[k],
+               res[k].qps.median, res[k].qps.lo, res[k].qps.hi, res[k].cpu.median, res[k].cpu.lo,
+               res[k].cpu.hi);
+    }
+    return 0;
+}
+
+static void pin_self(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+static double min2(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+int main(int argc, char **argv)
+{
+    bench_usage(argc, argv, "[--seconds S] [--runs N] [--anchors DIR]");
+    int runs = 3;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--seconds"))
+            seconds = (double)bench_count(argv[0], argv[i + 1]);
+        else if (!strcmp(argv[i], "--runs"))
+            runs = (int)bench_count(argv[0], argv[i + 1]);
+        else if (!strcmp(argv[i], "--anchors"))
+            anchor_dir = argv[i + 1];
+    }
+    if (runs > MAX_RUNS)
+        runs = MAX_RUNS;
+    bool two = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+    pg_server srv = {.dir = "/tmp/corio-bench-pg", .cpu = two ? 0 : -1};
+    pg_mkdir(srv.dir);
+    pg_initdb(srv.dir, "trust");
+    srv.port = pg_free_port();
+    pg_conninfo(&srv);
+    pg_ctl(&srv, "start");
+    if (two)
+        pin_self(1); /* the anchors, children, inherit it */
+    char script[160];
+    snprintf(script, sizeof script, "%s/select.sql", srv.dir);
+    FILE *f = fopen(script, "w");
+    if (f) {
+        fputs("SELECT :client_id::int;\n", f);
+        fclose(f);
+    }
+    printf("bench-pg: SELECT $1::int, %d tasks on %d pooled connections, %d runs of %g s each "
+           "(median, spread)%s\n",
+           TASKS, TASKS, runs, seconds,
+           two ? "; server on CPU 0, clients on CPU 1" : "; one CPU, not pinned");
+    result unix_res[NCONTENDERS], tcp_res[NCONTENDERS];
+    int rc = measure(&srv, false, script, runs, unix_res);
+    if (rc == 0)
+        rc = measure(&srv, true, script, runs, tcp_res);
+    pg_ctl(&srv, "stop");
+    pg_rmdir(srv.dir);
+    if (rc < 0)
+        return 1;
+    result *u = unix_res, *t = tcp_res;
+    /* The headline ratios are the worse of the two transports. */
+    double vs_pgbench = min2(u[C_PREPARED].qps.median / u[C_PGBENCH].qps.median,
+                             t[C_PREPARED].qps.median / t[C_PGBENCH].qps.median);
+    double cpu_vs_pgbench = min2(u[C_PGBENCH].cpu.median / u[C_PREPARED].cpu.median,
+                                 t[C_PGBENCH].cpu.median / t[C_PREPARED].cpu.median);
+    double speedup = min2(u[C_PIPELINE].qps.median / u[C_PREPARED].qps.median,
+                          t[C_PIPELINE].qps.median / t[C_PREPARED].qps.median);
+    double vs_asyncpg = min2(u[C_PREPARED].qps.median / u[C_ASYNCPG].qps.median,
+                             t[C_PREPARED].qps.median / t[C_ASYNCPG].qps.median);
+    double cpu_vs_asyncpg = min2(u[C_ASYNCPG].cpu.median / u[C_PREPARED].cpu.median,
+                                 t[C_ASYNCPG].cpu.median / t[C_PREPARED].cpu.median);
+    printf("corio vs pgbench: %.2fx the queries/s, %.2fx less CPU per query; pipeline mode "
+           "%.1fx; vs asyncpg: %.2fx the queries/s, %.1fx less CPU per query\n",
+           vs_pgbench, cpu_vs_pgbench, speedup, vs_asyncpg, cpu_vs_asyncpg);
+    printf("{\"bench\":\"pg\",\"seconds\":%g,\"runs\":%d", seconds, runs);
+    for (int w = 0; w < 2; w++) {
+        result *x = w ? t : u;
+        printf(",\"%s\":{\"corio_qps\":%.0f,\"corio_cpu_us\":%.2f,\"pipeline_qps\":%.0f,"
+               "\"pipeline_cpu_us\":%.2f,\"pgbench_qps\":%.0f,\"pgbench_cpu_us\":%.2f,"
+               "\"asyncpg_qps\":%.0f,\"asyncpg_cpu_us\":%.2f}",
+               w ? "tcp" : "unix", x[C_PREPARED].qps.median, x[C_PREPARED].cpu.median,
+               x[C_PIPELINE].qps.median, x[C_PIPELINE].cpu.median, x[C_PGBENCH].qps.median,
+               x[C_PGBENCH].cpu.median, x[C_ASYNCPG].qps.median, x[C_ASYNCPG].cpu.median);
+    }
+    printf(",\"ratio_vs_pgbench\":%.2f,\"cpu_ratio_vs_pgbench\":%.2f,\"pipeline_speedup\":%.2f,"
+           "\"ratio_vs_asyncpg\":%.2f,\"cpu_ratio_vs_asyncpg\":%.2f}\n",
+           vs_pgbench, cpu_vs_pgbench, speedup, vs_asyncpg, cpu_vs_asyncpg);
+    return 0;
+}

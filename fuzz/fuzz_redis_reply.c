@@ -1,0 +1,95 @@
+/* libFuzzer target: arbitrary bytes as a Redis server's replies to several
+ * tasks sharing one connection (implicit pipelining) and an explicit
+ * pipeline, over a real loopback connection, with a small reply limit. Any
+ * input must give replies or a clean error to every caller, never a crash,
+ * a leak or a hang. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <corio/corio.h>
+
+static const uint8_t *input;
+static size_t input_len;
+
+static intptr_t answer(corio_stream *s, void *arg)
+{
+    (void)arg;
+    char buf[4096];
+    corio_stream_read(s, buf, sizeof buf, corio_now() + 1000); /* the commands */
+    corio_stream_write(s, input, input_len, corio_now() + 1000);
+    return 0;
+}
+
+static intptr_t server(void *arg)
+{
+    corio_serve_tcp(arg, answer, NULL);
+    return 0;
+}
+
+static intptr_t caller(void *arg)
+{
+    corio_redis_reply *r;
+    corio_redis_command(arg, &r, corio_now() + 2000, "GET %s", "k");
+    corio_redis_reply_free(r);
+    return 0;
+}
+
+static void walk(const corio_redis_reply *r)
+{
+    if (r && r->type == CORIO_REDIS_ARRAY)
+        for (size_t i = 0; i < r->len; i++)
+            walk(r->elements[i]);
+    else if (r && r->str && r->str[r->len] != '\0')
+        abort();
+}
+
+static intptr_t one(void *arg)
+{
+    (void)arg;
+    corio_fd *l;
+    if (corio_tcp_listen("127.0.0.1", 0, 0, &l) < 0)
+        abort();
+    corio_task *t;
+    corio_spawn(NULL, server, l, &t);
+    char url[64];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", corio_tcp_local_port(l));
+    corio_redis_opts o = {.max_reply = 4096};
+    corio_redis *c;
+    if (corio_redis_connect(url, &o, &c, corio_now() + 2000) == 0) {
+        corio_task *callers[3];
+        for (int i = 0; i < 3; i++)
+            corio_spawn(NULL, caller, c, &callers[i]);
+        corio_redis_pipe *p;
+        corio_redis_reply *r[2];
+        if (corio_redis_pipe_new(&p) == 0 && corio_redis_pipe_add(p, "PING") == 0 &&
+            corio_redis_pipe_add(p, "LRANGE l 0 -1") == 0 &&
+            corio_redis_pipe_run(c, p, r, corio_now() + 2000) == 0)
+            for (int i = 0; i < 2; i++) {
+                walk(r[i]);
+                corio_redis_reply_free(r[i]);
+            }
+        corio_redis_pipe_free(p);
+        for (int i = 0; i < 3; i++) {
+            corio_join(callers[i], NULL);
+            corio_task_release(callers[i]);
+        }
+        corio_redis_close(c);
+    }
+    corio_task_cancel(t);
+    corio_join(t, NULL);
+    corio_task_release(t);
+    corio_fd_close(l);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 60000)
+        return 0;
+    input = data;
+    input_len = size;
+    corio_run(one, NULL);
+    return 0;
+}

@@ -1,0 +1,160 @@
+/* Replies: hiredis's RESP reader with object functions that build corio's
+ * reply tree, and the size limit that hiredis 0.14 lacks. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/read.h>
+
+#include "redis_int.h"
+
+static corio_redis_reply *node(const redisReadTask *t, corio_redis_type type, size_t extra)
+{
+    corio__redis_rd *rd = t->privdata;
+    if (extra > rd->max || rd->built + extra > rd->max) {
+        rd->too_big = true;
+        return NULL;
+    }
+    corio_redis_reply *r = calloc(1, sizeof *r + extra);
+    if (!r)
+        return NULL;
+    rd->built += sizeof *r + extra;
+    r->type = type;
+    if (t->parent) {
+        corio_redis_reply *p = t->parent->obj;
+        p->elements[t->idx] = r;
+    }
+    return r;
+}
+
+static void *create_string(const redisReadTask *t, char *s, size_t len)
+{
+    corio_redis_type type = t->type == REDIS_REPLY_ERROR    ? CORIO_REDIS_ERROR
+                            : t->type == REDIS_REPLY_STATUS ? CORIO_REDIS_STATUS
+                                                            : CORIO_REDIS_STRING;
+    corio_redis_reply *r = node(t, type, len + 1);
+    if (!r)
+        return NULL;
+    r->str = (char *)(r + 1);
+    memcpy(r->str, s, len);
+    r->str[len] = '\0';
+    r->len = len;
+    return r;
+}
+
+static void *create_array(const redisReadTask *t, int n)
+{
+    /* Each element takes at least 3 bytes on the wire (":0\r\n" is 4), so a
+     * count past max / 3 cannot fit within the limit: refuse it before
+     * allocating its table. */
+    corio__redis_rd *rd = t->privdata;
+    if ((size_t)n > rd->max / 3) {
+        rd->too_big = true;
+        return NULL;
+    }
+    corio_redis_reply *r = node(t, CORIO_REDIS_ARRAY, (size_t)n * sizeof(corio_redis_reply *));
+    if (!r)
+        return NULL;
+    r->elements = (corio_redis_reply **)(r + 1);
+    r->len = (size_t)n;
+    return r;
+}
+
+static void *create_integer(const redisReadTask *t, long long v)
+{
+    corio_redis_reply *r = node(t, CORIO_REDIS_INTEGER, 0);
+    if (r)
+        r->integer = v;
+    return r;
+}
+
+static void *create_nil(const redisReadTask *t)
+{
+    return node(t, CORIO_REDIS_NIL, 0);
+}
+
+void corio_redis_reply_free(corio_redis_reply *r)
+{
+    if (!r)
+        return;
+    if (r->type == CORIO_REDIS_ARRAY)
+        for (size_t i = 0; i < r->len; i++)
+            corio_redis_reply_free(r->elements[i]);
+    free(r);
+}
+
+static void free_object(void *r)
+{
+    corio_redis_reply_free(r);
+}
+
+static redisReplyObjectFunctions functions = {create_string, create_array, create_integer,
+                                              create_nil, free_object};
+
+int corio__redis_rd_init(corio__redis_rd *rd, size_t max)
+{
+    redisReader *r = redisReaderCreateWithFunctions(&functions);
+    if (!r)
+        return -ENOMEM;
+    rd->r = r;
+    rd->max = max ? max : CORIO__REDIS_MAX_REPLY;
+    rd->built = 0;
+    rd->too_big = false;
+    r->privdata = rd;
+    return 0;
+}
+
+void corio__redis_rd_fini(corio__redis_rd *rd)
+{
+    if (rd->r)
+        redisReaderFree(rd->r);
+    rd->r = NULL;
+}
+
+int corio__redis_rd_feed(corio__redis_rd *rd, const char *buf, size_t len)
+{
+    return redisReaderFeed(rd->r, buf, len) == REDIS_OK ? 0 : -ENOMEM;
+}
+
+/* The length a pending "$<len>" or "*<count>" announces, as far as its
+ * digits have come (a lower bound while the line is incomplete). */
+static size_t announced(const redisReader *r)
+{
+    size_t v = 0;
+    for (size_t i = r->pos + 1; i < r->len && r->buf[i] >= '0' && r->buf[i] <= '9'; i++) {
+        if (v > (SIZE_MAX - 9) / 10)
+            return SIZE_MAX;
+        v = v * 10 + (size_t)(r->buf[i] - '0');
+    }
+    return v;
+}
+
+/* A reply is refused as soon as what is buffered or announced of it passes
+ * the limit, so a 4 GiB bulk string is never read in. */
+static bool over_limit(corio__redis_rd *rd)
+{
+    const redisReader *r = rd->r;
+    size_t pending = r->len - r->pos;
+    if (rd->built + pending > rd->max)
+        return true;
+    if (pending == 0 || r->buf[r->pos] != '$')
+        return false;
+    size_t n = announced(r);
+    return n > rd->max || rd->built + n > rd->max;
+}
+
+int corio__redis_rd_next(corio__redis_rd *rd, corio_redis_reply **out)
+{
+    redisReader *r = rd->r;
+    void *reply = NULL;
+    *out = NULL;
+    if (redisReaderGetReply(r, &reply) != REDIS_OK)
+        return rd->too_big ? -EMSGSIZE : r->err == REDIS_ERR_OOM ? -ENOMEM : -EPROTO;
+    if (reply) {
+        rd->built = 0;
+        *out = reply;
+        return 1;
+    }
+    return over_limit(rd) ? -EMSGSIZE : 0;
+}

@@ -1,0 +1,112 @@
+/* Internal: one server connection, the request and response it is on, and
+ * the bytes to and from its client (wire.c). */
+#ifndef CORIO_HTTP_WIRE_H
+#define CORIO_HTTP_WIRE_H
+
+#include <llhttp.h>
+
+#include "http.h"
+
+/* Small per-request allocations (decoded path, parameters, query values),
+ * freed together when the request ends. */
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    char data[];
+} arena_block;
+
+typedef struct conn conn;
+
+struct corio_http_req {
+    conn *c;
+    const char *method;
+    char *target; /* NUL-terminated in the input buffer */
+    char *path;   /* decoded (arena) */
+    const char *raw_path;
+    size_t raw_path_len;
+    char *query; /* raw, (arena) or NULL */
+    http_hdrs hdrs;
+    route_match m;
+    const char *params[HTTP_MAX_PARAMS]; /* decoded (arena) */
+    int minor;
+    bool keep_alive, expect_continue, continue_sent, head;
+    /* body */
+    bool has_body;
+    int body_err; /* why reading the body failed (0: it did not) */
+    http_body body;
+    char *whole; /* corio_http_req_body's copy */
+    size_t whole_len;
+};
+
+struct corio_http_resp {
+    conn *c;
+    char *headers; /* the handler's header lines, "Name: value\r\n"... */
+    size_t hlen, hcap;
+    bool started, chunked, ended, close_delimited;
+};
+
+struct conn {
+    corio__list_node link; /* in server->conns */
+    server *srv;
+    corio_http_app *app;
+    const corio_http_limits *lim;
+    corio_stream *s;
+    corio_fd *plain; /* the descriptor when s is plain TCP, else NULL */
+    corio_task *task;
+    llhttp_t parser;
+    char *in;
+    size_t cap, start, end; /* the current request starts at start; bytes up to end */
+    size_t head_end;        /* end of the current request's head */
+    size_t parsed;          /* body bytes fed to the parser up to here */
+    size_t next;            /* where the next request starts */
+    char *out;
+    size_t olen, ocap;
+    int err_status;        /* set by a parser callback that refused the head (431) */
+    int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
+    bool idle, closing;
+    bool broken;    /* a write failed: the client holds part of an answer, nothing more goes out */
+    bool peer_gone; /* the client left while its handler ran */
+    corio_scope *handler_scope; /* while a handler runs: cancelled when the client leaves */
+    unsigned served;
+    arena_block *arena;
+    corio_http_req req;
+    corio_http_resp resp;
+    char peer[48];
+};
+
+/* A string literal and its length, counted by the compiler:
+ * corio__http_out(c, LIT("Connection: close\r\n")). */
+#define LIT(s) (s), (sizeof(s) - 1)
+/* Copies a string literal to buf + n and advances n past it. */
+#define PUT_LIT(buf, n, s) (memcpy((buf) + (n), (s), sizeof(s) - 1), (n) += sizeof(s) - 1)
+
+/* A batch of pipelined answers this big is written without waiting for the
+ * next read; an output buffer grown past it is given back after a write. */
+#define OUT_FLUSH 65536
+
+/* wire.c: the bytes to and from the client. */
+void *corio__http_arena_alloc(conn *c, size_t n);
+void corio__http_arena_reset(conn *c);
+/* One read from the connection: plain ones straight from the descriptor, so
+ * that nothing is ever buffered in the stream behind the poller's back. */
+ssize_t corio__http_read(conn *c, void *buf, size_t len, int64_t deadline);
+/* Appends to the output buffer (flushed before the connection next waits
+ * for input, or when it grows large). */
+int corio__http_out(conn *c, const void *p, size_t n);
+int corio__http_flush(conn *c);
+/* Writes n bytes to the client, after what is buffered. The deadline is
+ * about progress: it fails only when no byte was taken for
+ * write_timeout_ms. Any failure breaks the connection: the client holds
+ * part of an answer, so nothing more is sent on it and it closes. */
+int corio__http_write(conn *c, const void *p, size_t n);
+/* Sends a whole error answer (text body) and marks the connection closing. */
+int corio__http_error(conn *c, int status);
+/* An error answer to a request the client got wrong, logged (at info: the
+ * client's fault, not the server's) with why. */
+int corio__http_client_error(conn *c, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The client's address for a log line ("a client" when unknown), looked
+ * up the first time one is written. */
+const char *corio__http_peer(conn *c);
+
+#endif
