@@ -36,14 +36,18 @@ FD_SLACK = 4
 stop_all = threading.Event()
 
 
-def start(cmd):
+def start(cmd, others=()):
+    """Starts a server on a free port: (process, port). On failure the
+    servers in others are stopped too before exiting."""
     def limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (SERVER_NOFILE, SERVER_NOFILE))
     p = subprocess.Popen(cmd + ["--port", "0", "--log-level", "error"], stdout=subprocess.PIPE,
                          preexec_fn=limit, text=True)
     line = p.stdout.readline().strip()
     if not line.startswith("listening on http://127.0.0.1:"):
-        p.kill()
+        for q in (p,) + tuple(others):
+            q.kill()
+            q.wait()
         sys.exit("soak: %s did not start: %r" % (cmd[0], line))
     return p, int(line.rsplit(":", 1)[1])
 
@@ -275,7 +279,7 @@ def main():
     # Subscribers that never read are over the soft limit soon: disconnected
     # after 2 s instead of a minute.
     pubsub, pport = start([os.path.join(bindir, "corio-pubsub"), "--soft-limit", "256k",
-                           "--soft-seconds", "2"])
+                           "--soft-seconds", "2"], (hello,))
     servers = {"hello": hello, "pubsub": pubsub}
     series = []
     phase = ["warm-up"]
