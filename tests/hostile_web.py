@@ -53,18 +53,16 @@ def then_reset(data):
 # (name, what to send or do, class expected[, what the client says for now])
 CASES = [
     ("ok", OK, "200"),
-    # corio's client (src/http/client.c) takes llhttp_finish's HPE_PAUSED
-    # (its on_message_complete pauses) for a bad end: every close-delimited
-    # body is a reset to it.
-    ("http10-close-delimited", b"HTTP/1.0 200 OK\r\n\r\nhi there", "200", "error:reset"),
-    ("close-delimited", b"HTTP/1.1 200 OK\r\n\r\nbody until the end", "200", "error:reset"),
+    # A body that ends where the stream does (llhttp_finish pauses at that
+    # message's end, as at any other).
+    ("http10-close-delimited", b"HTTP/1.0 200 OK\r\n\r\nhi there", "200"),
+    ("close-delimited", b"HTTP/1.1 200 OK\r\n\r\nbody until the end", "200"),
     ("bytes-after-body", OK + b"EXTRA BYTES NOBODY ASKED FOR", "200"),
     ("interim-100", b"HTTP/1.1 100 Continue\r\n\r\n" + OK, "200"),
     ("no-reason", b"HTTP/1.1 204\r\n\r\n", "204"),
-    # A 304's Content-Length is the size it would have had: the client (and
-    # llhttp 8 unless told) waits for that body.
-    ("304-with-length", b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n", "304",
-     "error:reset"),
+    # A 304's Content-Length is the size it would have had, not a body (llhttp
+    # 8 unless told would wait for it).
+    ("304-with-length", b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n", "304"),
     ("cl-and-te", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"5\r\nhello\r\n0\r\n\r\n", "error:protocol"),
     ("two-lengths", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
@@ -88,7 +86,7 @@ CASES = [
     ("head-over-64k", b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"p" * 70000 + b"\r\n\r\n",
      "error:protocol"),
     ("te-chunked-not-last", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nraw",
-     "200", "error:reset"),
+     "200"),
     ("empty-answer", b"", "error:reset"),
     ("truncated-head", b"HTTP/1.1 200 OK\r\nContent-Len", "error:protocol"),
     ("truncated-length-body", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello", "-"),
