@@ -19,6 +19,11 @@ libdir=$(dirname "$(find "$prefix" -name 'libcorio.so.0')")
 test -L "$libdir/libcorio.so.0" || fail "no libcorio.so.0 SONAME link"
 for t in corio-check corio-crawl corio-fakeweb corio-pubsub corio-animals corio-counter hello-server; do
     test -x "$prefix/bin/$t" || fail "$t not installed in bin/"
+    # Man pages come with help2man at build time (cmake/man.cmake).
+    if [ -d "$build/man" ]; then
+        grep -q "^\.TH $(echo "$t" | tr a-z A-Z) \"1\"" "$prefix/share/man/man1/$t.1" ||
+            fail "no man page $t(1) in share/man/man1/"
+    fi
 done
 
 cat > "$tmp/use.c" <<'C'
