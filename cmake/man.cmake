@@ -2,6 +2,11 @@
 # by help2man (Debian's help2man), through man/help-for-man, which puts the
 # help in the shape help2man reads. Without help2man the build goes on
 # without man pages.
+# Sanitizer and fuzz builds, made for testing, skip them: their tools would
+# run under the sanitizer at build time for nothing.
+if(CORIO_SANITIZE OR CORIO_FUZZ)
+  return()
+endif()
 find_program(HELP2MAN help2man)
 if(NOT HELP2MAN)
   message(STATUS "help2man not found: building without man pages (scripts/install-deps build)")
