@@ -280,6 +280,10 @@ static int visit(crawler *c, const item *it, fleet_outcome *how)
         rec.links = 0;
     if (c->o->out)
         jsonl_record(c->o->out, &rec);
+    /* A fleet's page is written out before Redis counts it done, so that a
+     * worker killed later has not lost it. */
+    if (c->o->out && c->fleet)
+        fflush(c->o->out);
     c->stats.fetched++;
     if (rec.status >= 400)
         c->stats.http_errors++;

@@ -87,7 +87,7 @@ const char *crawl_bad_start(const crawl_opts *o);
  * progress line reads them). 0, or -ENOMEM; cancellation still returns 0
  * after a clean stop. c is zeroed but for o. With opts.redis, the end is
  * the fleet's (no URL queued, no lease out, or the budget spent), and a
- * Redis that cannot be reached (at the start, or for FLEET_RETRY_MS later)
+ * Redis that cannot be reached for a lease's time (at the start or later)
  * fails the run with the connection's error. */
 int crawl_run(crawler *c);
 

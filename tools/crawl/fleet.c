@@ -30,6 +30,7 @@ struct fleet {
     char *keys[NKEYS];
     char me[80]; /* this process, as the owner of its leases */
     char lease[24], budget[24];
+    int64_t lease_ms;
 };
 
 /* Entries of the queue and the leases are "DEPTH URL". Expired leases go
@@ -94,7 +95,7 @@ static bool lost(int rc)
 }
 
 /* Runs a script (s) or a command (s NULL) on a pooled connection, retrying
- * a lost Redis with backoff (100 ms doubling to 2 s) for FLEET_RETRY_MS. */
+ * a lost Redis with backoff (100 ms doubling to 2 s) for a lease's time. */
 static int call(fleet *f, const corio_redis_script *s, int nkeys, int argc, const char **argv,
                 corio_redis_reply **out)
 {
@@ -117,7 +118,7 @@ static int call(fleet *f, const corio_redis_script *s, int nkeys, int argc, cons
             return rc;
         int64_t now = corio_now();
         if (!give_up)
-            give_up = now + FLEET_RETRY_MS;
+            give_up = now + f->lease_ms;
         if (now >= give_up)
             return rc;
         int slept = corio_sleep(wait);
@@ -151,6 +152,7 @@ int fleet_open(const char *url, const char *job, int64_t lease_ms, long max_page
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     snprintf(f->me, sizeof f->me, "%s:%ld:%lld", host, (long)getpid(), (long long)corio_now());
+    f->lease_ms = lease_ms;
     snprintf(f->lease, sizeof f->lease, "%lld", (long long)lease_ms);
     snprintf(f->budget, sizeof f->budget, "%ld", max_pages);
     int rc = 0;

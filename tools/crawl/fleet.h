@@ -5,8 +5,9 @@
  * workers never take the same URL and a budget is never overspent. A worker
  * takes a URL under a lease that runs out after --lease: a URL whose worker
  * died goes back to the front of the queue when any worker next takes one.
- * Every call retries a lost connection with backoff for FLEET_RETRY_MS, then
- * fails with the connection's error. */
+ * Every call retries a lost connection with backoff for as long as a lease
+ * lasts (by then this worker's leases are others' to take), then fails with
+ * the connection's error. */
 #ifndef CORIO_CRAWL_FLEET_H
 #define CORIO_CRAWL_FLEET_H
 
@@ -17,7 +18,6 @@
 #include <corio/corio.h>
 
 #define FLEET_LEASE_DEFAULT 30000 /* ms */
-#define FLEET_RETRY_MS      15000 /* how long a lost Redis is waited for */
 #define FLEET_POLL_MS       100   /* an idle worker asks again after 1 to 2 times this */
 
 typedef struct fleet fleet;

@@ -45,10 +45,9 @@ static void usage(void)
            "  -h, --help             this help\n"
            "      --version          the version\n"
            "Exit status: 0 when the crawl ran (whatever pages failed), 1 when it could not\n"
-           "(Redis unreachable for %d s), 2 for usage errors.\n",
+           "(with --redis: Redis unreachable for a lease's time), 2 for usage errors.\n",
            prog, prog, CRAWL_WORKERS_DEFAULT, CRAWL_MAX_PAGES_DEFAULT, CRAWL_PER_HOST_DEFAULT,
-           CRAWL_TIMEOUT_DEFAULT / 1000, CRAWL_MAX_BODY_DEFAULT, FLEET_LEASE_DEFAULT / 1000,
-           FLEET_RETRY_MS / 1000);
+           CRAWL_TIMEOUT_DEFAULT / 1000, CRAWL_MAX_BODY_DEFAULT, FLEET_LEASE_DEFAULT / 1000);
     exit(CLI_OK);
 }
 
@@ -262,9 +261,9 @@ int main(int argc, char **argv)
     if (a.action == JOB_CRAWL)
         summary(&a, elapsed);
     if (rc < 0 && a.o.redis && rc != -ENOMEM && rc != -EIO)
-        fprintf(stderr, "%s: Redis at %s: %s (gave up after %d s of retries)\n", prog, a.o.redis,
+        fprintf(stderr, "%s: Redis at %s: %s (gave up after %.1f s of retries)\n", prog, a.o.redis,
                 rc == -CORIO_ESERVER ? "a script or command was refused" : corio_strerror((int)rc),
-                FLEET_RETRY_MS / 1000);
+                (double)a.o.lease_ms / 1000);
     else if (rc < 0)
         fprintf(stderr, "%s: %s\n", prog, corio_strerror((int)rc));
     free(a.job);
