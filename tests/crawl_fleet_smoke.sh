@@ -20,7 +20,7 @@ redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --save '' --appe
 pids="$!"
 for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.05; done
 [ -S "$sock" ] || fail "redis-server did not start"
-start_fakeweb --pages 400 --page-delay 10
+start_fakeweb --pages 400 --page-delay 30
 start=$base/site/0/page/0
 redis=unix://$sock
 
@@ -65,7 +65,7 @@ fleet b -n 100000 --lease 3
 set -- $workers
 victim=$1
 workers="$2 $3"
-for _ in $(seq 400); do [ "$(wc -l < "$dir/b1")" -ge 15 ] && break; sleep 0.02; done
+for _ in $(seq 400); do [ -f "$dir/b1" ] && [ "$(wc -l < "$dir/b1")" -ge 10 ] && break; sleep 0.01; done
 kill -9 "$victim"
 wait "$victim" 2>/dev/null || true
 "$bin/corio-crawl" --redis "$redis" --status "$start" > "$dir/status"
