@@ -260,7 +260,9 @@ int main(int argc, char **argv)
         fclose(a.o.out);
     if (a.action == JOB_CRAWL)
         summary(&a, elapsed);
-    if (rc < 0 && a.o.redis && rc != -ENOMEM && rc != -EIO)
+    if (rc == -EINVAL && a.o.redis)
+        fprintf(stderr, "%s: --redis: not a Redis URL: '%s'\n", prog, a.o.redis);
+    else if (rc < 0 && a.o.redis && rc != -ENOMEM && rc != -EIO)
         fprintf(stderr, "%s: Redis at %s: %s (gave up after %.1f s of retries)\n", prog, a.o.redis,
                 rc == -CORIO_ESERVER ? "a script or command was refused" : corio_strerror((int)rc),
                 (double)a.o.lease_ms / 1000);
