@@ -300,7 +300,7 @@ static intptr_t worker(void *arg)
     item *it;
     while (corio_queue_get(c->queue, (void **)&it, -1) == 0) {
         int rc = 0;
-        fleet_outcome how;
+        fleet_outcome how = FLEET_SKIPPED;
         if (c->stopping)
             c->stats.left++;
         else
@@ -345,7 +345,7 @@ static intptr_t fleet_worker(void *arg)
         }
         size_t len = strlen(url);
         item *it = malloc(sizeof *it + len + 1);
-        fleet_outcome how;
+        fleet_outcome how = FLEET_SKIPPED;
         if (!it) {
             rc = -ENOMEM;
         } else {
