@@ -58,6 +58,8 @@ bench:
 	bench/bench_check.sh $(BUILD)/bin
 	/usr/bin/python3 bench/bench_crawl.py $(BUILD)
 	$(BUILD)/bin/bench-pubsub 1000 10000
+	$(BUILD)/bin/bench-pubsub 1000 10000 --fleet 3
+	/usr/bin/python3 bench/bench_crawl_fleet.py $(BUILD)
 	$(BUILD)/bin/bench-animals
 	$(BUILD)/bin/bench-pg
 	$(BUILD)/bin/bench-redis
