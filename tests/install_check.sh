@@ -80,6 +80,7 @@ wait_for() { # FILE TEXT
 }
 graceful() { # PROGRAM
     out="$tmp/server.out"
+    : > "$out" # emptied here, not in the child: the last server's lines must be gone before we look
     "$1" 0 > "$out" &
     pid=$!
     wait_for "$out" listening
