@@ -10,8 +10,8 @@ prefix="$tmp/prefix"
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 pc=$(dirname "$(find "$prefix" -name corio.pc)")
-libdir=$(dirname "$(find "$prefix" -name 'libcorio.so.0')")
-test -L "$libdir/libcorio.so.0" || { echo "install_check: no libcorio.so.0 SONAME link" >&2; exit 1; }
+libdir=$(dirname "$(find "$prefix" -name 'libcorio.so.1')")
+test -L "$libdir/libcorio.so.1" || { echo "install_check: no libcorio.so.1 SONAME link" >&2; exit 1; }
 
 cat > "$tmp/use.c" <<'C'
 #include <corio/corio.h>
@@ -30,7 +30,7 @@ cp "$tmp/use.c" "$tmp/proj/"
 cat > "$tmp/proj/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.20)
 project(use C)
-find_package(corio 0.1 REQUIRED)
+find_package(corio 1.0 REQUIRED)
 add_executable(use-cmake use.c)
 target_link_libraries(use-cmake PRIVATE corio::corio_static)
 CM

@@ -387,9 +387,8 @@ RUN(client_framing)
         cr_assert_eq(corio_spawn(NULL, canned_server, &k, &t), 0);
         char url[64];
         snprintf(url, sizeof url, "http://127.0.0.1:%d/", corio_tcp_local_port(k.listener));
-        corio_http_request_opts o = {.deadline = corio_now() + 5000};
         corio_http_response *r = NULL;
-        int rc = corio_http_get(url, &o, &r);
+        int rc = corio_http_get(url, NULL, &r, corio_now() + 5000);
         if (rc == 0) {
             const char *body;
             size_t len;
@@ -397,7 +396,7 @@ RUN(client_framing)
             corio_http_response_free(r);
         }
         cr_expect_lt(rc, 0, "answer %zu accepted", i);
-        corio_join(t, NULL);
+        corio_join(t, NULL, -1);
         corio_task_release(t);
         corio_fd_close(k.listener);
     }

@@ -370,7 +370,7 @@ RUN(over_the_limit)
     start(&f, &l);
     cr_assert_eq(corio_log_set(keep, NULL, CORIO_LOG_DEBUG), 0);
     corio_fd *held;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &held), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, &held, -1), 0);
     corio_sleep(20);
     for (int i = 0; i < 3; i++)
         cr_assert(answered(&f, "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 503 "));

@@ -6,6 +6,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 static intptr_t blocking_square(void *arg)
 {
     usleep(20000); /* a blocking call: would stall the loop if run on it */
@@ -42,7 +44,7 @@ static intptr_t to_thread_main(void *arg)
         cr_assert_eq(corio_spawn(NULL, offload, (void *)i, &t[i]), 0);
     for (intptr_t i = 0; i < 50; i++) {
         intptr_t r;
-        corio_join(t[i], &r);
+        corio_join(t[i], &r, -1);
         cr_assert_eq(r, i * i);
     }
     atomic_store(&stop, 1);
@@ -51,9 +53,14 @@ static intptr_t to_thread_main(void *arg)
     return 0;
 }
 
+static void to_thread_outside(void)
+{
+    corio_to_thread(blocking_square, NULL, NULL);
+}
+
 Test(pool, to_thread_results_and_loop_keeps_running, .timeout = 30)
 {
-    cr_assert_eq(corio_to_thread(blocking_square, NULL, NULL), -EPERM);
+    assert_misuse(to_thread_outside, "corio: corio_to_thread: called outside a task");
     cr_assert_eq(corio_run(to_thread_main, NULL), 0);
 }
 
@@ -81,7 +88,7 @@ static intptr_t cancel_main(void *arg)
     corio_spawn(NULL, cancel_offload, NULL, &t);
     corio_sleep(5);
     corio_task_cancel(t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     cr_assert_eq(atomic_load(&job_finished), 0, "the waiter left before the job finished");
     return 0;

@@ -81,7 +81,7 @@ static intptr_t main_task(void *arg)
         corio_spawn(NULL, offload, (void *)i, &t[i]);
     for (intptr_t i = 0; i < 32; i++) {
         intptr_t r;
-        corio_join(t[i], &r);
+        corio_join(t[i], &r, -1);
         CHECK(r == i * i);
     }
 
@@ -90,7 +90,7 @@ static intptr_t main_task(void *arg)
     corio_spawn(NULL, cancelled_offload, &scratch, &c);
     corio_sleep(5);
     corio_task_cancel(c);
-    corio_join(c, &r);
+    corio_join(c, &r, -1);
     CHECK(r == -ECANCELED);
 
     pthread_t th[THREADS];

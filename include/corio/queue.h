@@ -25,7 +25,7 @@ enum {
 };
 
 /* capacity 0: unbounded. -EINVAL for unknown flags; -ENOMEM. */
-CORIO_API int corio_queue_new(corio_queue **out, size_t capacity, unsigned flags);
+CORIO_API int corio_queue_new(size_t capacity, unsigned flags, corio_queue **out);
 /* Frees q; -EBUSY (nothing freed) while tasks wait on it. Items still in it
  * are dropped (they are the caller's). */
 CORIO_API int corio_queue_free(corio_queue *q);

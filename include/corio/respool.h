@@ -27,8 +27,8 @@ typedef struct corio_respool_ops {
 } corio_respool_ops;
 
 /* max > 0 resources at most. -EINVAL, -ENOMEM. */
-CORIO_API int corio_respool_new(corio_respool **out, const corio_respool_ops *ops, void *ctx,
-                                size_t max);
+CORIO_API int corio_respool_new(const corio_respool_ops *ops, void *ctx, size_t max,
+                                corio_respool **out);
 /* Closes the idle resources and frees p; -EBUSY (nothing freed) while any
  * is acquired or a task waits. */
 CORIO_API int corio_respool_free(corio_respool *p);

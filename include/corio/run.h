@@ -4,6 +4,7 @@
 #ifndef CORIO_RUN_H
 #define CORIO_RUN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "common.h"
@@ -49,7 +50,7 @@ typedef struct corio_config {
     /* Report stack overflows in guarded stacks (a SIGSEGV handler on an
      * alternate signal stack, installed only when SIGSEGV is at its default
      * action). 0: on; 1: leave SIGSEGV alone. */
-    int no_segv_handler;
+    bool no_segv_handler;
     /* The poller. CORIO_BACKEND_DEFAULT reads the environment variable
      * CORIO_BACKEND ("epoll" or "io_uring"; unset or anything else: epoll)
      * and quietly runs on epoll if io_uring cannot start (an old kernel,

@@ -52,7 +52,7 @@ CORIO_API int corio_event_wait(corio_event *e, int64_t deadline);
 /* --- semaphore ------------------------------------------------------------ */
 /* A counter of value units; bounded: releasing above the initial value is
  * refused with -EOVERFLOW (asyncio's BoundedSemaphore). -EINVAL value < 0. */
-CORIO_API int corio_sem_new(corio_sem **out, long value, bool bounded);
+CORIO_API int corio_sem_new(long value, bool bounded, corio_sem **out);
 CORIO_API int corio_sem_free(corio_sem *s); /* -EBUSY while waited on */
 CORIO_API int corio_sem_acquire(corio_sem *s, int64_t deadline);
 CORIO_API int corio_sem_try_acquire(corio_sem *s); /* -EAGAIN when 0 */
@@ -61,7 +61,7 @@ CORIO_API long corio_sem_value(const corio_sem *s);
 
 /* --- condition variable over a lock ----------------------------------- */
 /* The condition uses lock m (not owned: free it after the condition). */
-CORIO_API int corio_cond_new(corio_cond **out, corio_lock *m);
+CORIO_API int corio_cond_new(corio_lock *m, corio_cond **out);
 CORIO_API int corio_cond_free(corio_cond *c); /* -EBUSY while waited on */
 /* Releases the lock, waits for a notify, re-acquires the lock — always, also
  * when the wait ends by deadline or cancellation (then -ETIMEDOUT /

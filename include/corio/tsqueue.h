@@ -42,7 +42,7 @@ typedef struct corio_tsqueue corio_tsqueue;
 /* capacity 0: unbounded (the buffer grows, -ENOMEM if it cannot); else a
  * ring of that many items allocated here, never grown. -EINVAL: out is
  * NULL; -ENOMEM. */
-CORIO_API int corio_tsqueue_new(corio_tsqueue **out, size_t capacity);
+CORIO_API int corio_tsqueue_new(size_t capacity, corio_tsqueue **out);
 /* Frees q; -EBUSY (nothing freed) while anyone waits on it. Items still in it
  * are dropped (they are the caller's). The caller makes sure no other thread
  * uses q any more. NULL: 0. */

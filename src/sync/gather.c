@@ -43,16 +43,13 @@ static int wait_change(corio__loop *l, corio_future *const *fs, size_t n, corio_
 
 static int validate(corio__loop **lp, corio_future *const *fs, size_t n)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     if (n && !fs)
         return -EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (!fs[i])
             return -EINVAL;
-        if (fs[i]->loop != l)
-            return -EPERM;
+        CORIO__MISUSE_IF(fs[i]->loop != l, "a future of another loop");
         if (fs[i]->task == l->current)
             return -EDEADLK;
     }

@@ -179,9 +179,7 @@ static void abandon(corio_task *t)
 
 int corio_to_thread(corio_fn *fn, void *arg, intptr_t *result)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     if (!fn)
         return -EINVAL;
     int rc = corio__cancelled(l, l->current);

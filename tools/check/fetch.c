@@ -31,13 +31,13 @@ void check_fetch_async(corio_http_client *c, const char *url, const check_opts *
     static _Thread_local char discard[16384];
     int64_t t0 = corio_now_ns();
     *r = (check_result){0};
-    corio_http_request_opts ro = {
-        .method = o->head ? "HEAD" : "GET", .deadline = deadline, .max_redirects = max_redirects};
+    corio_http_request_opts ro = {.method = o->head ? "HEAD" : "GET",
+                                  .max_redirects = max_redirects};
     corio_http_response *resp = NULL;
     corio_scope scope;
     int rc = check_url_valid(url);
     if (rc == 0 && (rc = corio_scope_enter(&scope, deadline, 0)) == 0) {
-        rc = corio_http_client_open(c, url, &ro, &resp);
+        rc = corio_http_client_open(c, url, &ro, &resp, deadline);
         ssize_t n = 0;
         while (rc == 0 && (n = corio_http_response_read(resp, discard, sizeof discard)) > 0)
             r->bytes += (uint64_t)n;

@@ -163,11 +163,11 @@ static int visit(crawler *c, const item *it)
             t0 = corio_now();
         }
         corio_http_request_opts ro = {
-            .deadline = corio_now() + c->o->timeout_ms,
             .max_body = c->o->max_body,
-            .gzip = 1,
+            .gzip = true,
         };
-        if ((rc = corio_http_client_open(c->client, url, &ro, &r)) < 0) {
+        if ((rc = corio_http_client_open(c->client, url, &ro, &r, corio_now() + c->o->timeout_ms)) <
+            0) {
             r = NULL;
             rec.error = corio_http_error_class(rc);
             break;
@@ -270,7 +270,7 @@ static int start(crawler *c)
     };
     parse_setup();
     int rc = corio_http_client_new(&co, &c->client);
-    rc = rc ? rc : corio_queue_new(&c->queue, 0, 0);
+    rc = rc ? rc : corio_queue_new(0, 0, &c->queue);
     for (int i = 0; rc == 0 && i < c->o->nstart; i++) {
         char *url, *host;
         if ((rc = link_resolve(c->o->start[i], "", &url)) <= 0)
