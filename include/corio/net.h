@@ -1,9 +1,9 @@
 /* TCP over corio_fd: connect, listen, accept, and trio's serve_tcp (a task
  * per connection inside a nursery).
  *
- * Hosts are IP literals (IPv4, IPv6) or names; names are resolved with the
- * system resolver on the thread pool (so /etc/hosts holds), and IP literals
- * never touch it. Ports are 0..65535 (0 to listen: the kernel picks one;
+ * Hosts are IP literals (IPv4, IPv6) or names; names are resolved by
+ * corio_dns_resolve (dns.h: c-ares on the loop, /etc/hosts first), and IP
+ * literals never touch it. Ports are 0..65535 (0 to listen: the kernel picks one;
  * corio_tcp_local_port tells which). */
 #ifndef CORIO_NET_H
 #define CORIO_NET_H

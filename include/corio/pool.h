@@ -25,8 +25,8 @@ CORIO_API int corio_pool_configure(unsigned min_threads, unsigned max_threads);
  * -ECANCELED / -ETIMEDOUT at once; fn runs to completion in the background
  * and its result is dropped (the loop stays up until it has finished, so fn
  * may still touch the caller's data only if that outlives the loop: pass it
- * heap memory it owns). -EPERM outside a task; -ENOMEM, -EAGAIN (no thread
- * could be started). */
+ * heap memory it owns). Errors: -ENOMEM, -EAGAIN (no thread could be
+ * started). Misuse (aborts): outside a task. */
 CORIO_API int corio_to_thread(corio_fn *fn, void *arg, intptr_t *result);
 
 /* concurrent.futures for threads without a loop. */

@@ -29,8 +29,8 @@ typedef struct corio_process_opts {
 } corio_process_opts;
 
 /* Starts argv[0] (searched in PATH when it has no '/') with argv. Errors:
- * -ENOENT / -EACCES the program cannot be run, -EINVAL, -ENOMEM, -EPERM
- * outside a loop. */
+ * -ENOENT / -EACCES the program cannot be run, -EINVAL argv empty, -ENOMEM.
+ * Misuse (aborts): outside a loop's thread. */
 CORIO_API int corio_process_spawn(const char *const *argv, const corio_process_opts *opts,
                                   corio_process **out);
 

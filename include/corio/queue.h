@@ -7,8 +7,8 @@
  * straight to it. Waiters are served in arrival order. Waits take an absolute
  * deadline in corio_now() ms (-1: none) and are checkpoints (-ETIMEDOUT,
  * -ECANCELED); a cancelled putter's item is not enqueued. As with sync.h, a
- * queue belongs to the loop that first uses it and calls outside a task get
- * -EPERM. */
+ * queue belongs to the loop that first uses it; a task of another loop
+ * touching it while busy, or a call outside a task, is misuse (aborts). */
 #ifndef CORIO_QUEUE_H
 #define CORIO_QUEUE_H
 

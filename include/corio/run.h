@@ -78,8 +78,8 @@ CORIO_API intptr_t corio_run_threads(unsigned n, corio_fn *main, void *arg);
 CORIO_API unsigned corio_loop_index(void);
 
 /* Writes one line per live task of this thread's loop: id, name, state and
- * what it waits on. Returns the number of tasks listed, or -EPERM outside a
- * loop. Safe to call from any task. */
+ * what it waits on. Returns the number of tasks listed. Misuse (aborts):
+ * outside a loop's thread. Safe to call from any task. */
 CORIO_API int corio_dump_tasks(FILE *out);
 
 #ifdef __cplusplus

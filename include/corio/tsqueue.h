@@ -12,7 +12,7 @@
  *    condition variable until served or the deadline passes (nothing can
  *    cancel it there).
  * A blocking put or get made on a loop's thread outside a task (in a
- * callback) would stall the loop: it returns -EPERM instead of waiting.
+ * callback) would stall the loop: it aborts (misuse) instead of waiting.
  *
  * Order: items come out in the order they went in, and waiters are served
  * strictly in arrival order, across all threads: a put while getters wait
