@@ -78,7 +78,7 @@ static intptr_t run(void *arg)
         fs[i] = corio_task_future(t[i]);
     }
     intptr_t results[N];
-    int rc = corio_gather(fs, N, results, 0);
+    int rc = corio_gather(fs, N, results, 0, -1);
     printf("%d requests in %.2f s (one after another: %.2f s)\n", N,
            (double)(corio_now() - t0) / 1000, (double)(15 * unit_ms) / 1000);
     for (int i = 0; i < N; i++)

@@ -280,7 +280,7 @@ static intptr_t gather_main(void *arg)
         corio_spawn(NULL, sleepy, (void *)delay[i], &t[i]);
         fs[i] = corio_task_future(t[i]);
     }
-    cr_assert_eq(corio_gather(fs, 4, res, 0), 0);
+    cr_assert_eq(corio_gather(fs, 4, res, 0, -1), 0);
     for (int i = 0; i < 4; i++)
         cr_assert_eq(res[i], delay[i], "results in order, not in completion order");
 
@@ -291,7 +291,7 @@ static intptr_t gather_main(void *arg)
     for (int i = 0; i < 3; i++)
         fs[i] = corio_task_future(t[i]);
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_gather(fs, 3, res, 0), -EIO);
+    cr_assert_eq(corio_gather(fs, 3, res, 0, -1), -EIO);
     cr_assert_lt(corio_now() - t0, 5000);
     cr_assert_eq(res[0], -ECANCELED);
     cr_assert_eq(res[1], -EIO);
@@ -302,16 +302,25 @@ static intptr_t gather_main(void *arg)
     corio_spawn(NULL, fails_after, (void *)(intptr_t)5, &t[1]);
     for (int i = 0; i < 2; i++)
         fs[i] = corio_task_future(t[i]);
-    cr_assert_eq(corio_gather(fs, 2, res, CORIO_GATHER_COLLECT_ALL), 0);
+    cr_assert_eq(corio_gather(fs, 2, res, CORIO_GATHER_COLLECT_ALL, -1), 0);
     cr_assert_eq(res[0], 15);
     cr_assert_eq(res[1], -EIO);
+
+    /* A deadline cancels what is still pending. */
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)1, &t[0]);
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)10000, &t[1]);
+    for (int i = 0; i < 2; i++)
+        fs[i] = corio_task_future(t[i]);
+    cr_assert_eq(corio_gather(fs, 2, res, 0, corio_now() + 50), -ETIMEDOUT);
+    cr_assert_eq(res[0], 1);
+    cr_assert_eq(res[1], -ECANCELED);
 
     corio_future *plain;
     corio_future_new(&plain);
     fs[0] = plain;
-    cr_assert_eq(corio_gather(fs, 0, res, 0), 0, "nothing to gather");
+    cr_assert_eq(corio_gather(fs, 0, res, 0, -1), 0, "nothing to gather");
     corio_future_set_result(plain, 3);
-    cr_assert_eq(corio_gather(fs, 1, res, 0), 0);
+    cr_assert_eq(corio_gather(fs, 1, res, 0, -1), 0);
     cr_assert_eq(res[0], 3);
     corio_future_free(plain);
     return 0;

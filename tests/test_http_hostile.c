@@ -146,7 +146,7 @@ RUN(slow_reader_gets_everything)
     fixture_serve(&f, &l);
     port_of_test = f.port;
     intptr_t r = -1;
-    cr_assert_eq(corio_to_thread(slow_reader, NULL, &r), 0);
+    cr_assert_eq(corio_to_thread(slow_reader, NULL, &r, -1), 0);
     cr_assert_eq(r, 0);
     stop(&f);
     return 0;
@@ -192,7 +192,7 @@ RUN(stalled_reader_is_closed)
     fixture_serve(&f, &l);
     port_of_test = f.port;
     intptr_t r = -1;
-    cr_assert_eq(corio_to_thread(stalled_reader, NULL, &r), 0);
+    cr_assert_eq(corio_to_thread(stalled_reader, NULL, &r, -1), 0);
     cr_assert_eq(r, 0);
     stop(&f);
     return 0;
@@ -453,12 +453,12 @@ RUN(trickled_bodies)
     port_of_test = f.port;
     /* a byte every 100 ms: 10 bytes/s, far below the minimum rate */
     trickle slow = {.piece = 1, .gap_ms = 100};
-    cr_assert_eq(corio_to_thread(trickler, &slow, NULL), 0);
+    cr_assert_eq(corio_to_thread(trickler, &slow, NULL, -1), 0);
     cr_assert_eq(slow.status, 408);
     /* a KiB every 400 ms: longer than the 1 s base in all (1.6 s), but at
      * 2.5 KiB/s it keeps earning time */
     trickle fair = {.piece = 1024, .gap_ms = 400};
-    cr_assert_eq(corio_to_thread(trickler, &fair, NULL), 0);
+    cr_assert_eq(corio_to_thread(trickler, &fair, NULL, -1), 0);
     cr_assert_eq(fair.status, 200);
     stop(&f);
     return 0;
@@ -521,7 +521,7 @@ RUN(leaving)
     port_of_test = f.port;
     hang_rc = 1;
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_to_thread(leaving_clients, NULL, NULL), 0);
+    cr_assert_eq(corio_to_thread(leaving_clients, NULL, NULL, -1), 0);
     for (int i = 0; i < 500 && hang_rc == 1; i++)
         corio_sleep(10);
     cr_assert_eq(hang_rc, -ECANCELED, "the handler of a client that left: %d after %lld ms",

@@ -545,7 +545,7 @@ RUN(pool)
     /* The server restarts under the pool: its connections are dead, new
      * acquires replace them. */
     intptr_t rc;
-    cr_assert_eq(corio_to_thread(restart_server, NULL, &rc), 0);
+    cr_assert_eq(corio_to_thread(restart_server, NULL, &rc, -1), 0);
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(corio_pg_pool_acquire(pool, &a, corio_now() + 10000), 0);
         cr_assert_eq(count(a, "SELECT 7"), 7, "%s", corio_pg_error(a));

@@ -30,7 +30,7 @@ static intptr_t ticker(void *arg)
 static intptr_t offload(void *arg)
 {
     intptr_t r = 0;
-    int rc = corio_to_thread(blocking_square, arg, &r);
+    int rc = corio_to_thread(blocking_square, arg, &r, -1);
     return rc < 0 ? rc : r;
 }
 
@@ -49,13 +49,17 @@ static intptr_t to_thread_main(void *arg)
     }
     atomic_store(&stop, 1);
     cr_assert_gt(ticks, 5, "the loop ran other tasks while the pool worked");
-    cr_assert_eq(corio_to_thread(NULL, NULL, NULL), -EINVAL);
+    cr_assert_eq(corio_to_thread(NULL, NULL, NULL, -1), -EINVAL);
+    intptr_t r = 7;
+    cr_assert_eq(corio_to_thread(blocking_square, (void *)2, &r, 0), -ETIMEDOUT, "0: do not wait");
+    cr_assert_eq(corio_to_thread(blocking_square, (void *)2, &r, corio_now() + 1), -ETIMEDOUT);
+    cr_assert_eq(r, 7, "a result that came too late is dropped");
     return 0;
 }
 
 static void to_thread_outside(void)
 {
-    corio_to_thread(blocking_square, NULL, NULL);
+    corio_to_thread(blocking_square, NULL, NULL, -1);
 }
 
 Test(pool, to_thread_results_and_loop_keeps_running, .timeout = 30)
@@ -77,7 +81,7 @@ static intptr_t slow_job(void *arg)
 static intptr_t cancel_offload(void *arg)
 {
     (void)arg;
-    return corio_to_thread(slow_job, NULL, NULL);
+    return corio_to_thread(slow_job, NULL, NULL, -1);
 }
 
 static intptr_t cancel_main(void *arg)
@@ -106,7 +110,7 @@ static intptr_t deadline_offload(void *arg)
     (void)arg;
     corio_scope s;
     corio_scope_enter_timeout(&s, 5, 0);
-    int rc = corio_to_thread(slow_job, NULL, NULL);
+    int rc = corio_to_thread(slow_job, NULL, NULL, -1);
     corio_scope_exit(&s);
     return rc;
 }

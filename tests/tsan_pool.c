@@ -33,7 +33,7 @@ static intptr_t square(void *arg)
 static intptr_t offload(void *arg)
 {
     intptr_t r = 0;
-    int rc = corio_to_thread(square, arg, &r);
+    int rc = corio_to_thread(square, arg, &r, -1);
     return rc < 0 ? rc : r;
 }
 
@@ -49,7 +49,7 @@ static intptr_t slow(void *arg)
 
 static intptr_t cancelled_offload(void *arg)
 {
-    return corio_to_thread(slow, arg, NULL);
+    return corio_to_thread(slow, arg, NULL, -1);
 }
 
 #define THREADS 4

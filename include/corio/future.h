@@ -68,9 +68,14 @@ enum {
  * (values or errors). On the first error, unless CORIO_GATHER_COLLECT_ALL,
  * the futures still pending are cancelled (tasks: cancelled and waited for)
  * and that error is returned. Returns 0 when all succeeded (or with
- * COLLECT_ALL, when all are done). A cancelled caller gets -ECANCELED and the
- * futures are cancelled too, as with asyncio. */
-CORIO_API int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned flags);
+ * COLLECT_ALL, when all are done). A cancelled caller gets -ECANCELED, and
+ * -ETIMEDOUT once the deadline (absolute corio_now() ms, -1 none, 0 do not
+ * wait) passes; the futures still pending are cancelled then too, as with
+ * asyncio's wait_for(gather(...)). Other errors: -EINVAL fs or one of them
+ * NULL; -EDEADLK one is the caller's own task; -ENOMEM. Misuse (aborts):
+ * outside a task; a future of another loop. */
+CORIO_API int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned flags,
+                           int64_t deadline);
 
 enum corio_wait_mode {
     CORIO_FIRST_COMPLETED, /* any one done */

@@ -143,7 +143,7 @@ static intptr_t run(void *arg)
 static int submit(request *r)
 {
     atomic_init(&r->refs, 2);
-    int rc = corio_to_thread(run, r, NULL);
+    int rc = corio_to_thread(run, r, NULL, -1);
     if (rc < 0 && rc != -ECANCELED && rc != -ETIMEDOUT) { /* never queued */
         atomic_store(&r->refs, 1);
         r->result = rc;
