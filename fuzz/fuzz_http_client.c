@@ -31,10 +31,15 @@ static intptr_t one(void *arg)
 {
     (void)arg;
     corio_fd *l;
+    /* No port (the machine's, not the input's fault): this input is
+     * skipped, not reported as a crash. */
     if (corio_tcp_listen("127.0.0.1", 0, 0, &l) < 0)
-        abort();
+        return 0;
     corio_task *t;
-    corio_spawn(NULL, server, l, &t);
+    if (corio_spawn(NULL, server, l, &t) < 0) {
+        corio_fd_close(l);
+        return 0;
+    }
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", corio_tcp_local_port(l));
     corio_http_request_opts o = {.gzip = input_len & 1, .max_body = 1 << 16, .max_redirects = 0};

@@ -31,6 +31,16 @@ printf 'The pig says "oink".\nThe cow says "moo".\n' > "$out.want"
 head -2 "$out.say" | cmp -s - "$out.want" || { cat "$out.say"; fail "say printed the wrong lines"; }
 grep -q "no such animal: 'nessie'" "$out.err" || { cat "$out.err"; fail "no line for the unknown"; }
 
+# A bad --url is a usage error (2); a refused one a failure (1) naming the URL.
+status=0
+"$bin/corio-animals" say --url notaurl cow > /dev/null 2> "$out.err" || status=$?
+[ "$status" -eq 2 ] && grep -q "notaurl" "$out.err" || fail "say --url notaurl: $status $(cat "$out.err")"
+status=0
+"$bin/corio-animals" say --url http://127.0.0.1:9 cow > /dev/null 2> "$out.err" || status=$?
+[ "$status" -eq 1 ] || fail "say on a refused URL exited $status"
+grep -q "^corio-animals: cow: http://127.0.0.1:9/animals/cow: refused" "$out.err" ||
+    fail "the refused URL is not named: $(cat "$out.err")"
+
 names="bee cat chick cow crow dog donkey duck elephant fox frog goat goose horse lion mouse owl pig rooster seal"
 for mode in "" --sequential; do
     # shellcheck disable=SC2086

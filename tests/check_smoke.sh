@@ -1,7 +1,8 @@
 #!/bin/sh
 # corio-check end to end on a local corio-fakeweb: exact counts in every
 # mode, timeouts, refused/reset/invalid URLs, redirects with and without -L,
-# JSONL in input order, --compare, stdin, usage errors.
+# JSONL in input order (and on stdout), --compare, stdin, unreadable input,
+# usage errors.
 set -eu
 bin=$1
 . "$(dirname "$0")/fakeweb_lib.sh"
@@ -64,9 +65,27 @@ for m in sequential processes threads async; do
 done
 grep -q '^all modes agree on 12 URLs$' "$fw_out.table" || fail "--compare: agreement line"
 
+# --jsonl -: the lines on stdout, the counts on stderr.
+printf '%s\n' "$base/status/404" "$base/status/200" > "$list"
+check --jsonl - "$list" > "$fw_out.jsonl" 2> "$fw_out.err" || fail "--jsonl -: exit status"
+[ "$(grep -c '^{"url":' "$fw_out.jsonl")" = 2 ] || fail "--jsonl -: stdout: $(cat "$fw_out.jsonl")"
+[ "$(wc -l < "$fw_out.jsonl")" = 2 ] || fail "--jsonl -: more than JSONL: $(cat "$fw_out.jsonl")"
+grep -q '^{"200": 1, "404": 1}$' "$fw_out.err" || fail "--jsonl -: counts: $(cat "$fw_out.err")"
+[ ! -e ./- ] || fail "--jsonl - wrote a file named '-'"
+
+# An input that cannot be read is a failure (1), one line naming it, no JSON.
+for f in /no/such/file /proc/self/mem /; do
+    rc=0
+    "$bin/corio-check" "$f" > "$fw_out.jsonl" 2> "$fw_out.err" || rc=$?
+    [ "$rc" = 1 ] || fail "'$f': exit $rc"
+    [ "$(wc -l < "$fw_out.err")" = 1 ] && grep -q "^corio-check: $f: " "$fw_out.err" &&
+        ! grep -q 'try --help' "$fw_out.err" || fail "'$f': $(cat "$fw_out.err")"
+    [ ! -s "$fw_out.jsonl" ] || fail "'$f' printed $(cat "$fw_out.jsonl")"
+done
+
 # Usage errors: exit 2 and one line on stderr.
 for args in "--bogus" "-c 0" "-c x" "-t abc" "-t -1" "--mode fast" "--method POST" \
-    "/no/such/file" "--plot x.png" "--compare --plot x.gif" "-c"; do
+    "--plot x.png" "--compare --plot x.gif" "-c"; do
     rc=0
     # shellcheck disable=SC2086
     "$bin/corio-check" $args < /dev/null > /dev/null 2> "$fw_out.err" || rc=$?

@@ -45,6 +45,18 @@ static inline void stop(fixture *f)
     corio_http_app_free(f->app);
 }
 
+/* A handler that answers with the request's body. */
+static inline int fixture_echo(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)arg;
+    const char *body;
+    size_t len;
+    int rc = corio_http_req_body(req, &body, &len);
+    if (rc < 0)
+        return rc;
+    return corio_http_resp_send(resp, 200, "application/octet-stream", body, len);
+}
+
 /* Sends raw bytes on a new connection and reads until the server closes it
  * (or timeout_ms passes): what came back, NUL-terminated (caller frees). */
 static inline char *raw(const fixture *f, const char *req, int timeout_ms)

@@ -528,7 +528,8 @@ RUN(whole_site)
     for (int i = 1; i < SITES; i++)
         for (int j = 0; j < 60; j++)
             cr_assert_eq(w.hits[i][j], 0, "no other site");
-    cr_assert(strstr(r.err, "60 pages fetched, 60 unique URLs seen, 0 left in queue"), "%s", r.err);
+    cr_assert(strstr(r.err, "60 pages fetched, 0 failed, 60 unique URLs seen, 0 left in queue"),
+              "%s", r.err);
     cr_assert(strstr(r.err, "errors by class: none"), "%s", r.err);
     run_free(&r);
     free(start);
@@ -808,6 +809,9 @@ RUN(usage)
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(r.npages, 1);
     cr_assert_str_eq(error_of(r.pages[0]), "refused");
+    cr_assert(strstr(r.err, "0 pages fetched, 1 failed"), "%s", r.err);
+    cr_assert(strstr(r.err, "corio-crawl: http://127.0.0.1:9/: refused"), "names the URL: %s",
+              r.err);
     run_free(&r);
     return 0;
 }

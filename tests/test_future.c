@@ -336,7 +336,8 @@ static intptr_t wait_main(void *arg)
     (void)arg;
     corio_task *t[3];
     corio_future *fs[3];
-    static const intptr_t delay[] = {40, 10, 25};
+    /* far apart, so that a slow machine (valgrind, load) keeps their order */
+    static const intptr_t delay[] = {600, 10, 300};
     for (int i = 0; i < 3; i++) {
         corio_spawn(NULL, sleepy, (void *)delay[i], &t[i]);
         fs[i] = corio_task_future(t[i]);

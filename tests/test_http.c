@@ -49,17 +49,6 @@ static int query(corio_http_req *req, corio_http_resp *resp, void *arg)
     return corio_http_resp_text(resp, 200, q ? q : "(none)");
 }
 
-static int echo(corio_http_req *req, corio_http_resp *resp, void *arg)
-{
-    (void)arg;
-    const char *body;
-    size_t len;
-    int rc = corio_http_req_body(req, &body, &len);
-    if (rc < 0)
-        return rc;
-    return corio_http_resp_send(resp, 200, "application/octet-stream", body, len);
-}
-
 static int chunked(corio_http_req *req, corio_http_resp *resp, void *arg)
 {
     (void)req, (void)arg;
@@ -192,8 +181,8 @@ static corio_http_app *make_app(void)
     cr_assert_eq(corio_http_route(app, "GET", "/animals/{name}", animal, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/rest/{p...}", rest, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/query", query, NULL), 0);
-    cr_assert_eq(corio_http_route(app, "POST", "/echo", echo, NULL), 0);
-    cr_assert_eq(corio_http_route(app, "PUT", "/echo", echo, NULL), 0);
+    cr_assert_eq(corio_http_route(app, "POST", "/echo", fixture_echo, NULL), 0);
+    cr_assert_eq(corio_http_route(app, "PUT", "/echo", fixture_echo, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/chunked", chunked, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/sse", sse, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/slow", slow, NULL), 0);

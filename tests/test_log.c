@@ -387,3 +387,68 @@ Test(log, connections_over_the_limit_are_logged_once_a_second)
 {
     over_the_limit_run();
 }
+
+/* --- corio_serve_tcp: a handler's failure reaches the hook ------------------ */
+
+static intptr_t failing_handler(corio_stream *conn, void *arg)
+{
+    (void)conn, (void)arg;
+    return -EPROTO;
+}
+
+static intptr_t cancelled_handler(corio_stream *conn, void *arg)
+{
+    (void)conn, (void)arg;
+    return -ECANCELED;
+}
+
+typedef struct served {
+    corio_fd *listener;
+    corio_conn_fn *handler;
+} served;
+
+static intptr_t serve_task(void *arg)
+{
+    served *s = arg;
+    return corio_serve_tcp(s->listener, s->handler, NULL);
+}
+
+/* Serves with handler, makes one connection and waits up to 5 s for a
+ * record; the number kept. */
+static int serve_once(corio_conn_fn *handler)
+{
+    corio_fd *listener, *c;
+    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 16, &listener), 0);
+    served s = {listener, handler};
+    corio_task *server;
+    cr_assert_eq(corio_spawn(NULL, serve_task, &s, &server), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", corio_tcp_local_port(listener), &c, -1), 0);
+    /* The handler ends the connection: its close is seen once it has run. */
+    char b;
+    cr_assert_geq(corio_fd_read(c, &b, 1, corio_now() + 5000), 0);
+    for (int i = 0; i < 50 && kept() == 0; i++)
+        corio_sleep(10);
+    corio_fd_close(c);
+    corio_task_cancel(server);
+    intptr_t rc;
+    corio_join(server, &rc, -1);
+    cr_assert_eq(rc, -ECANCELED);
+    corio_fd_close(listener);
+    return kept();
+}
+
+RUN(serve_tcp_handler_fails)
+{
+    (void)arg;
+    cr_assert_eq(corio_log_set(keep, NULL, CORIO_LOG_WARN), 0);
+    cr_assert_eq(serve_once(cancelled_handler), 0, "a cancelled handler is not a failure");
+    cr_assert_eq(serve_once(failing_handler), 1);
+    dump();
+    cr_assert_not_null(find(CORIO_LOG_WARN, "tcp", "connection handler failed: "));
+    cr_assert_not_null(find(CORIO_LOG_WARN, "tcp", corio_strerror(-EPROTO)));
+    return 0;
+}
+Test(log, serve_tcp_reports_a_failing_handler_at_warn)
+{
+    serve_tcp_handler_fails_run();
+}

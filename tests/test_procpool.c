@@ -1,4 +1,5 @@
-/* The process pool: results, concurrency, crashes, deadlines. */
+/* The process pool: results, concurrency, crashes, deadlines, results over
+ * the limit. */
 #include <criterion/criterion.h>
 #include <ctype.h>
 #include <errno.h>
@@ -55,7 +56,16 @@ static int slow(const void *in, size_t len, void **out, size_t *out_len)
     return 0;
 }
 
-static corio_proc_fn *const fns[] = {upper, whoami, crash, refuse, slow};
+/* Claims a result of 1 GiB + 1 bytes (over the limit) without making one. */
+static int too_big(const void *in, size_t len, void **out, size_t *out_len)
+{
+    (void)in, (void)len;
+    *out = malloc(1);
+    *out_len = ((size_t)1 << 30) + 1;
+    return *out ? 0 : -ENOMEM;
+}
+
+static corio_proc_fn *const fns[] = {upper, whoami, crash, refuse, slow, too_big};
 static corio_procpool *pool;
 
 static intptr_t caller(void *arg)
@@ -80,7 +90,7 @@ static intptr_t procpool_main(void *arg)
     void *out;
     size_t len;
     cr_assert_eq(corio_procpool_new(2, fns, 0, &pool), -EINVAL);
-    cr_assert_eq(corio_procpool_new(2, fns, 5, &pool), 0);
+    cr_assert_eq(corio_procpool_new(2, fns, 6, &pool), 0);
     corio_task *t[8];
     for (intptr_t i = 0; i < 8; i++)
         corio_spawn(NULL, caller, (void *)i, &t[i]);
@@ -103,6 +113,15 @@ static intptr_t procpool_main(void *arg)
     free(out);
     cr_assert_eq(corio_procpool_call(pool, 4, NULL, 0, &out, &len, corio_now() + 20), -ETIMEDOUT);
     cr_assert_eq(corio_procpool_call(pool, 0, "again", 5, &out, &len, -1), 0);
+    free(out);
+    out = NULL;
+    len = 7;
+    cr_assert_eq(corio_procpool_call(pool, 5, NULL, 0, &out, &len, -1), -EMSGSIZE,
+                 "a result over 1 GiB is an error, not an empty result");
+    cr_assert_null(out);
+    cr_assert_eq(corio_procpool_call(pool, 0, "still", 5, &out, &len, -1), 0,
+                 "the worker serves on");
+    cr_assert_str_eq(out, "STILL");
     free(out);
     cr_assert_eq(corio_procpool_free(pool), 0);
     return 0;

@@ -85,8 +85,12 @@ typedef intptr_t corio_conn_fn(corio_stream *conn, void *arg);
  * arg) in a task of its own in a nursery. Returns when the calling task is
  * cancelled (-ECANCELED): accepting stops, the connection tasks are cancelled
  * with it, and it returns once they have all ended. Running out of
- * descriptors pauses accepting briefly instead of failing. The listener stays
- * the caller's. */
+ * descriptors pauses accepting briefly instead of failing. A handler's
+ * failure (a negative return) ends its connection only and is reported
+ * through the log hook (corio/log.h), module "tcp": at CORIO_LOG_WARN, at
+ * most once a second with a count; -EPIPE and -ECONNRESET (the peer went
+ * away) at CORIO_LOG_DEBUG; -ECANCELED (the server stopping) not at all.
+ * The listener stays the caller's. */
 CORIO_API int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg);
 
 #ifdef __cplusplus

@@ -33,8 +33,8 @@ CORIO_API int corio_procpool_new(unsigned workers, corio_proc_fn *const *fns, si
  * all are busy). 0: *out (malloc'd, the caller frees it) and *out_len hold
  * the result. Else the function's own negative return, or -ECHILD the worker
  * died, -ETIMEDOUT (deadline: absolute corio_now() ms, -1 none) or
- * -ECANCELED (the worker is killed and replaced), -EINVAL, -EMSGSIZE (> 1
- * GiB). */
+ * -ECANCELED (the worker is killed and replaced), -EINVAL, -EMSGSIZE (the
+ * argument or the function's result is over 1 GiB). */
 CORIO_API int corio_procpool_call(corio_procpool *p, unsigned fn, const void *in, size_t in_len,
                                   void **out, size_t *out_len, int64_t deadline);
 

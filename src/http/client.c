@@ -247,7 +247,11 @@ static int on_headers_complete(llhttp_t *p)
 {
     corio_http_response *r = p->data;
     r->keep_alive = llhttp_should_keep_alive(p);
-    return r->head_req ? 1 : 0; /* 1: no body follows */
+    /* 1: no body follows, whatever the headers say (RFC 9112 6.3): the
+     * answer to a HEAD, and every 1xx, 204 and 304 (llhttp 8 would wait
+     * for a 304's Content-Length bytes). */
+    int st = p->status_code;
+    return r->head_req || st < 200 || st == 204 || st == 304 ? 1 : 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len)
@@ -357,7 +361,10 @@ static ssize_t read_raw(corio_http_response *r, void *buf, size_t len)
             ssize_t got =
                 corio_stream_read(r->s, r->in + r->end, r->cap - r->end, read_deadline(r));
             if (got == 0) {
-                if (llhttp_finish(&r->parser) == HPE_OK) { /* close-delimited */
+                /* close-delimited: the end of the message is the end of the
+                 * stream (llhttp pauses there, as at every message's end) */
+                llhttp_errno_t fe = llhttp_finish(&r->parser);
+                if (fe == HPE_OK || (fe == HPE_PAUSED && r->body.done)) {
                     r->body.done = true;
                     r->keep_alive = false;
                     return 0;

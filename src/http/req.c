@@ -183,6 +183,11 @@ int corio__http_read_head(conn *c)
     size_t scanned = 0; /* bytes of this request searched already */
     int64_t deadline = -1;
     for (;;) {
+        /* Empty lines before a request line are ignored (RFC 9112, 2.2),
+         * so a stray CRLF after a body is not taken for a head. */
+        while (scanned == 0 && c->start < c->end &&
+               (c->in[c->start] == '\r' || c->in[c->start] == '\n'))
+            c->start++;
         size_t have = c->end - c->start;
         size_t e =
             have ? corio__http_head_end(c->in, c->start + (scanned > 2 ? scanned - 2 : 0), c->end)
@@ -198,7 +203,7 @@ int corio__http_read_head(conn *c)
             return 0;
         }
         scanned = have;
-        if (!corio__http_could_be_request(c->in + c->start, have))
+        if (have && !corio__http_could_be_request(c->in + c->start, have))
             return bad_head(c, 400, "not an HTTP request line");
         if (have > l->max_request_line && !memchr(c->in + c->start, '\n', have))
             return line_too_long(c) < 0 ? -EIO : -EMSGSIZE;
@@ -259,11 +264,9 @@ int corio__http_parse_head(conn *c)
     c->err_status = 0;
     if (!head_is_clean(c))
         return bad_head(c, 400, "bare CR, obs-fold or whitespace before a colon");
-    const char *line = c->in + c->start;
-    while (*line == '\r' || *line == '\n')
-        line++;
-    int status = corio__http_check_line(
-        line, (size_t)((char *)memchr(line, '\n', (size_t)(c->in + c->head_end - line)) - line));
+    const char *line = c->in + c->start; /* read_head skipped empty lines */
+    const char *eol = memchr(line, '\n', c->head_end - c->start);
+    int status = corio__http_check_line(line, eol ? (size_t)(eol - line) : 0);
     if (status)
         return bad_head(c, status,
                         status == 505 ? "an HTTP version other than 1.0 and 1.1"

@@ -16,10 +16,7 @@ static bool tchar(unsigned char ch)
 
 bool corio__http_could_be_request(const char *p, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (p[i] == '\r' || p[i] == '\n')) /* empty lines before it are allowed */
-        i++;
-    size_t method = i;
+    size_t i = 0, method = 0;
     while (i < n && tchar((unsigned char)p[i]))
         i++;
     return i == n || (p[i] == ' ' && i > method);

@@ -592,16 +592,29 @@ typedef struct served {
     corio_conn_fn *handler;
     void *arg;
     corio_stream *conn;
+    corio__log_limit *failures; /* the server's, shared by its connections */
 } served;
 
 static intptr_t serve_one(void *arg)
 {
     served c = *(served *)arg;
     free(arg);
-    c.handler(c.conn, c.arg);
+    intptr_t rc = c.handler(c.conn, c.arg);
     corio_stream_close(c.conn);
     /* A connection's trouble is its own, not the server's: never fail the
-     * nursery (which would cancel every other connection). */
+     * nursery (which would cancel every other connection), but say so. A
+     * cancelled handler is the server stopping; a peer that went away is
+     * the peer's doing (as in the HTTP server). */
+    if (rc == -EPIPE || rc == -ECONNRESET) {
+        corio__log(CORIO_LOG_DEBUG, "tcp", "connection handler failed: %s",
+                   corio_strerror((int)rc));
+    } else if (rc < 0 && rc != -ECANCELED) {
+        unsigned long n = corio__log_limited(c.failures, CORIO_LOG_WARN);
+        if (n)
+            corio__log_write(CORIO_LOG_WARN, "tcp",
+                             "connection handler failed: %s (failures since the last report: %lu)",
+                             corio_strerror((int)rc), n);
+    }
     return 0;
 }
 
@@ -613,7 +626,7 @@ int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg)
     int rc = corio_nursery_open(&n);
     if (rc < 0)
         return rc;
-    corio__log_limit starved = {0};
+    corio__log_limit starved = {0}, failures = {0};
     for (;;) {
         corio_fd *fd;
         if ((rc = corio__accept_or_wait(listener, &fd, "tcp", &starved)) < 0)
@@ -625,7 +638,7 @@ int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg)
         if (err == 0)
             err = (c = malloc(sizeof *c)) ? 0 : -ENOMEM;
         if (err == 0) {
-            *c = (served){handler, arg, s};
+            *c = (served){handler, arg, s, &failures};
             err = corio_spawn_ex(n, serve_one, c, &opts, NULL);
         }
         if (err < 0) {

@@ -70,7 +70,9 @@ _Noreturn static void worker_main(int fd, corio_proc_fn *const *fns, size_t nfns
         void *out = NULL;
         size_t out_len = 0;
         int rc = hdr[0] < nfns ? fns[hdr[0]](in, hdr[1], &out, &out_len) : -EINVAL;
-        if (rc < 0 || out_len > MAX_MSG)
+        if (rc >= 0 && out_len > MAX_MSG)
+            rc = -EMSGSIZE; /* a result the caller never sees is an error it must */
+        if (rc < 0)
             out_len = 0;
         int32_t reply[2] = {rc < 0 ? rc : 0, (int32_t)out_len};
         if (write_full(fd, reply, sizeof reply) < 0 || write_full(fd, out, out_len) < 0)

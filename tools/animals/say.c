@@ -105,6 +105,16 @@ static intptr_t fetch_all(void *arg)
     return rc;
 }
 
+/* "corio-animals: cow: http://127.0.0.1:1/animals/cow: refused (Connection
+ * refused)": the name and the URL that failed. */
+static void report_error(const lookup *l)
+{
+    char *url = animal_url(l->base, l->name);
+    fprintf(stderr, "%s: %s: %s: %s (%s)\n", ANIMALS_PROG, l->name, url ? url : l->base,
+            corio_http_error_class(l->status), corio_strerror(l->status));
+    free(url);
+}
+
 static void usage(void)
 {
     printf("usage: %s say [--url U] [--sequential] [--log-level LEVEL] NAME...\n"
@@ -142,6 +152,14 @@ int animals_say(int argc, char **argv)
     }
     if (n == 0)
         cli_usage_error(ANIMALS_PROG, "say: which animals? give at least one NAME");
+    corio_url u;
+    int urc = corio_url_parse(base, &u);
+    bool http = urc == 0 && u.scheme && u.host && *u.host &&
+                (!strcmp(u.scheme, "http") || !strcmp(u.scheme, "https"));
+    if (urc == 0)
+        corio_url_free(&u);
+    if (!http)
+        cli_usage_error(ANIMALS_PROG, "say: --url: not an http or https URL: '%s'", base);
     for (size_t i = 0; i < n; i++)
         lookups[i].base = base;
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -166,8 +184,7 @@ int animals_say(int argc, char **argv)
         if (l->status == 404)
             fprintf(stderr, "%s: no such animal: '%s'\n", ANIMALS_PROG, l->name);
         else if (l->status < 0)
-            fprintf(stderr, "%s: %s: %s (%s)\n", ANIMALS_PROG, l->name,
-                    corio_http_error_class(l->status), corio_strerror(l->status));
+            report_error(l);
         else
             fprintf(stderr, "%s: %s: the service answered %d %s\n", ANIMALS_PROG, l->name,
                     l->status, corio_http_reason(l->status));

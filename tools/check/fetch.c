@@ -1,6 +1,8 @@
-/* One URL with corio's HTTP client: async mode's tasks, and https in the
- * blocking modes (each such URL on a private loop in the calling thread). */
+/* One exchange with corio's HTTP client: async mode's tasks, and https in
+ * the blocking modes (each such hop on a private loop in the calling
+ * thread). The client follows no redirect: check_fetch does. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,75 +15,77 @@ double check_now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-int check_url_valid(const char *url)
-{
-    corio_url u;
-    int rc = corio_url_parse(url, &u);
-    if (rc == 0 && (!u.scheme || !u.host || !*u.host ||
-                    (strcmp(u.scheme, "http") && strcmp(u.scheme, "https"))))
-        rc = -EINVAL;
-    corio_url_free(&u);
-    return rc == -ENOMEM ? rc : rc < 0 ? -EINVAL : 0;
-}
+typedef struct client_exchange {
+    corio_http_client *c;
+    int64_t deadline; /* corio_now() ms */
+} client_exchange;
 
-void check_fetch_async(corio_http_client *c, const char *url, const check_opts *o, int64_t deadline,
-                       int max_redirects, check_result *r)
+static int exchange(void *ctx, const char *url, const check_opts *o, uint64_t *bytes,
+                    char **location)
 {
     /* Bodies are only counted: every task of a loop reads into one buffer. */
     static _Thread_local char discard[16384];
-    int64_t t0 = corio_now_ns();
-    *r = (check_result){0};
-    corio_http_request_opts ro = {.method = o->head ? "HEAD" : "GET",
-                                  .max_redirects = max_redirects};
-    corio_http_response *resp = NULL;
-    corio_scope scope;
-    int rc = check_url_valid(url);
-    if (rc == 0 && (rc = corio_scope_enter(&scope, deadline, 0)) == 0) {
-        rc = corio_http_client_open(c, url, &ro, &resp, deadline);
-        ssize_t n = 0;
-        while (rc == 0 && (n = corio_http_response_read(resp, discard, sizeof discard)) > 0)
-            r->bytes += (uint64_t)n;
-        if (rc == 0 && n < 0)
-            rc = (int)n;
-        if (rc == 0)
-            rc = corio_http_response_status(resp);
-        corio_http_response_free(resp);
-        /* Whatever the deadline interrupted, the URL timed out. */
-        if (corio_scope_exit(&scope) == -ETIMEDOUT)
-            rc = -ETIMEDOUT;
-    }
-    r->outcome = rc;
-    r->ms = (float)((corio_now_ns() - t0) / 1e6);
+    client_exchange *x = ctx;
+    corio_http_request_opts ro = {.method = o->head ? "HEAD" : "GET", .max_body = CHECK_MAX_BODY};
+    corio_http_response *resp;
+    int rc = corio_http_client_open(x->c, url, &ro, &resp, x->deadline);
+    if (rc < 0)
+        return rc;
+    ssize_t n;
+    while ((n = corio_http_response_read(resp, discard, sizeof discard)) > 0)
+        *bytes += (uint64_t)n;
+    rc = n < 0 ? (int)n : corio_http_response_status(resp);
+    const char *loc = corio_http_response_header(resp, "Location");
+    if (rc > 0 && loc && !(*location = strdup(loc)))
+        rc = -ENOMEM;
+    corio_http_response_free(resp);
+    return rc;
 }
 
-typedef struct private_fetch {
+void check_fetch_async(corio_http_client *c, const char *url, const check_opts *o, int64_t deadline,
+                       check_result *r)
+{
+    client_exchange x = {c, deadline};
+    corio_scope scope;
+    int rc = corio_scope_enter(&scope, deadline, 0);
+    if (rc < 0) {
+        *r = (check_result){.outcome = rc};
+        return;
+    }
+    check_fetch(url, o, o->follow ? CHECK_MAX_REDIRECTS : 0, exchange, &x, r);
+    /* Whatever the deadline interrupted, the URL timed out. */
+    if (corio_scope_exit(&scope) == -ETIMEDOUT)
+        r->outcome = -ETIMEDOUT;
+}
+
+typedef struct private_exchange {
     const char *url;
     const check_opts *o;
     double deadline_ms; /* on check_now_ms's clock */
-    int max_redirects;
-    check_result *r;
-} private_fetch;
+    uint64_t *bytes;
+    char **location;
+} private_exchange;
 
-static intptr_t private_fetch_task(void *arg)
+static intptr_t private_exchange_task(void *arg)
 {
-    private_fetch *p = arg;
-    corio_http_client *c;
-    int rc = corio_http_client_new(NULL, &c);
-    if (rc < 0) {
-        *p->r = (check_result){.outcome = rc};
-        return 0;
+    private_exchange *p = arg;
+    client_exchange x = {.deadline = corio_now() + (int64_t)(p->deadline_ms - check_now_ms())};
+    int rc = corio_http_client_new(NULL, &x.c);
+    if (rc < 0)
+        return rc;
+    corio_scope scope;
+    if ((rc = corio_scope_enter(&scope, x.deadline, 0)) == 0) {
+        rc = exchange(&x, p->url, p->o, p->bytes, p->location);
+        if (corio_scope_exit(&scope) == -ETIMEDOUT)
+            rc = -ETIMEDOUT;
     }
-    int64_t deadline = corio_now() + (int64_t)(p->deadline_ms - check_now_ms());
-    check_fetch_async(c, p->url, p->o, deadline, p->max_redirects, p->r);
-    corio_http_client_free(c);
-    return 0;
+    corio_http_client_free(x.c);
+    return rc;
 }
 
-void check_fetch_private_loop(const char *url, const check_opts *o, double deadline_ms,
-                              int max_redirects, check_result *r)
+int check_exchange_private_loop(const char *url, const check_opts *o, double deadline_ms,
+                                uint64_t *bytes, char **location)
 {
-    private_fetch p = {url, o, deadline_ms, max_redirects, r};
-    intptr_t rc = corio_run(private_fetch_task, &p);
-    if (rc < 0)
-        *r = (check_result){.outcome = (int32_t)rc};
+    private_exchange p = {url, o, deadline_ms, bytes, location};
+    return (int)corio_run(private_exchange_task, &p);
 }

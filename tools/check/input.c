@@ -58,11 +58,18 @@ int check_input_open(const char *path, check_input *in)
     char *line = NULL;
     size_t cap = 0;
     const char *url;
+    errno = 0;
     while (check_input_next(f, &line, &cap, &url) == 1)
         in->urls++;
     free(line);
+    /* rewind clears the error indicator: look first. A list that cannot be
+     * read to its end (EIO on /proc/self/mem) is a failure, not an empty
+     * list. */
+    int err = ferror(f) ? (errno ? -errno : -EIO) : 0;
     rewind(f);
-    return ferror(f) ? -EIO : 0;
+    if (err < 0)
+        check_input_close(in);
+    return err;
 }
 
 void check_input_close(check_input *in)

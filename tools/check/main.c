@@ -33,7 +33,9 @@ static void usage(void)
            "comments ignored) and prints the count of each outcome as JSON on stdout, e.g.\n"
            "{\"200\": 29, \"404\": 1, \"error:timeout\": 1}, and the time taken on stderr.\n"
            "Failures: error:dns, error:refused, error:timeout, error:reset, error:tls,\n"
-           "error:protocol, error:invalid-url (a line that is not an http(s) URL).\n"
+           "error:protocol (not HTTP/1.x, bad framing), error:too-large (a body over\n"
+           "64 MiB), error:invalid-url (a line, or a redirect's target, that is not an\n"
+           "http(s) URL). Every mode counts an answer the same way.\n"
            "\n"
            "  -m, --mode MODE        async (default): corio tasks, one client with a\n"
            "                         connection pool; threads: a pthread pool with blocking\n"
@@ -47,7 +49,8 @@ static void usage(void)
            "  -t, --timeout SEC      per URL, the whole exchange (default 10; fractions allowed)\n"
            "      --method GET|HEAD  (default GET)\n"
            "  -L, --follow           follow redirects (at most %d); default: a 3xx is counted\n"
-           "      --jsonl FILE       one JSON object per URL, in input order:\n"
+           "      --jsonl FILE       one JSON object per URL, in input order ('-': stdout,\n"
+           "                         the counts then go to stderr):\n"
            "                         {\"url\":...,\"status\":200,\"error\":null,\"ms\":12.3,"
            "\"bytes\":1234}\n"
            "                         (with --compare: from the async run)\n"
@@ -58,8 +61,9 @@ static void usage(void)
            "      --log-level LEVEL  what corio logs on stderr: error, warn (default), info,\n"
            "                         debug or off\n"
            "  -h, --help, --version\n"
-           "Exit status: 0 when the run completed (whatever the statuses), 2 usage error,\n"
-           "1 internal failure.\n",
+           "Exit status: 0 when the run completed (whatever the statuses), 1 failure (FILE\n"
+           "cannot be read, the JSONL cannot be written, with --compare the modes\n"
+           "disagree), 2 usage error.\n",
            CHECK_MAX_REDIRECTS);
     exit(CLI_OK);
 }
@@ -174,7 +178,7 @@ static int plot(const char *file, const double *secs, long urls)
     return status == 0 ? 0 : -EIO;
 }
 
-static int compare(const args *a, const check_input *in)
+static int compare(const args *a, const check_input *in, FILE *out)
 {
     check_counts counts[NMODES];
     double secs[NMODES];
@@ -184,16 +188,18 @@ static int compare(const args *a, const check_input *in)
             return CLI_FAILURE;
         fprintf(stderr, "%s: %s done in %.1f seconds\n", prog, modes[m].name, secs[m]);
     }
-    printf("%-11s %8s %8s  %s\n", "mode", "seconds", "speedup", "counts");
+    fprintf(out, "%-11s %8s %8s  %s\n", "mode", "seconds", "speedup", "counts");
     int agree = 1;
     for (int m = 0; m < NMODES; m++) {
-        printf("%-11s %8.1f %7.1fx  ", modes[m].name, secs[m], secs[m] > 0 ? secs[0] / secs[m] : 0);
-        check_counts_print(stdout, &counts[m]);
-        putchar('\n');
+        fprintf(out, "%-11s %8.1f %7.1fx  ", modes[m].name, secs[m],
+                secs[m] > 0 ? secs[0] / secs[m] : 0);
+        check_counts_print(out, &counts[m]);
+        fputc('\n', out);
         agree &= check_counts_equal(&counts[0], &counts[m]);
     }
-    printf(agree ? "all modes agree on %ld URLs\n" : "THE MODES DISAGREE on %ld URLs\n", in->urls);
-    fflush(stdout);
+    fprintf(out, agree ? "all modes agree on %ld URLs\n" : "THE MODES DISAGREE on %ld URLs\n",
+            in->urls);
+    fflush(out);
     if (a->plot) {
         int rc = plot(a->plot, secs, in->urls);
         if (rc < 0) {
@@ -217,17 +223,21 @@ int main(int argc, char **argv)
     }
     check_input in;
     int rc = check_input_open(a.path, &in);
-    if (rc < 0)
-        cli_usage_error(prog, "cannot read %s: %s", a.path, strerror(-rc));
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, a.path, strerror(-rc));
+        return CLI_FAILURE;
+    }
+    /* With the JSONL on stdout, the counts and the table go to stderr. */
+    FILE *report = a.jsonl && !strcmp(a.jsonl, "-") ? stderr : stdout;
     if (a.compare) {
-        rc = compare(&a, &in);
+        rc = compare(&a, &in, report);
     } else {
         check_counts counts;
         double secs;
         rc = run_mode(&a, &in, a.mode, a.jsonl, &counts, &secs) < 0 ? CLI_FAILURE : CLI_OK;
         if (rc == CLI_OK) {
-            check_counts_print(stdout, &counts);
-            putchar('\n');
+            check_counts_print(report, &counts);
+            fputc('\n', report);
             fprintf(stderr, "getting website statuses took %.1f seconds\n", secs);
         }
     }

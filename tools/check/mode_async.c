@@ -32,8 +32,7 @@ static intptr_t worker(void *arg)
         char *copy = strdup(url);
         check_result r = {.outcome = -ENOMEM};
         if (copy)
-            check_fetch_async(a->client, copy, a->o, corio_now() + a->o->timeout_ms,
-                              a->o->follow ? CHECK_MAX_REDIRECTS : 0, &r);
+            check_fetch_async(a->client, copy, a->o, corio_now() + a->o->timeout_ms, &r);
         free(copy);
         if (check_sink_add(a->sink, index, &r) < 0)
             a->failed = 1;

@@ -46,11 +46,11 @@ int check_sink_new(const check_input *in, const char *jsonl, int progress, check
     s->total = in->urls;
     s->start_ms = check_now_ms();
     if (jsonl) {
-        s->jsonl = fopen(jsonl, "w");
+        s->jsonl = strcmp(jsonl, "-") ? fopen(jsonl, "w") : stdout;
         s->urls = s->jsonl ? check_input_reopen(in) : NULL;
         if (!s->urls) {
             int rc = -errno;
-            if (s->jsonl)
+            if (s->jsonl && s->jsonl != stdout)
                 fclose(s->jsonl);
             free(s);
             return rc;
@@ -157,7 +157,7 @@ int check_sink_free(check_sink *s, check_counts *counts)
     if (s->jsonl) {
         if (s->base != (uint64_t)s->done)
             rc = -EIO; /* a gap: some URL never reported */
-        if (fclose(s->jsonl) != 0 && rc == 0)
+        if ((s->jsonl == stdout ? fflush(s->jsonl) : fclose(s->jsonl)) != 0 && rc == 0)
             rc = -EIO;
         fclose(s->urls);
     }

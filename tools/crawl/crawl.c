@@ -1,6 +1,7 @@
 #include "crawl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -228,7 +229,14 @@ static int visit(crawler *c, const item *it)
         rec.links = 0;
     if (c->o->out)
         jsonl_record(c->o->out, &rec);
-    c->stats.fetched++;
+    if (rec.status > 0) {
+        c->stats.fetched++;
+    } else {
+        c->stats.failed++;
+        /* A start URL that failed is named: the crawl has nothing else. */
+        if (it->depth == 0)
+            fprintf(stderr, "corio-crawl: %s: %s\n", url, rec.error ? rec.error : "no answer");
+    }
     if (rec.status >= 400)
         c->stats.http_errors++;
     if (rec.error)

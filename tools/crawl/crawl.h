@@ -46,7 +46,8 @@ typedef struct crawl_class {
 } crawl_class;
 
 typedef struct crawl_stats {
-    size_t fetched;        /* pages with a record written */
+    size_t fetched;        /* pages answered with a status (a record written) */
+    size_t failed;         /* pages that got no answer (a record with an error) */
     size_t seen;           /* unique allowed URLs found (start URLs included) */
     size_t left;           /* queued but never fetched */
     size_t in_flight;      /* being fetched right now */

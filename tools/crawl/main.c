@@ -99,10 +99,10 @@ static void summary(const app *a, int64_t elapsed_ms)
 {
     const crawl_stats *s = &a->c.stats;
     fprintf(stderr,
-            "%s: %s%zu pages fetched, %zu unique URLs seen, %zu left in queue, "
+            "%s: %s%zu pages fetched, %zu failed, %zu unique URLs seen, %zu left in queue, "
             "%zu disallowed by robots.txt, %zu HTTP errors, %.2f s\n",
-            prog, a->signal ? "interrupted: " : "", s->fetched, s->seen, s->left, s->robots_skipped,
-            s->http_errors, (double)elapsed_ms / 1000);
+            prog, a->signal ? "interrupted: " : "", s->fetched, s->failed, s->seen, s->left,
+            s->robots_skipped, s->http_errors, (double)elapsed_ms / 1000);
     fprintf(stderr, "%s: errors by class:", prog);
     for (size_t i = 0; i < s->nclasses; i++)
         fprintf(stderr, " %s %zu", s->classes[i].name, s->classes[i].count);
