@@ -264,7 +264,7 @@ CORIO_API const char *corio_http_response_header(const corio_http_response *r, c
 /* The URL that answered (after redirects). */
 CORIO_API const char *corio_http_response_url(const corio_http_response *r);
 /* Whether the connection was reused from the pool. */
-CORIO_API int corio_http_response_reused(const corio_http_response *r);
+CORIO_API bool corio_http_response_reused(const corio_http_response *r);
 /* > 0 bytes of body, 0 at its end, < 0 error. */
 CORIO_API ssize_t corio_http_response_read(corio_http_response *r, void *buf, size_t len);
 /* Reads the rest of the body (NUL-terminated, owned by r). */

@@ -487,7 +487,7 @@ const char *corio_http_response_url(const corio_http_response *r)
     return r->url;
 }
 
-int corio_http_response_reused(const corio_http_response *r)
+bool corio_http_response_reused(const corio_http_response *r)
 {
     return r->reused;
 }
