@@ -252,9 +252,10 @@ Test(task, joining_a_non_handle_aborts, .timeout = 10)
 static intptr_t join_deadline_main(void *arg)
 {
     (void)arg;
+    static corio_task *self;
     corio_task *t;
     intptr_t r = 1;
-    cr_assert_eq(corio_spawn(NULL, record_self, &(corio_task *){NULL}, &t), 0);
+    cr_assert_eq(corio_spawn(NULL, record_self, &self, &t), 0);
     cr_assert_eq(corio_join(t, &r, 0), -ETIMEDOUT); /* 0: do not wait */
     cr_assert_eq(corio_join(t, &r, corio_now() + 1), -ETIMEDOUT);
     cr_assert_eq(r, 1); /* untouched by a failed wait */
