@@ -8,11 +8,15 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 all: build
 
+# Each target first installs the Debian packages of its groups, only those
+# missing (scripts/install-deps): `make` only what building needs; test,
+# bench, demo and fuzz add theirs, then configure again so that CMake finds
+# them (Criterion for the tests, libuv for the echo anchor).
 deps:
-	@scripts/install-deps
+	@scripts/install-deps build
 
 $(BUILD)/build.ninja:
-	@scripts/install-deps
+	@scripts/install-deps build
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
 
 configure: $(BUILD)/build.ninja
@@ -20,16 +24,26 @@ configure: $(BUILD)/build.ninja
 build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# $(call with_deps,GROUPS): install those groups too, configure, build.
+define with_deps
+	@scripts/install-deps build $(1)
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+endef
+
 TEST_ARGS ?=
-test: build
+test:
+	$(call with_deps,test browser)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(TEST_ARGS)
 
 # The seed's website checker, four ways (sequential, processes, threads,
 # async) on a local fake web: a table and build/demo/compare.png.
-demo: build
+demo:
+	$(call with_deps,demo)
 	scripts/demo.sh $(BUILD)
 
-bench: build
+bench:
+	$(call with_deps,bench)
 	$(BUILD)/bin/bench-switch
 	$(BUILD)/bin/bench-switch-shared
 	$(BUILD)/bin/bench-spawn
@@ -44,6 +58,8 @@ bench: build
 	bench/bench_check.sh $(BUILD)/bin
 	/usr/bin/python3 bench/bench_crawl.py $(BUILD)
 	$(BUILD)/bin/bench-pubsub 1000 10000
+	$(BUILD)/bin/bench-pubsub 1000 10000 --fleet 3
+	/usr/bin/python3 bench/bench_crawl_fleet.py $(BUILD)
 	$(BUILD)/bin/bench-animals
 	$(BUILD)/bin/bench-pg
 	$(BUILD)/bin/bench-redis
@@ -53,14 +69,16 @@ bench: build
 # of make test or CI): fails if they grow from round to round or if new
 # clients are not served once the pressure stops.
 SOAK_ARGS ?=
-soak: build
+soak:
+	$(call with_deps,soak)
 	/usr/bin/python3 scripts/soak.py $(BUILD)/bin $(SOAK_ARGS)
 
 # Each libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan); new inputs
 # that find coverage go to build-fuzz/corpus/<name>, the seeds stay as they are.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= url http_server http_client redis_reply sse crawl_links robots
-fuzz: deps
+fuzz:
+	@scripts/install-deps build fuzz
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCORIO_FUZZ=ON -DCORIO_TESTS=OFF \
 	  -DCORIO_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))

@@ -1,5 +1,5 @@
 /* Shared helpers of the benchmark programs: timing, RSS, best-of-N. Every
- * benchmark prints readable lines and, last, one JSON object (DESIGN.md). */
+ * benchmark prints readable lines and, last, one JSON object (CONTRIBUTING.md). */
 #ifndef CORIO_BENCH_H
 #define CORIO_BENCH_H
 

@@ -89,4 +89,5 @@ def main():
         web.wait()
 
 
-main()
+if __name__ == "__main__":
+    main()

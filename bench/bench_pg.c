@@ -336,7 +336,7 @@ int main(int argc, char **argv)
     pg_server srv = {.dir = "/tmp/corio-bench-pg", .cpu = two ? 0 : -1};
     pg_mkdir(srv.dir);
     pg_initdb(srv.dir, "trust");
-    srv.port = pg_free_port();
+    pg_hold_port(&srv);
     pg_conninfo(&srv);
     pg_ctl(&srv, "start");
     if (two)
@@ -357,6 +357,7 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = measure(&srv, true, script, runs, tcp_res);
     pg_ctl(&srv, "stop");
+    pg_release_port(&srv);
     pg_rmdir(srv.dir);
     if (rc < 0)
         return 1;

@@ -21,3 +21,8 @@ install(FILES ${CMAKE_BINARY_DIR}/corioConfig.cmake ${CMAKE_BINARY_DIR}/corioCon
 file(RELATIVE_PATH CORIO_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/corio.pc.in ${CMAKE_BINARY_DIR}/corio.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/corio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The tools and the HTTP benchmark server (their man pages: cmake/man.cmake).
+set(CORIO_INSTALLED_PROGRAMS corio-check corio-crawl corio-fakeweb corio-pubsub corio-animals
+  corio-counter hello-server)
+install(TARGETS ${CORIO_INSTALLED_PROGRAMS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -51,7 +51,7 @@ static void pg_start(pg_server *s)
     /* As root, cp -a keeps nobody as the owner. */
     snprintf(cmd, sizeof cmd, "cp -a '%s/data' '%s/data'", t, s->dir);
     PG_CHECK(system(cmd) == 0, "%s failed", cmd);
-    s->port = pg_free_port();
+    pg_hold_port(s);
     s->cpu = -1;
     s->extra = NULL;
     pg_conninfo(s);
@@ -61,6 +61,7 @@ static void pg_start(pg_server *s)
 static void pg_stop(pg_server *s)
 {
     pg_ctl(s, "stop");
+    pg_release_port(s);
     pg_rmdir(s->dir);
 }
 

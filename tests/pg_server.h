@@ -18,12 +18,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "held_port.h"
+
 #define PG_BIN      "/usr/lib/postgresql/15/bin/"
 #define PG_PASSWORD "secret"
 
 typedef struct pg_server {
     char dir[96]; /* the data is in dir/data, the log in dir/log */
     int port;
+    held_port hold;    /* the port, held for the server's life (pg_hold_port) */
     int cpu;           /* >= 0: the server runs pinned to that CPU */
     const char *extra; /* more server options ("-c ssl=on ..."), or NULL */
     char local[200];   /* conninfo over the Unix socket */
@@ -107,16 +110,16 @@ static void pg_initdb(const char *dir, const char *host_auth)
     PG_CHECK(pg_run(log, argv) == 0, "initdb failed: see %s", log);
 }
 
-static int pg_free_port(void)
+/* A port for s, held until pg_release_port. */
+static void pg_hold_port(pg_server *s)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    PG_CHECK(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-                 getsockname(s, (struct sockaddr *)&a, &len) == 0,
-             "no free port");
-    close(s);
-    return ntohs(a.sin_port);
+    s->port = port_hold(&s->hold);
+    PG_CHECK(s->port > 0, "no free port");
+}
+
+static void pg_release_port(pg_server *s)
+{
+    port_release(&s->hold);
 }
 
 /* pg_ctl start, stop (fast) or restart. */

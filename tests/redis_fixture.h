@@ -17,25 +17,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "held_port.h"
+
 typedef struct redis_server {
     pid_t pid;
     int port;
+    held_port hold; /* the port, held for the server's life */
     char dir[64];
     char sock[96];
+    char log[96];
     char url[128];      /* redis://127.0.0.1:port */
     char unix_url[128]; /* unix:///dir/redis.sock */
 } redis_server;
-
-static int redis_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-              getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 /* True once the server answers PING on its port. */
 static int redis_answers(int port)
@@ -59,7 +52,9 @@ static void redis_start(redis_server *s, const char *const *extra)
     snprintf(s->dir, sizeof s->dir, "/tmp/corio-redis-XXXXXX");
     cr_assert(mkdtemp(s->dir));
     snprintf(s->sock, sizeof s->sock, "%s/redis.sock", s->dir);
-    s->port = redis_free_port();
+    snprintf(s->log, sizeof s->log, "%s/redis.log", s->dir);
+    s->port = port_hold(&s->hold);
+    cr_assert(s->port > 0, "no free port");
     char port[16];
     snprintf(port, sizeof port, "%d", s->port);
     snprintf(s->url, sizeof s->url, "redis://127.0.0.1:%d", s->port);
@@ -84,7 +79,7 @@ static void redis_start(redis_server *s, const char *const *extra)
                             "--loglevel",
                             "warning",
                             "--logfile",
-                            ""};
+                            s->log};
     int n = 0;
     while (argv[n])
         n++;
@@ -102,7 +97,15 @@ static void redis_start(redis_server *s, const char *const *extra)
         _exit(127);
     }
     for (int i = 0; i < 1000 && !redis_answers(s->port); i++) {
-        cr_assert(waitpid(s->pid, NULL, WNOHANG) == 0, "redis-server did not start");
+        if (waitpid(s->pid, NULL, WNOHANG) != 0) {
+            char why[512] = "";
+            FILE *f = fopen(s->log, "r");
+            size_t n = f ? fread(why, 1, sizeof why - 1, f) : 0;
+            why[n] = '\0';
+            if (f)
+                fclose(f);
+            cr_assert_fail("redis-server did not start: %s", why);
+        }
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
     cr_assert(redis_answers(s->port), "redis-server does not answer");
@@ -116,7 +119,9 @@ static void redis_stop_sig(redis_server *s, int sig)
         waitpid(s->pid, NULL, 0);
         s->pid = 0;
     }
+    port_release(&s->hold);
     unlink(s->sock);
+    unlink(s->log);
     rmdir(s->dir);
 }
 

@@ -656,8 +656,10 @@ RUN(auth)
     cr_assert_eq(corio_pg_connect(uri, &c, corio_now() + 10000), 0, "%s", uri);
     cr_assert_eq(count(c, "SELECT 2"), 2);
     corio_pg_close(c);
-    snprintf(uri, sizeof uri, "postgresql://postgres@127.0.0.1:%d/postgres", pg_free_port());
+    held_port nobody; /* bound, never listening: refused */
+    snprintf(uri, sizeof uri, "postgresql://postgres@127.0.0.1:%d/postgres", port_hold(&nobody));
     cr_assert_eq(corio_pg_connect(uri, &c, corio_now() + 10000), -ECONNREFUSED);
+    port_release(&nobody);
     cr_assert_eq(corio_pg_connect("host=/nonexistent port=1", &c, -1), -ECONNREFUSED);
     cr_assert_eq(corio_pg_connect("nonsense", &c, -1), -EINVAL);
     cr_assert_eq(corio_pg_connect("postgresql://x@127.0.0.1:1/?bogus=1", &c, -1), -EINVAL);

@@ -9,8 +9,9 @@
  *
  *     corio_scope s;                         // fail_after(0.5)
  *     corio_scope_enter_timeout(&s, 500, 0);
- *     rc = fetch(...);                       // -ETIMEDOUT if 500 ms pass
- *     if (corio_scope_exit(&s) < 0) ...      // the deadline fired
+ *     rc = fetch(url);                       // -ETIMEDOUT if 500 ms pass
+ *     if (corio_scope_exit(&s) < 0)          // the deadline fired
+ *         puts("too slow");
  *
  * move_on_after is the same with the result of corio_scope_exit ignored.
  * Scopes nest (an inner deadline can only shorten what the outer allows) and

@@ -10,6 +10,13 @@
 extern "C" {
 #endif
 
+/* sigset_t is POSIX, not ISO C: under -std=c11 with no feature macro the
+ * C library declares neither the type nor sigemptyset/sigaddset to fill one,
+ * so corio_signal_wait is declared only where POSIX is (any feature macro,
+ * or a compiler's default GNU mode, glibc and musl alike);
+ * corio_signal_wait_shutdown needs no sigset_t and is always there. */
+#if defined(_POSIX_C_SOURCE) || defined(_POSIX_SOURCE) || defined(_XOPEN_SOURCE) ||                \
+    defined(_GNU_SOURCE) || defined(_DEFAULT_SOURCE) || defined(_BSD_SOURCE)
 /* Waits until one of the signals in set is delivered and returns its
  * number. The signals are blocked in the calling thread while it waits (and
  * unblocked after, so a second Ctrl-C during a slow shutdown still ends the
@@ -19,6 +26,7 @@ extern "C" {
  * corio_now() ms, -1 none), -ECANCELED. Misuse (aborts): set NULL; outside
  * a task. */
 CORIO_API int corio_signal_wait(const sigset_t *set, int64_t deadline);
+#endif
 
 /* The tools' graceful shutdown: waits for SIGINT or SIGTERM and then
  * cancels task t; returns the signal number, or 0 if t ended first. The

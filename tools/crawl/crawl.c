@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fleet.h"
 #include "hosts.h"
 #include "jsonl.h"
 #include "links.h"
@@ -61,13 +62,52 @@ static bool host_allowed(crawler *c, const char *url)
     return ok;
 }
 
-/* Queues url (normalised) once ever. 0, or -ENOMEM. */
-static int enqueue(crawler *c, const char *url, int depth)
+typedef struct found {
+    crawler *c;
+    int depth;    /* of the links */
+    char **batch; /* a fleet's new links, added to Redis in one call */
+    size_t n, cap;
+} found;
+
+static int batch_push(found *f, const char *url)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 16;
+        char **b = realloc(f->batch, cap * sizeof *b);
+        if (!b)
+            return -ENOMEM;
+        f->batch = b;
+        f->cap = cap;
+    }
+    if (!(f->batch[f->n] = strdup(url)))
+        return -ENOMEM;
+    f->n++;
+    return 0;
+}
+
+/* Sends a fleet's batch to Redis (where seen URLs are dropped) and frees it. */
+static int batch_flush(found *f)
+{
+    int rc = f->n ? fleet_add(f->c->fleet, (const char *const *)f->batch, f->n, f->depth) : 0;
+    for (size_t i = 0; i < f->n; i++)
+        free(f->batch[i]);
+    free(f->batch);
+    f->batch = NULL;
+    f->n = f->cap = 0;
+    return rc;
+}
+
+/* Queues url (normalised) once ever (a fleet: into f's batch). 0, or
+ * -ENOMEM. */
+static int enqueue(crawler *c, const char *url, found *f)
 {
     int rc = strmap_put(&c->seen, url, NULL);
     if (rc <= 0)
         return rc;
     c->stats.seen = c->seen.len;
+    if (c->fleet)
+        return batch_push(f, url);
+    int depth = f->depth;
     size_t len = strlen(url);
     item *it = malloc(sizeof *it + len + 1);
     if (!it)
@@ -80,11 +120,6 @@ static int enqueue(crawler *c, const char *url, int depth)
     return 0;
 }
 
-typedef struct found {
-    crawler *c;
-    int depth; /* of the links */
-} found;
-
 static int on_link(const char *url, void *arg)
 {
     found *f = arg;
@@ -92,13 +127,14 @@ static int on_link(const char *url, void *arg)
     if (c->stopping || (c->o->max_depth >= 0 && f->depth > c->o->max_depth) ||
         !host_allowed(c, url))
         return 0;
-    return enqueue(c, url, f->depth);
+    return enqueue(c, url, f);
 }
 
 static void stop(crawler *c)
 {
     c->stopping = true;
-    corio_queue_close(c->queue);
+    if (c->queue)
+        corio_queue_close(c->queue);
 }
 
 static bool is_redirect(int status)
@@ -127,12 +163,27 @@ static uint64_t drain_small(corio_http_response *r)
     return len;
 }
 
+/* Marks a redirect's target seen: 1 if it was not (locally, and in a
+ * fleet's Redis), 0 if it was, or a negative errno. */
+static int mark_seen(crawler *c, const char *url)
+{
+    int rc = strmap_put(&c->seen, url, NULL);
+    if (rc > 0) {
+        c->stats.seen = c->seen.len;
+        if (c->fleet)
+            rc = fleet_mark_seen(c->fleet, url);
+    }
+    return rc;
+}
+
 /* One page: the request, redirects hop by hop (each hop's host checked
  * against the allowed ones, and its URL marked seen so it is fetched only
- * once), the body if it is HTML, its links. Writes the record. 0, or
- * -ECANCELED / -ENOMEM. */
-static int visit(crawler *c, const item *it)
+ * once), the body if it is HTML, its links. Writes the record; *how says
+ * what became of the URL. 0, or -ECANCELED / -ENOMEM, or a fleet's Redis
+ * failure (no record written then). */
+static int visit(crawler *c, const item *it, fleet_outcome *how)
 {
+    *how = FLEET_SKIPPED;
     char *url = strdup(it->url);
     if (!url)
         return -ENOMEM;
@@ -153,7 +204,7 @@ static int visit(crawler *c, const item *it)
             break;
         }
         if (hop == 0) {
-            if (c->started >= c->o->max_pages) {
+            if (!c->fleet && c->started >= c->o->max_pages) {
                 stop(c);
                 c->stats.left++;
                 free(url);
@@ -190,11 +241,10 @@ static int visit(crawler *c, const item *it)
             break;
         }
         /* A target already seen is (or was) fetched on its own: stop here. */
-        if ((rc = strmap_put(&c->seen, next, NULL)) <= 0) {
+        if ((rc = mark_seen(c, next)) <= 0) {
             free(next);
             break;
         }
-        c->stats.seen = c->seen.len;
         drain_small(r);
         corio_http_response_free(r);
         r = NULL;
@@ -208,9 +258,11 @@ static int visit(crawler *c, const item *it)
             rec.error = corio_http_error_class(rc);
         } else {
             rec.bytes = len;
-            found f = {c, it->depth + 1};
+            found f = {.c = c, .depth = it->depth + 1};
             rec.links = parse_links(body, len, url, on_link, &f);
             rc = rec.links < 0 ? rec.links : 0;
+            int frc = c->fleet ? batch_flush(&f) : 0;
+            rc = rc < 0 ? rc : frc;
         }
     } else if (rc >= 0 && r) {
         rec.bytes = drain_small(r);
@@ -218,7 +270,7 @@ static int visit(crawler *c, const item *it)
     corio_http_response_free(r);
     if (t0)
         c->stats.in_flight--;
-    if (rc == -ECANCELED || rc == -ENOMEM) {
+    if (rc < 0 && (rc == -ECANCELED || rc == -ENOMEM || c->fleet)) {
         c->stats.left++;
         free(url);
         return rc;
@@ -229,6 +281,10 @@ static int visit(crawler *c, const item *it)
         rec.links = 0;
     if (c->o->out)
         jsonl_record(c->o->out, &rec);
+    /* A fleet's page is written out before Redis counts it done, so that a
+     * worker killed later has not lost it. */
+    if (c->o->out && c->fleet)
+        fflush(c->o->out);
     if (rec.status > 0) {
         c->stats.fetched++;
     } else {
@@ -241,6 +297,7 @@ static int visit(crawler *c, const item *it)
         c->stats.http_errors++;
     if (rec.error)
         crawl_count_error(&c->stats, rec.error);
+    *how = rec.error || rec.status >= 400 ? FLEET_FAILED : FLEET_OK;
     free(url);
     return 0;
 }
@@ -251,16 +308,70 @@ static intptr_t worker(void *arg)
     item *it;
     while (corio_queue_get(c->queue, (void **)&it, -1) == 0) {
         int rc = 0;
+        fleet_outcome how = FLEET_SKIPPED;
         if (c->stopping)
             c->stats.left++;
         else
-            rc = visit(c, it);
+            rc = visit(c, it, &how);
         free(it);
         corio_queue_task_done(c->queue);
         if (rc == -ENOMEM)
             return rc;
         if (rc < 0)
             break;
+    }
+    return 0;
+}
+
+static void fleet_fail(crawler *c, int rc)
+{
+    if (!c->fleet_error)
+        c->fleet_error = rc;
+    c->stopping = true;
+}
+
+/* A fleet's worker: takes URLs from Redis until the fleet is done, polling
+ * while only other workers' leases are out (one of them may add links, or
+ * die and leave its URL to be taken again). */
+static intptr_t fleet_worker(void *arg)
+{
+    crawler *c = arg;
+    while (!c->stopping) {
+        int depth;
+        char *url;
+        int rc = fleet_take(c->fleet, &depth, &url);
+        if (rc == FLEET_EMPTY) {
+            if (corio_sleep(FLEET_POLL_MS + rand() % FLEET_POLL_MS) < 0)
+                break;
+            continue;
+        }
+        if (rc == FLEET_DONE || rc == FLEET_SPENT || rc == -ECANCELED)
+            break;
+        if (rc < 0) {
+            fleet_fail(c, rc);
+            break;
+        }
+        size_t len = strlen(url);
+        item *it = malloc(sizeof *it + len + 1);
+        fleet_outcome how = FLEET_SKIPPED;
+        if (!it) {
+            rc = -ENOMEM;
+        } else {
+            it->depth = depth;
+            memcpy(it->url, url, len + 1);
+            /* Marked seen here too, so that its own links to it are not sent. */
+            rc = strmap_put(&c->seen, url, NULL);
+            rc = rc < 0 ? rc : visit(c, it, &how);
+            rc = rc < 0 ? rc : fleet_complete(c->fleet, depth, url, how);
+        }
+        free(it);
+        free(url);
+        if (rc == -ECANCELED)
+            break;
+        if (rc < 0) {
+            fleet_fail(c, rc);
+            break;
+        }
     }
     return 0;
 }
@@ -278,18 +389,26 @@ static int start(crawler *c)
     };
     parse_setup();
     int rc = corio_http_client_new(&co, &c->client);
-    rc = rc ? rc : corio_queue_new(0, 0, &c->queue);
+    if (rc == 0 && c->o->redis)
+        rc = fleet_open(c->o->redis, c->o->job, c->o->lease_ms, c->o->max_pages, &c->fleet);
+    else if (rc == 0)
+        rc = corio_queue_new(0, 0, &c->queue);
+    found f = {.c = c};
     for (int i = 0; rc == 0 && i < c->o->nstart; i++) {
         char *url, *host;
-        if ((rc = link_resolve(c->o->start[i], "", &url)) <= 0)
-            return rc < 0 ? rc : -EINVAL;
+        if ((rc = link_resolve(c->o->start[i], "", &url)) <= 0) {
+            rc = rc < 0 ? rc : -EINVAL;
+            break;
+        }
         host = host_of(url);
         rc = host ? strmap_put(&c->start_hosts, host, NULL) : -EINVAL;
-        rc = rc < 0 ? rc : enqueue(c, url, 0);
+        rc = rc < 0 ? rc : enqueue(c, url, &f);
         free(host);
         free(url);
     }
-    return rc;
+    /* Every worker offers the start URLs: the first one queues them. */
+    int frc = c->fleet ? batch_flush(&f) : 0;
+    return rc < 0 ? rc : frc;
 }
 
 int crawl_run(crawler *c)
@@ -302,8 +421,8 @@ int crawl_run(crawler *c)
         rc = corio_nursery_open(&n);
     corio_spawn_opts so = {.name = "crawl-worker"}; /* gumbo runs on the pool's threads */
     for (unsigned i = 0; rc == 0 && i < o->workers; i++)
-        rc = corio_spawn_ex(n, worker, c, &so, NULL);
-    if (rc == 0 && corio_queue_join(c->queue, -1) == -ECANCELED)
+        rc = corio_spawn_ex(n, c->fleet ? fleet_worker : worker, c, &so, NULL);
+    if (rc == 0 && c->queue && corio_queue_join(c->queue, -1) == -ECANCELED)
         c->stopping = true;
     if (c->queue)
         stop(c);
@@ -322,5 +441,8 @@ int crawl_run(crawler *c)
     strmap_clear(&c->seen, NULL);
     strmap_clear(&c->hosts, host_free);
     strmap_clear(&c->start_hosts, NULL);
+    fleet_close(c->fleet);
+    c->fleet = NULL;
+    rc = rc ? rc : c->fleet_error;
     return rc == -ECANCELED ? 0 : rc;
 }

@@ -36,6 +36,11 @@ typedef struct crawl_opts {
     int64_t timeout_ms;
     size_t max_body;
     FILE *out; /* JSON Lines, or NULL */
+    /* A fleet (fleet.h): the Redis URL (NULL: this process alone), the job
+     * naming its keys and the lease on a taken URL. */
+    const char *redis;
+    const char *job;
+    int64_t lease_ms;
 } crawl_opts;
 
 /* What went wrong, by class (corio_http_error_class's names and ours). */
@@ -58,6 +63,7 @@ typedef struct crawl_stats {
 } crawl_stats;
 
 typedef struct host host;
+typedef struct fleet fleet;
 
 typedef struct crawler {
     const crawl_opts *o;
@@ -69,6 +75,8 @@ typedef struct crawler {
     strmap start_hosts;
     long started; /* pages whose fetch began, for --max-pages */
     bool stopping;
+    fleet *fleet;    /* with opts.redis */
+    int fleet_error; /* what stopped the fleet's worker, or 0 */
 } crawler;
 
 /* Checks that every start URL is an http(s) URL; the first that is not, or
@@ -78,7 +86,10 @@ const char *crawl_bad_start(const crawl_opts *o);
 /* Runs the crawl to its end (queue drained, --max-pages reached) or until
  * the calling task is cancelled; stats are kept in c->stats as it goes (the
  * progress line reads them). 0, or -ENOMEM; cancellation still returns 0
- * after a clean stop. c is zeroed but for o. */
+ * after a clean stop. c is zeroed but for o. With opts.redis, the end is
+ * the fleet's (no URL queued, no lease out, or the budget spent), and a
+ * Redis that cannot be reached for a lease's time (at the start or later)
+ * fails the run with the connection's error. */
 int crawl_run(crawler *c);
 
 /* Counts one failure of class name (a static string). */

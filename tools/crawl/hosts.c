@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleet.h"
 #include "robots.h"
 
 struct host {
@@ -16,8 +17,44 @@ struct host {
 /* Rules from the answer to robots.txt (RFC 9309 2.3.1): a missing file
  * (4xx) allows all, a server error (5xx) disallows all. A host that cannot be
  * reached at all is allowed, so that its pages report the real failure. */
+/* A fleet shares its robots.txt answers as 'A' (allow all), 'D' (disallow
+ * all) or 'R' and the file's text. */
+static int apply_shared(host *h, const char *val, size_t len)
+{
+    if (len > 0 && val[0] == 'R')
+        return robots_parse(val + 1, len - 1, CRAWL_AGENT, &h->rules);
+    return len > 0 && val[0] == 'D' ? robots_disallow_all(&h->rules) : 0;
+}
+
+static int share(crawler *c, const char *origin, char kind, const char *text, size_t len)
+{
+    if (!c->fleet)
+        return 0;
+    char *val = malloc(len + 1);
+    if (!val)
+        return -ENOMEM;
+    val[0] = kind;
+    if (len)
+        memcpy(val + 1, text, len);
+    int rc = fleet_robots_put(c->fleet, origin, val, len + 1);
+    free(val);
+    return rc;
+}
+
 static int load_robots(crawler *c, host *h, const char *origin)
 {
+    if (c->fleet) { /* asked of Redis first; if Redis fails, fetched here */
+        char *val;
+        size_t len;
+        int rc = fleet_robots_get(c->fleet, origin, &val, &len);
+        if (rc == 0) {
+            rc = apply_shared(h, val, len);
+            free(val);
+            return rc;
+        }
+        if (rc == -ECANCELED || rc == -ENOMEM)
+            return rc;
+    }
     size_t olen = strlen(origin);
     char *url = malloc(olen + sizeof "/robots.txt");
     if (!url)
@@ -42,8 +79,12 @@ static int load_robots(crawler *c, host *h, const char *origin)
         size_t len;
         corio_http_response_body(r, &body, &len);
         rc = robots_parse(body, len, CRAWL_AGENT, &h->rules);
+        rc = rc < 0 ? rc : share(c, origin, 'R', body, len);
     } else if (status >= 500) {
         rc = robots_disallow_all(&h->rules);
+        rc = rc < 0 ? rc : share(c, origin, 'D', NULL, 0);
+    } else {
+        rc = share(c, origin, 'A', NULL, 0);
     }
     corio_http_response_free(r);
     return rc;

@@ -9,12 +9,15 @@
 #include "cli.h"
 #include "debug.h"
 #include "crawl.h"
+#include "fleet.h"
+#include "links.h"
 
 static const char *prog = "corio-crawl";
 
 static void usage(void)
 {
     printf("usage: %s [OPTIONS] URL...\n"
+           "       %s --redis URL --job NAME --status | --reset\n"
            "Crawls from the URLs, following <a href> links on the allowed hosts.\n"
            "  -w, --workers N        concurrent fetches (default %d)\n"
            "  -n, --max-pages N      stop after N pages fetched (default %d)\n"
@@ -30,19 +33,31 @@ static void usage(void)
            "                         {\"url\",\"status\",\"depth\",\"links\",\"ms\",\"bytes\","
            "\"error\"}\n"
            "      --progress | --no-progress   a progress line on stderr (default: if a tty)\n"
+           "      --redis URL        crawl as one worker of a fleet sharing this Redis\n"
+           "                         (redis://host:port[/db] or unix:///path; docs/scale-out.md)\n"
+           "      --job NAME         the fleet's job, naming its keys (default: the first\n"
+           "                         start URL, normalised)\n"
+           "      --lease SEC        how long a taken URL stays this worker's (default %d)\n"
+           "      --status           print the job's progress as JSON and exit\n"
+           "      --reset            delete the job's keys and exit\n"
            "      --log-level LEVEL  what corio logs on stderr: error, warn (default), info,\n"
            "                         debug or off\n"
            "  -h, --help             this help\n"
            "      --version          the version\n"
-           "Exit status: 0 when the crawl ran (whatever pages failed), 2 for usage errors.\n",
-           prog, CRAWL_WORKERS_DEFAULT, CRAWL_MAX_PAGES_DEFAULT, CRAWL_PER_HOST_DEFAULT,
-           CRAWL_TIMEOUT_DEFAULT / 1000, CRAWL_MAX_BODY_DEFAULT);
+           "Exit status: 0 when the crawl ran (whatever pages failed), 1 when it could not\n"
+           "(with --redis: Redis unreachable for a lease's time), 2 for usage errors.\n",
+           prog, prog, CRAWL_WORKERS_DEFAULT, CRAWL_MAX_PAGES_DEFAULT, CRAWL_PER_HOST_DEFAULT,
+           CRAWL_TIMEOUT_DEFAULT / 1000, CRAWL_MAX_BODY_DEFAULT, FLEET_LEASE_DEFAULT / 1000);
     exit(CLI_OK);
 }
+
+typedef enum job_action { JOB_CRAWL, JOB_STATUS, JOB_RESET } job_action;
 
 typedef struct app {
     crawl_opts o;
     crawler c;
+    job_action action;
+    char *job; /* the default job name, malloc'ed */
     bool progress;
     int signal; /* what stopped the crawl, 0 if it ended by itself */
     int rc;
@@ -71,9 +86,26 @@ static intptr_t progress_task(void *arg)
     return 0;
 }
 
+/* --status, --reset: one call on the job's keys. */
+static intptr_t job_task(app *a)
+{
+    fleet *f;
+    int rc = fleet_open(a->o.redis, a->o.job, a->o.lease_ms, a->o.max_pages, &f);
+    char *json = NULL;
+    if (rc == 0 && a->action == JOB_STATUS && (rc = fleet_status(f, &json)) == 0)
+        printf("%s\n", json);
+    if (rc == 0 && a->action == JOB_RESET)
+        rc = fleet_reset(f);
+    free(json);
+    fleet_close(f);
+    return rc;
+}
+
 static intptr_t main_task(void *arg)
 {
     app *a = arg;
+    if (a->action != JOB_CRAWL)
+        return job_task(a);
     corio_task *crawl, *progress = NULL, *dump = NULL;
     int rc = corio_spawn(NULL, crawl_task, a, &crawl);
     if (rc == 0)
@@ -120,6 +152,7 @@ static void parse_args(app *a, int argc, char **argv, regex_t *allow)
         .robots = true,
         .timeout_ms = CRAWL_TIMEOUT_DEFAULT,
         .max_body = CRAWL_MAX_BODY_DEFAULT,
+        .lease_ms = FLEET_LEASE_DEFAULT,
     };
     a->progress = isatty(STDERR_FILENO);
     const char *output = NULL;
@@ -167,6 +200,16 @@ static void parse_args(app *a, int argc, char **argv, regex_t *allow)
             a->progress = true;
         } else if (IS("--no-progress", "--no-progress")) {
             a->progress = false;
+        } else if (IS("--redis", "--redis")) {
+            o->redis = cli_value(prog, argc, argv, &i);
+        } else if (IS("--job", "--job")) {
+            o->job = cli_value(prog, argc, argv, &i);
+        } else if (IS("--lease", "--lease")) {
+            o->lease_ms = cli_seconds_ms(prog, arg, cli_value(prog, argc, argv, &i));
+        } else if (IS("--status", "--status")) {
+            a->action = JOB_STATUS;
+        } else if (IS("--reset", "--reset")) {
+            a->action = JOB_RESET;
         } else if (arg[0] == '-' && arg[1]) {
             cli_usage_error(prog, "unknown option '%s'", arg);
         } else {
@@ -174,11 +217,22 @@ static void parse_args(app *a, int argc, char **argv, regex_t *allow)
         }
 #undef IS
     }
-    if (o->nstart == 0)
+    if (a->action != JOB_CRAWL && !o->redis)
+        cli_usage_error(prog, "--status and --reset need --redis");
+    if (o->job && !*o->job)
+        cli_usage_error(prog, "--job: an empty name");
+    if (o->nstart == 0 && !(a->action != JOB_CRAWL && o->job))
         cli_usage_error(prog, "no URL to start from");
     const char *bad = crawl_bad_start(o);
     if (bad)
         cli_usage_error(prog, "not an http or https URL: '%s'", bad);
+    if (o->redis && !o->job) {
+        if (link_resolve(o->start[0], "", &a->job) <= 0)
+            exit(CLI_FAILURE);
+        o->job = a->job;
+    }
+    if (a->action != JOB_CRAWL)
+        return;
     if (output && strcmp(output, "-") == 0) {
         o->out = stdout;
     } else if (output && !(o->out = fopen(output, "w"))) {
@@ -204,9 +258,17 @@ int main(int argc, char **argv)
     }
     if (a.o.out && a.o.out != stdout)
         fclose(a.o.out);
-    summary(&a, elapsed);
-    if (rc < 0)
+    if (a.action == JOB_CRAWL)
+        summary(&a, elapsed);
+    if (rc == -EINVAL && a.o.redis)
+        fprintf(stderr, "%s: --redis: not a Redis URL: '%s'\n", prog, a.o.redis);
+    else if (rc < 0 && a.o.redis && rc != -ENOMEM && rc != -EIO)
+        fprintf(stderr, "%s: Redis at %s: %s (gave up after %.1f s of retries)\n", prog, a.o.redis,
+                rc == -CORIO_ESERVER ? "a script or command was refused" : corio_strerror((int)rc),
+                (double)a.o.lease_ms / 1000);
+    else if (rc < 0)
         fprintf(stderr, "%s: %s\n", prog, corio_strerror((int)rc));
+    free(a.job);
     if (a.o.allow)
         regfree(&allow);
     free(a.o.start);

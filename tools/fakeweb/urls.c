@@ -3,6 +3,7 @@
  * must report follow from the options alone; the order is shuffled by the
  * seed. */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,26 +88,49 @@ static void apportion(kind *kinds, size_t n, long count)
     }
 }
 
-/* A loopback port nothing listens on: bound, then closed. */
+/* A loopback port nothing listens on. A privileged one that refuses
+ * connections now (9, discard, is closed on nearly every machine), since no
+ * program can be given it by the kernel in the meantime, as it could a
+ * port that was merely free when the list was made (seen in the tests: a
+ * server started later took it, and "refused" came back as a reset).
+ * Failing that, a port that was free a moment ago. */
 static int closed_port(const char *host)
 {
-    int port = -1;
-    int fd = socket(strchr(host, ':') ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    bool v6 = strchr(host, ':') != NULL;
     struct sockaddr_storage ss = {0};
-    socklen_t len = sizeof ss;
-    if (strchr(host, ':')) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        a->sin6_family = AF_INET6;
-        a->sin6_addr = in6addr_loopback;
+    socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    if (v6) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_addr = in6addr_loopback;
     } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a4->sin_family = AF_INET;
+        a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     }
+    static const int quiet[] = {9, 1, 7, 13};
+    for (size_t i = 0; i < sizeof quiet / sizeof *quiet; i++) {
+        int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (v6)
+            a6->sin6_port = htons((uint16_t)quiet[i]);
+        else
+            a4->sin_port = htons((uint16_t)quiet[i]);
+        bool refused =
+            fd >= 0 && connect(fd, (struct sockaddr *)&ss, len) < 0 && errno == ECONNREFUSED;
+        if (fd >= 0)
+            close(fd);
+        if (refused)
+            return quiet[i];
+    }
+    int port = -1;
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (v6)
+        a6->sin6_port = 0;
+    else
+        a4->sin_port = 0;
     if (fd >= 0 && bind(fd, (struct sockaddr *)&ss, len) == 0 &&
         getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-        port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                              : ((struct sockaddr_in *)&ss)->sin_port);
+        port = ntohs(v6 ? a6->sin6_port : a4->sin_port);
     if (fd >= 0)
         close(fd);
     return port;

@@ -132,9 +132,11 @@ static bool check_limits(ps_sub *s, const ps_msg *m, int64_t *now)
 /* Encodes data as one event: a "data: " line for each of its lines (split
  * at \r\n, \r or \n, as EventSource reads them). Two passes: size, then
  * text. */
-static size_t encode_event(char *out, uint64_t id, const char *data, size_t len)
+size_t ps_encode_event(char *out, uint64_t id, const ps_sid *sid, const char *data, size_t len)
 {
-    size_t n = (size_t)snprintf(out, out ? 32 : 0, "id: %llu\n", (unsigned long long)id);
+    size_t n = sid ? (size_t)snprintf(out, out ? 48 : 0, "id: %llu-%llu\n",
+                                      (unsigned long long)sid->ms, (unsigned long long)sid->seq)
+                   : (size_t)snprintf(out, out ? 32 : 0, "id: %llu\n", (unsigned long long)id);
     for (size_t i = 0;;) {
         size_t j = i;
         while (j < len && data[j] != '\r' && data[j] != '\n')
@@ -158,12 +160,20 @@ static size_t encode_event(char *out, uint64_t id, const char *data, size_t len)
 
 int ps_hub_publish(ps_hub *h, const char *data, size_t len, size_t *delivered, uint64_t *id)
 {
-    size_t elen = encode_event(NULL, h->next_id, data, len);
+    return ps_hub_publish_sid(h, data, len, NULL, delivered, id);
+}
+
+int ps_hub_publish_sid(ps_hub *h, const char *data, size_t len, const ps_sid *sid,
+                       size_t *delivered, uint64_t *id)
+{
+    size_t elen = ps_encode_event(NULL, h->next_id, sid, data, len);
     ps_msg *m = malloc(sizeof *m + elen + 1);
     if (!m)
         return -ENOMEM;
     *m = (ps_msg){.refs = 1, .hub = h, .id = h->next_id++}; /* the hub's: the newest */
-    m->len = encode_event(m->event, m->id, data, len);
+    if (sid)
+        m->sid = *sid;
+    m->len = ps_encode_event(m->event, m->id, sid, data, len);
     m->end = h->bytes += m->len;
     h->held_messages++;
     h->held_bytes += m->len;

@@ -35,11 +35,17 @@
 typedef struct ps_hub ps_hub;
 typedef struct ps_sub ps_sub;
 
+/* A Redis stream entry's id, "MS-SEQ" (a fleet's message id); {0, 0}: none. */
+typedef struct ps_sid {
+    uint64_t ms, seq;
+} ps_sid;
+
 typedef struct ps_msg {
     unsigned refs;
     ps_hub *hub;
     struct ps_msg *next; /* the next in the log (a reference), NULL for the newest */
     uint64_t id;
+    ps_sid sid;   /* in a fleet: the event's id, the stream entry's */
     uint64_t end; /* bytes of events published up to and including this one */
     size_t len;
     /* the whole server-sent event ("id: N", a "data: " line per line of the
@@ -82,6 +88,14 @@ void ps_hub_free(ps_hub *h);
  * dropping those now over their limits; reports how many subscribers it
  * went to and its id. Never waits. -ENOMEM (nothing published). */
 int ps_hub_publish(ps_hub *h, const char *data, size_t len, size_t *delivered, uint64_t *id);
+/* The same for a message a fleet's Redis stream gave the id sid: the event
+ * says "id: MS-SEQ"; the hub's own id still orders and counts it. */
+int ps_hub_publish_sid(ps_hub *h, const char *data, size_t len, const ps_sid *sid,
+                       size_t *delivered, uint64_t *id);
+/* Writes data as one server-sent event with the id sid (id when sid is
+ * NULL) into out (NULL: only counts) and returns its length, NUL excluded;
+ * out needs that plus one byte. */
+size_t ps_encode_event(char *out, uint64_t id, const ps_sid *sid, const char *data, size_t len);
 
 /* Subscribes the calling task to every message published from now on,
  * after the kept messages from last_id + 1 when replay is true (those that

@@ -5,7 +5,7 @@
  *     corio-pubsub [--host H] [--port N] [--history N] [--max-subscribers N]
  *                  [--hard-limit SIZE] [--hard-messages N] [--soft-limit SIZE]
  *                  [--soft-messages N] [--soft-seconds S] [--heartbeat SECONDS]
- *                  [--log-level LEVEL]
+ *                  [--redis URL [--channel NAME]] [--log-level LEVEL]
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -22,7 +22,7 @@ static void usage(void)
     printf("usage: %s [--host H] [--port N] [--history N] [--max-subscribers N]\n"
            "                    [--hard-limit SIZE] [--hard-messages N] [--soft-limit SIZE]\n"
            "                    [--soft-messages N] [--soft-seconds S] [--heartbeat SECONDS]\n"
-           "                    [--log-level LEVEL]\n"
+           "                    [--redis URL [--channel NAME]] [--log-level LEVEL]\n"
            "Publish and subscribe over HTTP with server-sent events.\n"
            "  GET /            a text/event-stream of messages (a browser gets a page);\n"
            "                   with Last-Event-ID: N, first the kept messages after N\n"
@@ -48,6 +48,12 @@ static void usage(void)
            "  --soft-messages N      pending messages likewise (default 65536)\n"
            "  --soft-seconds S       how long (default 60)\n"
            "  --heartbeat SECONDS    comment on idle streams this often (default 15)\n"
+           "  --redis URL            one service with every instance on this Redis\n"
+           "                         (redis://host:port[/db] or unix:///path): messages go\n"
+           "                         through the stream corio-pubsub:CHANNEL, capped near\n"
+           "                         --history; event ids are its ids (\"MS-SEQ\"), usable as\n"
+           "                         Last-Event-ID on any instance (docs/scale-out.md)\n"
+           "  --channel NAME         the stream's name (default main)\n"
            "  --log-level LEVEL      what the server logs on stderr: error, warn (default),\n"
            "                         info (also malformed requests, timeouts), debug or off\n",
            prog);
@@ -88,6 +94,7 @@ int main(int argc, char **argv)
                    .soft = {.bytes = 8 << 20, .messages = 65536},
                    .soft_ms = 60000},
         .heartbeat_ms = 15000,
+        .channel = "main",
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -111,6 +118,10 @@ int main(int argc, char **argv)
             ps.limits.soft.messages = count_option(a, cli_value(prog, argc, argv, &i));
         else if (!strcmp(a, "--soft-seconds"))
             ps.limits.soft_ms = cli_seconds_ms(prog, a, cli_value(prog, argc, argv, &i));
+        else if (!strcmp(a, "--redis"))
+            ps.redis = cli_value(prog, argc, argv, &i);
+        else if (!strcmp(a, "--channel"))
+            ps.channel = cli_value(prog, argc, argv, &i);
         else if (!strcmp(a, "--heartbeat"))
             ps.heartbeat_ms = cli_seconds_ms(prog, a, cli_value(prog, argc, argv, &i));
         else

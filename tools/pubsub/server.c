@@ -53,28 +53,91 @@ static bool last_event_id(const corio_http_req *req, uint64_t *id)
     return !*end && !errno;
 }
 
+/* The subscriber's next message; in a fleet, those its replay sent already
+ * (up to `sent`) are skipped. */
+static int next_msg(pubsub_server *s, ps_sub *sub, const ps_sid *sent, int64_t deadline, ps_msg **m)
+{
+    for (;;) {
+        int rc = ps_sub_next(sub, deadline, m);
+        if (rc < 0 || !s->fleet || ps_sid_after(&(*m)->sid, sent))
+            return rc;
+        ps_msg_release(*m);
+    }
+}
+
+/* Writes a fleet's replay (newest first, as XREVRANGE gives it) oldest
+ * first, in writes of about STREAM_BATCH bytes; *sent becomes the newest id
+ * written. */
+static int send_replay(corio_http_resp *resp, const corio_redis_reply *missed, ps_sid *sent)
+{
+    char *batch = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = missed->len; rc == 0 && i-- > 0;) {
+        ps_sid sid;
+        const char *data;
+        size_t len;
+        if (!ps_fleet_entry(missed->elements[i], &sid, &data, &len))
+            continue;
+        size_t elen = ps_encode_event(NULL, 0, &sid, data, len);
+        if (n + elen + 1 > cap) {
+            size_t want = (n + elen + 1) * 2;
+            char *bigger = realloc(batch, want);
+            if (!bigger) {
+                rc = -ENOMEM;
+                break;
+            }
+            batch = bigger;
+            cap = want;
+        }
+        n += ps_encode_event(batch + n, 0, &sid, data, len);
+        *sent = sid;
+        if (n >= STREAM_BATCH || i == 0) {
+            rc = corio_http_resp_write_chunk(resp, batch, n);
+            n = 0;
+        }
+    }
+    free(batch);
+    return rc;
+}
+
 static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
 {
     ps_sub *sub;
     uint64_t last = 0;
-    bool replay = last_event_id(req, &last);
-    int rc = ps_hub_subscribe(s->hub, replay, last, &sub);
+    ps_sid sent = {0, 0};
+    const char *lei = corio_http_req_header(req, "Last-Event-ID");
+    bool replay = s->fleet ? lei && ps_sid_parse(lei, &sent) : last_event_id(req, &last);
+    /* In a fleet, subscribed before the replay is read: what comes meanwhile
+     * waits in the hub, and what both have is skipped (next_msg). */
+    int rc = ps_hub_subscribe(s->hub, replay && !s->fleet, last, &sub);
     if (rc == -EAGAIN) {
         corio_http_resp_header(resp, "Retry-After", "5");
         return send_error(resp, 503, "too many subscribers");
     }
     if (rc < 0)
         return rc;
+    corio_redis_reply *missed = NULL;
+    if (s->fleet && replay && (rc = ps_fleet_replay(s->fleet, &sent, &missed)) < 0) {
+        ps_sub_leave(sub);
+        if (rc == -ENOMEM || rc == -ECANCELED)
+            return rc;
+        corio_http_resp_header(resp, "Retry-After", "1");
+        return send_error(resp, 503, "Redis is unavailable: no replay");
+    }
     corio_fd *fd = corio_http_req_fd(req);
     int sndbuf = STREAM_SNDBUF;
     if (fd)
         setsockopt(corio_fd_fileno(fd), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     rc = corio_http_sse_start(resp);
+    if (rc == 0 && missed)
+        rc = send_replay(resp, missed, &sent);
+    corio_redis_reply_free(missed);
     char *batch = NULL;
     size_t cap = 0;
     while (rc == 0) {
         ps_msg *m;
-        rc = ps_sub_next(sub, corio_now() + s->heartbeat_ms, &m);
+        rc = next_msg(s, sub, &sent, corio_now() + s->heartbeat_ms, &m);
         if (rc == -ETIMEDOUT) {
             rc = corio_http_sse_comment(resp, "heartbeat");
             continue;
@@ -106,7 +169,7 @@ static int stream(corio_http_req *req, corio_http_resp *resp, pubsub_server *s)
             memcpy(batch + n, m->event, m->len);
             n += m->len;
             ps_msg_release(m);
-            if (n >= STREAM_BATCH || ps_sub_next(sub, 0, &m) < 0)
+            if (n >= STREAM_BATCH || next_msg(s, sub, &sent, 0, &m) < 0)
                 break;
         }
         if (rc == 0)
@@ -139,6 +202,23 @@ static int is_form(const corio_http_req *req)
     return type && !strncasecmp(type, "application/x-www-form-urlencoded", 33);
 }
 
+/* A fleet's publish: appended to the Redis stream, which every instance
+ * reads; the answer has its id. */
+static int publish_fleet(corio_http_resp *resp, pubsub_server *s, const char *msg, size_t len)
+{
+    ps_sid sid;
+    int rc = ps_fleet_publish(s->fleet, msg, len, &sid);
+    if (rc == -ENOMEM || rc == -ECANCELED)
+        return rc;
+    if (rc < 0) {
+        corio_http_resp_header(resp, "Retry-After", "1");
+        return send_error(resp, 503, "Redis is unavailable: not published");
+    }
+    char id[48];
+    snprintf(id, sizeof id, "%llu-%llu", (unsigned long long)sid.ms, (unsigned long long)sid.seq);
+    return send_json(resp, 200, json_pack("{s:s}", "id", id));
+}
+
 /* The message: ?msg=, a form's msg field, or else the whole body (at most
  * PUBSUB_MAX_MESSAGE bytes: the server's max_body). */
 static int publish(corio_http_req *req, corio_http_resp *resp, void *arg)
@@ -167,6 +247,8 @@ static int publish(corio_http_req *req, corio_http_resp *resp, void *arg)
         rc = send_error(resp, 400, "no message: POST /?msg=TEXT, or the text as the body");
     else if (memchr(msg, '\0', len))
         rc = send_error(resp, 400, "the message holds a NUL byte");
+    else if (s->fleet)
+        rc = publish_fleet(resp, s, msg, len);
     else {
         size_t delivered;
         uint64_t id;
@@ -186,6 +268,18 @@ static int stats(corio_http_req *req, corio_http_resp *resp, void *arg)
     pubsub_server *s = arg;
     ps_stats st;
     ps_hub_stats(s->hub, &st);
+    if (s->fleet) {
+        long long published;
+        int rc = ps_fleet_published(s->fleet, &published);
+        if (rc == -ENOMEM || rc == -ECANCELED)
+            return rc;
+        return send_json(
+            resp, 200,
+            json_pack("{s:I,s:o,s:b,s:I,s:I}", "subscribers", (json_int_t)st.subscribers,
+                      "published", rc < 0 ? json_null() : json_integer(published), "redis",
+                      ps_fleet_up(s->fleet), "delivered_here", (json_int_t)st.published,
+                      "dropped_subscribers", (json_int_t)st.dropped_subscribers));
+    }
     return send_json(
         resp, 200,
         json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "subscribers", (json_int_t)st.subscribers,
@@ -200,13 +294,26 @@ static int start_hub(corio_http_app *app, void *arg)
 {
     (void)app;
     pubsub_server *s = arg;
-    return ps_hub_new(&s->limits, &s->hub);
+    ps_limits lim = s->limits;
+    if (s->redis)
+        lim.history = 0; /* the stream in Redis is the history */
+    int rc = ps_hub_new(&lim, &s->hub);
+    if (rc == 0 && s->redis &&
+        (rc = ps_fleet_start(s->redis, s->channel, s->limits.history, s->hub, &s->fleet)) < 0) {
+        fprintf(stderr, "corio-pubsub: Redis at %s: %s\n", s->redis,
+                rc == -CORIO_ESERVER ? corio_redis_connect_errstr() : corio_strerror(rc));
+        ps_hub_free(s->hub);
+        s->hub = NULL;
+    }
+    return rc;
 }
 
 static int stop_hub(corio_http_app *app, void *arg)
 {
     (void)app;
     pubsub_server *s = arg;
+    ps_fleet_stop(s->fleet);
+    s->fleet = NULL;
     ps_hub_free(s->hub);
     s->hub = NULL;
     return 0;
