@@ -83,7 +83,7 @@ Test(tsqueue, bad_input_and_closed, .timeout = 10)
 
     cr_assert_eq(corio_tsqueue_new(4, &q), 0);
     assert_misuse(get_in_callback,
-                  "corio: tsqueue get: a blocking call on a loop's thread outside a task");
+                  "corio: corio_tsqueue_get: a blocking call on a loop's thread outside a task");
     cr_assert_eq(corio_tsqueue_put(q, (void *)7, -1), 0);
     corio_tsqueue_close(q);
     corio_tsqueue_close(q); /* idempotent */

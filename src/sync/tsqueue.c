@@ -275,7 +275,8 @@ static int wait_on(corio_tsqueue *q, waiter *w, corio__list *list, const char *w
     corio__loop *l = corio__tls_loop;
     if (l && !l->current) { /* it would block the loop */
         pthread_mutex_unlock(&q->lock);
-        corio__misuse(what, "a blocking call on a loop's thread outside a task");
+        corio__misuse(list == &q->putters ? "corio_tsqueue_put" : "corio_tsqueue_get",
+                      "a blocking call on a loop's thread outside a task");
     }
     if (deadline >= 0 && deadline <= corio_now()) {
         pthread_mutex_unlock(&q->lock);
