@@ -18,7 +18,7 @@ static intptr_t worker(void *arg)
     while (left > 0) {
         left--;
         corio_http_response *r;
-        if (corio_http_client_request(client, url, NULL, &r) < 0) {
+        if (corio_http_client_request(client, url, NULL, &r, -1) < 0) {
             failed++;
             continue;
         }

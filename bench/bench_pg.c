@@ -137,7 +137,7 @@ static intptr_t corio_main(void *arg)
     for (int i = 0; i < TASKS; i++)
         corio_spawn(NULL, worker, (void *)(intptr_t)i, &t[i]);
     for (int i = 0; i < TASKS; i++) {
-        corio_join(t[i], NULL);
+        corio_join(t[i], NULL, -1);
         corio_task_release(t[i]);
     }
     double elapsed = (double)(corio_now_ns() - t0) / 1e9;

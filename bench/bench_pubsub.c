@@ -66,7 +66,7 @@ static const char stream_req[] = "GET / HTTP/1.1\r\nHost: b\r\nAccept: text/even
 
 static int open_stream(int port, corio_fd **fd)
 {
-    int rc = corio_tcp_connect("127.0.0.1", port, corio_now() + 10000, fd);
+    int rc = corio_tcp_connect("127.0.0.1", port, fd, corio_now() + 10000);
     return rc ? rc : corio_fd_write_all(*fd, stream_req, sizeof stream_req - 1, -1);
 }
 
@@ -161,7 +161,7 @@ static intptr_t publish(void *arg)
             .method = "POST", .headers = &ct, .nheaders = 1, .body = body, .body_len = MSG_BYTES};
         corio_http_response *r;
         int64_t t0 = corio_now_ns();
-        int rc = corio_http_client_request(c, url, &o, &r);
+        int rc = corio_http_client_request(c, url, &o, &r, -1);
         if (rc < 0)
             return rc;
         if (corio_now_ns() - t0 > longest_post_ns)
@@ -221,7 +221,7 @@ static intptr_t run(void *arg)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/stats", ports[0]);
     corio_http_response *r = NULL;
     const char *stats = "{}";
-    if (corio_http_client_request(c, url, NULL, &r) == 0)
+    if (corio_http_client_request(c, url, NULL, &r, -1) == 0)
         corio_http_response_body(r, &stats, NULL);
     /* the stalled one dropped, and no healthy one at all */
     int dropped = stats_field(stats, "dropped_subscribers") == 1 && healthy_done == subscribers;

@@ -30,8 +30,8 @@ static intptr_t server(void *arg)
 static intptr_t client(void *arg)
 {
     int64_t *ns = arg;
-    corio_queue_new(&ping, 1, 0);
-    corio_queue_new(&pong, 1, 0);
+    corio_queue_new(1, 0, &ping);
+    corio_queue_new(1, 0, &pong);
     corio_task *s;
     corio_spawn(NULL, server, NULL, &s);
     int64_t t0 = corio_now_ns();
@@ -42,7 +42,7 @@ static intptr_t client(void *arg)
     }
     *ns = corio_now_ns() - t0;
     corio_queue_close(ping);
-    corio_join(s, NULL);
+    corio_join(s, NULL, -1);
     corio_queue_free(ping);
     corio_queue_free(pong);
     return 0;

@@ -192,7 +192,7 @@ static int run_tasks(job *jobs)
         corio_spawn(NULL, worker, &jobs[i], &t[i]);
     for (int i = 0; i < TASKS; i++) {
         intptr_t res;
-        corio_join(t[i], &res);
+        corio_join(t[i], &res, -1);
         if (res < 0)
             rc = (int)res;
         corio_task_release(t[i]);

@@ -24,7 +24,7 @@ static intptr_t spawner(void *arg)
         int rc = corio_spawn(NULL, nothing, NULL, &t);
         if (rc < 0)
             return rc;
-        corio_join(t, &r);
+        corio_join(t, &r, -1);
         corio_task_release(t);
     }
     *ns = corio_now_ns() - t0;

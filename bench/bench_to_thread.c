@@ -22,7 +22,7 @@ static intptr_t offloader(void *arg)
     int64_t t0 = corio_now_ns();
     for (long i = 0; i < iters; i++) {
         intptr_t r;
-        if (corio_to_thread(noop, NULL, &r) < 0)
+        if (corio_to_thread(noop, NULL, &r, -1) < 0)
             return -1;
     }
     *ns = corio_now_ns() - t0;

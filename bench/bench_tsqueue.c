@@ -55,7 +55,7 @@ static intptr_t pingpong_main(void *arg)
 static double corio_ns(corio_fn *fn, size_t cap, long n)
 {
     int64_t ns = 0;
-    if (corio_tsqueue_new(&q1, cap) < 0 || corio_tsqueue_new(&q2, cap) < 0)
+    if (corio_tsqueue_new(cap, &q1) < 0 || corio_tsqueue_new(cap, &q2) < 0)
         exit(1);
     if (corio_run_threads(2, fn, &ns) != 0)
         exit(1);

@@ -25,7 +25,7 @@ static intptr_t run(void *arg)
         futures[n] = corio_task_future(tasks[n]);
     }
     if (rc == 0)
-        rc = corio_gather(futures, (size_t)n, counts, 0);
+        rc = corio_gather(futures, (size_t)n, counts, 0, -1);
     for (long i = 0; i < n; i++) {
         if (rc == 0)
             printf("%ld\n", (long)counts[i]);

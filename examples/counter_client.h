@@ -48,7 +48,7 @@ static inline intptr_t request_count(void *arg)
 {
     (void)arg;
     corio_http_response *r;
-    int rc = corio_http_get(counter_url, NULL, &r);
+    int rc = corio_http_get(counter_url, NULL, &r, -1);
     if (rc < 0)
         return rc;
     const char *body;

@@ -52,7 +52,7 @@ static intptr_t parent(void *arg)
     corio_fd *f;
     corio_stream *s;
     printf("parent: connecting to %s:%ld\n", host, port);
-    int rc = corio_tcp_connect(host, (int)port, corio_now() + 10000, &f);
+    int rc = corio_tcp_connect(host, (int)port, &f, corio_now() + 10000);
     if (rc < 0) {
         fprintf(stderr, "echo_client: cannot connect to %s:%ld: %s\n", host, port,
                 corio_strerror(rc));

@@ -47,7 +47,7 @@ static intptr_t gather(void *arg)
         fs[i] = corio_task_future(t);
     }
     intptr_t r[3];
-    int rc = corio_gather(fs, 3, r, 0); /* results in spawn order */
+    int rc = corio_gather(fs, 3, r, 0, -1); /* results in spawn order */
     if (rc < 0)
         return rc;
     printf("results: %ld %ld %ld\n", (long)r[0], (long)r[1], (long)r[2]);

@@ -57,13 +57,13 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     corio_gen *g;
     intptr_t v;
-    if (corio_gen_new(&g, named, "g1", 0) < 0)
+    if (corio_gen_new(named, "g1", 0, &g) < 0)
         return 1;
     while (corio_gen_next(g, &v) == 0)
         printf("%s\n", (const char *)v);
     corio_gen_free(g);
 
-    if (corio_gen_new(&g, receiver, NULL, 0) < 0)
+    if (corio_gen_new(receiver, NULL, 0, &g) < 0)
         return 1;
     corio_gen_next(g, &v);
     printf("next(g) -> '%s'\n", (const char *)v);

@@ -33,7 +33,7 @@ static intptr_t fetch(void *arg)
     char url[512];
     snprintf(url, sizeof url, "%s/delay/%ld", base, (long)(i * unit_ms));
     corio_http_response *r;
-    int rc = corio_http_client_request(client, url, NULL, &r);
+    int rc = corio_http_client_request(client, url, NULL, &r, -1);
     if (rc < 0) {
         printf("GET %s: %s (%s)\n", url, corio_strerror(rc), corio_http_error_class(rc));
         return rc;
@@ -78,7 +78,7 @@ static intptr_t run(void *arg)
         fs[i] = corio_task_future(t[i]);
     }
     intptr_t results[N];
-    int rc = corio_gather(fs, N, results, 0);
+    int rc = corio_gather(fs, N, results, 0, -1);
     printf("%d requests in %.2f s (one after another: %.2f s)\n", N,
            (double)(corio_now() - t0) / 1000, (double)(15 * unit_ms) / 1000);
     for (int i = 0; i < N; i++)
@@ -86,7 +86,7 @@ static intptr_t run(void *arg)
     corio_http_client_free(client);
     if (server) {
         corio_task_cancel(server);
-        corio_join(server, NULL);
+        corio_join(server, NULL, -1);
         corio_task_release(server);
         corio_fd_close(l);
         corio_http_app_free(app);

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     corio_gen *tasks[3];
     size_t n = 0;
     for (int i = 0; i < 3; i++)
-        if (corio_gen_new(&tasks[n], my_generator, (void *)names[i], 0) == 0)
+        if (corio_gen_new(my_generator, (void *)names[i], 0, &tasks[n]) == 0)
             n++;
     int64_t t0 = corio_now();
     while (n > 0) {

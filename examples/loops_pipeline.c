@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     unit_ms =
         demo_unit_ms(argc, argv, 200, "Jobs from a plain thread to worker tasks on two loops.");
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (corio_tsqueue_new(&jobs, 4) < 0 || corio_tsqueue_new(&results, 0) < 0) {
+    if (corio_tsqueue_new(4, &jobs) < 0 || corio_tsqueue_new(0, &results) < 0) {
         fprintf(stderr, "loops_pipeline: out of memory\n");
         return 1;
     }

@@ -35,7 +35,7 @@ static intptr_t main_task(void *arg)
     intptr_t result;
     corio_spawn(NULL, ticker, &ticks, &t);
     printf("running a blocking call in the pool...\n");
-    int rc = corio_to_thread(blocking_work, (void *)(intptr_t)21, &result);
+    int rc = corio_to_thread(blocking_work, (void *)(intptr_t)21, &result, -1);
     if (rc < 0)
         return rc;
     printf("blocking call returned %ld after %d ticks of the loop\n", (long)result, ticks);

@@ -74,7 +74,7 @@ static inline intptr_t serve_until_signal(void *serve)
         return rc;
     corio_signal_wait_shutdown(srv);
     intptr_t r;
-    corio_join(srv, &r);
+    corio_join(srv, &r, -1);
     return r;
 }
 

@@ -26,8 +26,8 @@ static intptr_t pipeline(void *arg)
     corio_process *p[2];
     corio_process_opts out = {.out = CORIO_STDIO_PIPE};
     corio_process_opts inout = {.in = CORIO_STDIO_PIPE, .out = CORIO_STDIO_PIPE};
-    int rc = corio_process_spawn(&p[0], seq, &out);
-    if (rc < 0 || (rc = corio_process_spawn(&p[1], sort, &inout)) < 0) {
+    int rc = corio_process_spawn(seq, &out, &p[0]);
+    if (rc < 0 || (rc = corio_process_spawn(sort, &inout, &p[1])) < 0) {
         fprintf(stderr, "subprocess_pipeline: cannot start: %s\n", corio_strerror(rc));
         return rc;
     }
@@ -42,7 +42,7 @@ static intptr_t pipeline(void *arg)
     printf("... %d lines, largest first\n", lines);
     printf("seq exited %d, sort exited %d\n", corio_process_wait(p[0], -1),
            corio_process_wait(p[1], -1));
-    corio_join(pumper, NULL);
+    corio_join(pumper, NULL, -1);
     corio_process_free(p[0]);
     corio_process_free(p[1]);
     return 0;
@@ -53,7 +53,7 @@ static intptr_t main_task(void *arg)
     corio_task *t;
     intptr_t r;
     corio_spawn(NULL, pipeline, arg, &t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     return r;
 }
 

@@ -42,17 +42,14 @@ static intptr_t one(void *arg)
     }
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", corio_tcp_local_port(l));
-    corio_http_request_opts o = {.deadline = corio_now() + 2000,
-                                 .gzip = input_len & 1,
-                                 .max_body = 1 << 16,
-                                 .max_redirects = 0};
+    corio_http_request_opts o = {.gzip = input_len & 1, .max_body = 1 << 16, .max_redirects = 0};
     corio_http_response *r;
-    if (corio_http_get(url, &o, &r) == 0) {
+    if (corio_http_get(url, &o, &r, corio_now() + 2000) == 0) {
         corio_http_response_header(r, "Location");
         corio_http_response_free(r);
     }
     corio_task_cancel(t);
-    corio_join(t, NULL);
+    corio_join(t, NULL, -1);
     corio_task_release(t);
     corio_fd_close(l);
     return 0;

@@ -72,13 +72,13 @@ static intptr_t one(void *arg)
             }
         corio_redis_pipe_free(p);
         for (int i = 0; i < 3; i++) {
-            corio_join(callers[i], NULL);
+            corio_join(callers[i], NULL, -1);
             corio_task_release(callers[i]);
         }
         corio_redis_close(c);
     }
     corio_task_cancel(t);
-    corio_join(t, NULL);
+    corio_join(t, NULL, -1);
     corio_task_release(t);
     corio_fd_close(l);
     return 0;

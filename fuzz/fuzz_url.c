@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     resolve(BASE, s);
     resolve(s, "../g;x?y#s");
     normalize(s);
-    long n = corio_url_decode(s, len, buf, 1);
+    long n = corio_url_decode(s, len, true, buf);
     check(n == -EINVAL || (n >= 0 && (size_t)n <= len));
     char value[16];
     n = corio_url_query_get(s, "a", value, sizeof(value));

@@ -40,7 +40,7 @@ static inline void fixture_serve(fixture *f, const corio_http_limits *limits)
 static inline void stop(fixture *f)
 {
     corio_task_cancel(f->task);
-    corio_join(f->task, &f->result);
+    corio_join(f->task, &f->result, -1);
     corio_fd_close(f->listener);
     corio_http_app_free(f->app);
 }
@@ -63,7 +63,7 @@ static inline char *raw(const fixture *f, const char *req, int timeout_ms)
 {
     size_t len = strlen(req);
     corio_fd *fd;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f->port, corio_now() + 5000, &fd), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f->port, &fd, corio_now() + 5000), 0);
     cr_assert_eq(corio_fd_write_all(fd, req, len, -1), 0);
     size_t cap = 1 << 16, n = 0;
     char *out = malloc(cap + 1);

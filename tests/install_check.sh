@@ -15,8 +15,8 @@ fail() { echo "install_check: $*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 pc=$(dirname "$(find "$prefix" -name corio.pc)")
-libdir=$(dirname "$(find "$prefix" -name 'libcorio.so.0')")
-test -L "$libdir/libcorio.so.0" || fail "no libcorio.so.0 SONAME link"
+libdir=$(dirname "$(find "$prefix" -name 'libcorio.so.1')")
+test -L "$libdir/libcorio.so.1" || fail "no libcorio.so.1 SONAME link"
 for t in corio-check corio-crawl corio-fakeweb corio-pubsub corio-animals corio-counter hello-server; do
     test -x "$prefix/bin/$t" || fail "$t not installed in bin/"
     # Man pages come with help2man at build time (cmake/man.cmake).
@@ -59,7 +59,7 @@ set(CMAKE_C_STANDARD 11)
 set(CMAKE_C_EXTENSIONS OFF)
 set(CMAKE_CXX_STANDARD 17)
 add_compile_options(-pedantic -Wall -Wextra -Werror)
-find_package(corio 0.1 REQUIRED)
+find_package(corio 1.0 REQUIRED)
 add_executable(use-cmake use.c)
 target_link_libraries(use-cmake PRIVATE corio::corio_static)
 add_executable(use-cmake-cxx use.cpp)

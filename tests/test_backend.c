@@ -100,7 +100,7 @@ static intptr_t reuse_main(void *arg)
     cr_assert_eq(corio_fd_close(fa), 0);
     close(a[1]);
     intptr_t result;
-    cr_assert_eq(corio_join(t, &result), 0);
+    cr_assert_eq(corio_join(t, &result, -1), 0);
     cr_assert_eq(result, -EBADF, "closed under the reader");
     corio_task_release(t);
 

@@ -4,6 +4,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 static intptr_t sleep_long(void *arg)
 {
     (void)arg;
@@ -21,7 +23,7 @@ static intptr_t cancel_sleeper_main(void *arg)
     cr_assert_eq(corio_spawn(NULL, sleep_long, NULL, &t), 0);
     corio_sleep(10);
     corio_task_cancel(t);
-    cr_assert_eq(corio_join(t, &r), 0);
+    cr_assert_eq(corio_join(t, &r, -1), 0);
     cr_assert_eq(r, -ECANCELED);
     cr_assert_lt(corio_now() - t0, 5000, "the sleeper was not woken by the cancel");
     corio_task_cancel(t); /* done: no-op */
@@ -60,9 +62,9 @@ static intptr_t cancel_tree_main(void *arg)
     corio_sleep(5);
     corio_task_cancel(busy);
     corio_task_cancel(tree); /* reaches the children of its implicit nursery */
-    cr_assert_eq(corio_join(busy, &r), 0);
+    cr_assert_eq(corio_join(busy, &r, -1), 0);
     cr_assert_eq(r, -ECANCELED);
-    cr_assert_eq(corio_join(tree, &r), 0);
+    cr_assert_eq(corio_join(tree, &r, -1), 0);
     cr_assert_eq(r, -ECANCELED);
     return 0;
 }
@@ -127,13 +129,27 @@ static intptr_t nested_main(void *arg)
     cr_assert_eq(corio_scope_exit(&inner), 0);
     cr_assert_eq(corio_scope_exit(&outer), -ETIMEDOUT);
 
-    /* out of order */
+    return 0;
+}
+
+static intptr_t out_of_order_main(void *arg)
+{
+    (void)arg;
+    corio_scope outer, inner;
     corio_scope_enter(&outer, -1, 0);
     corio_scope_enter(&inner, -1, 0);
-    cr_assert_eq(corio_scope_exit(&outer), -EINVAL);
-    cr_assert_eq(corio_scope_exit(&inner), 0);
-    cr_assert_eq(corio_scope_exit(&outer), 0);
+    corio_scope_exit(&outer);
     return 0;
+}
+
+static void out_of_order(void)
+{
+    corio_run(out_of_order_main, NULL);
+}
+
+Test(cancel, scopes_left_out_of_order_abort, .timeout = 10)
+{
+    assert_misuse(out_of_order, "corio: corio_scope_exit: not the calling task's innermost scope");
 }
 
 Test(cancel, nested_deadlines, .timeout = 10)
@@ -173,7 +189,7 @@ static intptr_t shield_task_main(void *arg)
     corio_spawn(NULL, shielded_sleeper, (void *)(intptr_t)30, &t);
     corio_sleep(5);
     corio_task_cancel(t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, 1);
     return 0;
 }
@@ -299,7 +315,7 @@ static intptr_t racer(void *arg)
 {
     (void)arg;
     intptr_t r = 0;
-    int rc = corio_join(racer_target, &r);
+    int rc = corio_join(racer_target, &r, -1);
     if (rc < 0)
         return rc;
     /* The join completed before the cancel arrived: its result stands, and
@@ -316,7 +332,7 @@ static intptr_t race_main(void *arg)
     corio_spawn(NULL, quick, NULL, &racer_target);
     corio_yield(); /* racer parks in join; quick finishes and queues racer */
     corio_task_cancel(r);
-    corio_join(r, &res);
+    corio_join(r, &res, -1);
     cr_assert_eq(res, 1);
     return 0;
 }
@@ -336,9 +352,9 @@ static intptr_t cancelled_joiner_main(void *arg)
     racer_target = slow;
     corio_yield();
     corio_task_cancel(j);
-    corio_join(j, &r);
+    corio_join(j, &r, -1);
     cr_assert_eq(r, -ECANCELED, "the joiner left the join");
-    corio_join(slow, &r); /* the target is unaffected */
+    corio_join(slow, &r, -1); /* the target is unaffected */
     cr_assert_eq(r, -EIO);
     return 0;
 }

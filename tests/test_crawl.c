@@ -380,7 +380,7 @@ static void web_start(web *w, int n)
 static void web_stop(web *w)
 {
     corio_task_cancel(w->task);
-    corio_join(w->task, NULL);
+    corio_join(w->task, NULL, -1);
     corio_fd_close(w->listener);
     corio_http_app_free(w->app);
 }
@@ -420,7 +420,7 @@ static void crawl(run *r, const char *const *args)
     corio_process *p;
     corio_process_opts po = {.err = CORIO_STDIO_PIPE};
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_process_spawn(&p, argv, &po), 0);
+    cr_assert_eq(corio_process_spawn(argv, &po, &p), 0);
     size_t n = 0;
     bool signalled = false;
     for (;;) {

@@ -145,7 +145,7 @@ static void fake_stop(fake_dns *s)
 {
     intptr_t r;
     corio_task_cancel(s->task);
-    corio_join(s->task, &r);
+    corio_join(s->task, &r, -1);
     cr_assert_eq(r, 0);
     corio_fd_close(s->sock);
 }
@@ -314,7 +314,7 @@ DNS_TEST(cancelled_lookup, 10)
     corio_sleep(50);
     cr_assert_gt(s.queries, 0, "the lookup is in flight");
     corio_task_cancel(t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     s.mode = ANSWER;
     corio_addr a[4];
@@ -332,7 +332,7 @@ DNS_TEST(tcp_connect_to_a_name, 10)
     corio_fd *l, *c, *conn;
     cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, &l), 0);
     /* here.test is ::1 (nobody listens there) and 127.0.0.1. */
-    cr_assert_eq(corio_tcp_connect("here.test", corio_tcp_local_port(l), corio_now() + 5000, &c),
+    cr_assert_eq(corio_tcp_connect("here.test", corio_tcp_local_port(l), &c, corio_now() + 5000),
                  0);
     cr_assert_eq(corio_tcp_accept(l, &conn, corio_now() + 1000), 0);
     cr_assert_eq(corio_fd_write_all(c, "hi", 2, -1), 0);
@@ -343,7 +343,7 @@ DNS_TEST(tcp_connect_to_a_name, 10)
     corio_fd_close(c);
     corio_fd_close(l);
     corio_fd *x;
-    cr_assert_eq(corio_tcp_connect("missing.test", 80, corio_now() + 5000, &x), -ENOENT);
+    cr_assert_eq(corio_tcp_connect("missing.test", 80, &x, corio_now() + 5000), -ENOENT);
     fake_stop(&s);
     return 0;
 }

@@ -20,15 +20,15 @@ static intptr_t file_main(void *arg)
     void *data;
     size_t len;
     snprintf(path, sizeof path, "%s/a.txt", dir);
-    cr_assert_eq(corio_file_write_all(path, "hello ", 6, 0), 0);
-    cr_assert_eq(corio_file_write_all(path, "world", 5, 1), 0);
-    cr_assert_eq(corio_file_read_all(path, &data, &len, 0), 0);
+    cr_assert_eq(corio_file_write_all(path, "hello ", 6, false), 0);
+    cr_assert_eq(corio_file_write_all(path, "world", 5, true), 0);
+    cr_assert_eq(corio_file_read_all(path, 0, &data, &len), 0);
     cr_assert_eq(len, 11);
     cr_assert_str_eq(data, "hello world");
     free(data);
-    cr_assert_eq(corio_file_read_all(path, &data, &len, 5), -EFBIG);
+    cr_assert_eq(corio_file_read_all(path, 5, &data, &len), -EFBIG);
     snprintf(path, sizeof path, "%s/missing", dir);
-    cr_assert_eq(corio_file_read_all(path, &data, &len, 0), -ENOENT);
+    cr_assert_eq(corio_file_read_all(path, 0, &data, &len), -ENOENT);
 
     corio_file *f;
     snprintf(path, sizeof path, "%s/big.bin", dir);

@@ -5,6 +5,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 /* --- futures ------------------------------------------------------------ */
 
 static int log_[16], nlog;
@@ -49,7 +51,8 @@ static intptr_t future_main2(void *arg)
     cr_assert_eq(corio_future_set_result(f, -1), -EINVAL);
     cr_assert_eq(corio_future_set_error(f, 3), -EINVAL);
     cr_assert_eq(corio_future_set_error(f, -EIO), 0);
-    cr_assert_eq(corio_future_await(f, &v, -1), -EIO);
+    cr_assert_eq(corio_future_await(f, &v, -1), 0, "the wait succeeded; the outcome is an error");
+    cr_assert_eq(v, -EIO);
     corio_future_free(f);
 
     corio_future_new(&f);
@@ -60,7 +63,15 @@ static intptr_t future_main2(void *arg)
 
     corio_future_new(&f);
     cr_assert_eq(corio_future_cancel(f), 0);
-    cr_assert_eq(corio_future_await(f, &v, -1), -ECANCELED);
+    cr_assert_eq(corio_future_await(f, &v, 0), 0, "done: no wait");
+    cr_assert_eq(v, -ECANCELED);
+    corio_future_free(f);
+
+    corio_future_new(&f);
+    v = 5;
+    cr_assert_eq(corio_future_await(f, &v, 0), -ETIMEDOUT, "0: do not wait");
+    cr_assert_eq(corio_future_await(f, &v, corio_now() + 2), -ETIMEDOUT);
+    cr_assert_eq(v, 5, "a failed wait leaves *result alone");
     corio_future_free(f);
     return 0;
 }
@@ -78,6 +89,7 @@ static intptr_t await_shared(void *arg)
     (void)arg;
     intptr_t v;
     int rc = corio_future_await(shared, &v, -1);
+    cr_assert_eq(rc, -ECANCELED);
     return rc < 0 ? rc : v;
 }
 
@@ -91,7 +103,7 @@ static intptr_t cancel_waiter_main(void *arg)
     corio_yield();
     cr_assert_eq(corio_future_free(shared), -EBUSY);
     corio_task_cancel(t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     cr_assert(!corio_future_done(shared), "cancelling a waiter leaves the future alone");
     cr_assert_eq(corio_future_free(shared), 0);
@@ -116,7 +128,6 @@ static intptr_t task_future_main(void *arg)
     intptr_t v;
     corio_spawn(NULL, sleepy, (void *)(intptr_t)5, &t);
     corio_future *f = corio_task_future(t);
-    cr_assert_eq(corio_future_set_result(f, 1), -EPERM, "a task's future is the task's");
     cr_assert_eq(corio_future_add_done_callback(f, note, (void *)9), 0);
     cr_assert_eq(corio_future_await(f, &v, -1), 0);
     cr_assert_eq(v, 5);
@@ -128,7 +139,10 @@ static intptr_t task_future_main(void *arg)
     corio_spawn(NULL, sleepy, (void *)(intptr_t)10000, &t);
     corio_yield();
     cr_assert_eq(corio_future_cancel(corio_task_future(t)), 0, "cancels the task");
-    cr_assert_eq(corio_future_await(corio_task_future(t), &v, -1), -ECANCELED);
+    cr_assert_eq(corio_future_await(corio_task_future(t), &v, -1), 0);
+    cr_assert_eq(v, -ECANCELED);
+    cr_assert_eq(corio_join(t, &v, -1), 0, "join is the same wait");
+    cr_assert_eq(v, -ECANCELED);
     return 0;
 }
 
@@ -151,7 +165,6 @@ static intptr_t callbacks_main(void *arg)
 {
     (void)arg;
     corio_handle *h, *h2;
-    cr_assert_eq(corio_call_soon(NULL, NULL), -EINVAL);
     cr_assert_eq(corio_call_later(-1, record, NULL, NULL), -EINVAL);
     /* Far enough apart that a loaded machine (valgrind) keeps their order
      * and the first cannot fire before the yield below. */
@@ -174,7 +187,6 @@ static intptr_t callbacks_main(void *arg)
 Test(loop, call_soon_and_call_later, .timeout = 10)
 {
     norder = 0;
-    cr_assert_eq(corio_call_soon(record, NULL), -EPERM, "no loop here");
     cr_assert_eq(corio_run(callbacks_main, NULL), 0);
 }
 
@@ -231,7 +243,6 @@ static int cb_spawn_ran;
 static void spawn_from_callback(void *arg)
 {
     (void)arg;
-    cr_assert_eq(corio_sleep(1), -EPERM, "callbacks cannot block");
     cr_assert_eq(corio_spawn(NULL, spawned_by_callback, &cb_spawn_ran, NULL), 0);
 }
 
@@ -269,7 +280,7 @@ static intptr_t gather_main(void *arg)
         corio_spawn(NULL, sleepy, (void *)delay[i], &t[i]);
         fs[i] = corio_task_future(t[i]);
     }
-    cr_assert_eq(corio_gather(fs, 4, res, 0), 0);
+    cr_assert_eq(corio_gather(fs, 4, res, 0, -1), 0);
     for (int i = 0; i < 4; i++)
         cr_assert_eq(res[i], delay[i], "results in order, not in completion order");
 
@@ -280,7 +291,7 @@ static intptr_t gather_main(void *arg)
     for (int i = 0; i < 3; i++)
         fs[i] = corio_task_future(t[i]);
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_gather(fs, 3, res, 0), -EIO);
+    cr_assert_eq(corio_gather(fs, 3, res, 0, -1), -EIO);
     cr_assert_lt(corio_now() - t0, 5000);
     cr_assert_eq(res[0], -ECANCELED);
     cr_assert_eq(res[1], -EIO);
@@ -291,16 +302,25 @@ static intptr_t gather_main(void *arg)
     corio_spawn(NULL, fails_after, (void *)(intptr_t)5, &t[1]);
     for (int i = 0; i < 2; i++)
         fs[i] = corio_task_future(t[i]);
-    cr_assert_eq(corio_gather(fs, 2, res, CORIO_GATHER_COLLECT_ALL), 0);
+    cr_assert_eq(corio_gather(fs, 2, res, CORIO_GATHER_COLLECT_ALL, -1), 0);
     cr_assert_eq(res[0], 15);
     cr_assert_eq(res[1], -EIO);
+
+    /* A deadline cancels what is still pending. */
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)1, &t[0]);
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)10000, &t[1]);
+    for (int i = 0; i < 2; i++)
+        fs[i] = corio_task_future(t[i]);
+    cr_assert_eq(corio_gather(fs, 2, res, 0, corio_now() + 50), -ETIMEDOUT);
+    cr_assert_eq(res[0], 1);
+    cr_assert_eq(res[1], -ECANCELED);
 
     corio_future *plain;
     corio_future_new(&plain);
     fs[0] = plain;
-    cr_assert_eq(corio_gather(fs, 0, res, 0), 0, "nothing to gather");
+    cr_assert_eq(corio_gather(fs, 0, res, 0, -1), 0, "nothing to gather");
     corio_future_set_result(plain, 3);
-    cr_assert_eq(corio_gather(fs, 1, res, 0), 0);
+    cr_assert_eq(corio_gather(fs, 1, res, 0, -1), 0);
     cr_assert_eq(res[0], 3);
     corio_future_free(plain);
     return 0;
@@ -337,7 +357,7 @@ static intptr_t wait_main(void *arg)
     cr_assert_eq(corio_future_result(fs[1]), -EIO);
     cr_assert(!corio_future_done(fs[0]), "wait cancels nothing");
     corio_task_cancel(t[0]);
-    corio_join(t[1], NULL);
+    corio_join(t[1], NULL, -1);
     return 0;
 }
 
@@ -415,11 +435,79 @@ static intptr_t await_foreign(void *arg)
     return corio_future_await(foreign, &v, -1);
 }
 
+static void run_await_foreign(void)
+{
+    corio_run(await_foreign, NULL);
+}
+
+static intptr_t resolve_foreign_main(void *arg)
+{
+    (void)arg;
+    return corio_future_set_result(foreign, 1);
+}
+
+static void resolve_foreign(void)
+{
+    corio_run(resolve_foreign_main, NULL);
+}
+
 Test(future, awaiting_another_loops_future_is_refused, .timeout = 10)
 {
     pthread_t th;
     pthread_create(&th, NULL, make_in_thread, NULL);
     pthread_join(th, NULL);
-    cr_assert_eq(corio_run(await_foreign, NULL), -EPERM);
-    cr_assert_eq(corio_future_set_result(foreign, 1), -EPERM, "not from outside its loop");
+    assert_misuse(run_await_foreign, "corio: corio_future_await: a future of another loop");
+    assert_misuse(resolve_foreign, "corio: corio_future_set_result: a future of another loop");
+}
+
+static intptr_t task_future_misuse_main(void *arg)
+{
+    corio_task *t;
+    corio_spawn(NULL, sleepy, (void *)(intptr_t)1, &t);
+    if (arg)
+        corio_future_free(corio_task_future(t));
+    else
+        corio_future_set_result(corio_task_future(t), 1);
+    return 0;
+}
+
+static void free_task_future(void)
+{
+    corio_run(task_future_misuse_main, (void *)1);
+}
+
+static void resolve_task_future(void)
+{
+    corio_run(task_future_misuse_main, NULL);
+}
+
+static void call_soon_outside(void)
+{
+    corio_call_soon(record, NULL);
+}
+
+static void sleep_in_callback_main_cb(void *arg)
+{
+    (void)arg;
+    corio_sleep(1);
+}
+
+static intptr_t sleep_in_callback_main(void *arg)
+{
+    (void)arg;
+    corio_call_soon(sleep_in_callback_main_cb, NULL);
+    return corio_sleep(10);
+}
+
+static void sleep_in_callback(void)
+{
+    corio_run(sleep_in_callback_main, NULL);
+}
+
+Test(future, misuse_aborts, .timeout = 10)
+{
+    assert_misuse(free_task_future, "corio: corio_future_free: a task's future goes with its task");
+    assert_misuse(resolve_task_future, "corio: corio_future_set_result: a task's future");
+    assert_misuse(call_soon_outside, "corio: corio_call_soon: called outside a loop's thread");
+    assert_misuse(sleep_in_callback, "corio: corio_sleep_until_ns: called outside a task");
 }

@@ -17,7 +17,7 @@ Test(gen, next_until_return, .timeout = 10)
 {
     corio_gen *g;
     intptr_t v = -5;
-    cr_assert_eq(corio_gen_new(&g, counter, (void *)(intptr_t)3, 0), 0);
+    cr_assert_eq(corio_gen_new(counter, (void *)(intptr_t)3, 0, &g), 0);
     for (intptr_t i = 0; i < 3; i++) {
         cr_assert_eq(corio_gen_next(g, &v), 0);
         cr_assert_eq(v, i);
@@ -45,7 +45,7 @@ Test(gen, send_values_in_and_out, .timeout = 10)
 {
     corio_gen *g;
     intptr_t received[2] = {-1, -1}, v;
-    corio_gen_new(&g, echo, received, 16384);
+    corio_gen_new(echo, received, 16384, &g);
     cr_assert_eq(corio_gen_send(g, 999, &v), 0, "the first send starts it; its value is ignored");
     cr_assert_eq(v, 1);
     cr_assert_eq(corio_gen_next(g, &v), 0);
@@ -92,9 +92,9 @@ Test(gen, close_and_errors, .timeout = 10)
     corio_gen *g;
     intptr_t v;
     cleaned = 0;
-    cr_assert_eq(corio_gen_new(&g, NULL, NULL, 0), -EINVAL);
-    cr_assert_eq(corio_gen_new(&g, closable, NULL, 100), -EINVAL);
-    corio_gen_new(&g, closable, NULL, 0);
+    cr_assert_eq(corio_gen_new(NULL, NULL, 0, &g), -EINVAL);
+    cr_assert_eq(corio_gen_new(closable, NULL, 100, &g), -EINVAL);
+    corio_gen_new(closable, NULL, 0, &g);
     corio_gen_next(g, &v);
     corio_gen_next(g, &v);
     cr_assert_eq(corio_gen_close(g), 0);
@@ -103,19 +103,19 @@ Test(gen, close_and_errors, .timeout = 10)
     cr_assert_eq(corio_gen_close(g), 0, "idempotent");
     corio_gen_free(g);
 
-    corio_gen_new(&g, closable, NULL, 0);
+    corio_gen_new(closable, NULL, 0, &g);
     cr_assert_eq(corio_gen_close(g), 0, "never started: never runs");
     cr_assert_eq(cleaned, 1);
     corio_gen_free(g);
 
     stubborn_yields = 0;
-    corio_gen_new(&g, stubborn, NULL, 0);
+    corio_gen_new(stubborn, NULL, 0, &g);
     corio_gen_next(g, &v);
     cr_assert_eq(corio_gen_close(g), 0, "its yields no longer suspend: it runs to the end");
     cr_assert_eq(stubborn_yields, 5);
     corio_gen_free(g);
 
-    corio_gen_new(&g, reentrant, NULL, 0);
+    corio_gen_new(reentrant, NULL, 0, &g);
     cr_assert_eq(corio_gen_next(g, &v), CORIO_GEN_RETURNED);
     cr_assert_eq(v, -EBUSY);
     corio_gen_free(g);
@@ -140,12 +140,12 @@ static intptr_t gen_in_tasks(void *arg)
     corio_gen *a, *b;
     corio_task *ta, *tb;
     intptr_t ra, rb;
-    corio_gen_new(&a, counter, (void *)(intptr_t)10, 0);
-    corio_gen_new(&b, counter, (void *)(intptr_t)20, 0);
+    corio_gen_new(counter, (void *)(intptr_t)10, 0, &a);
+    corio_gen_new(counter, (void *)(intptr_t)20, 0, &b);
     corio_spawn(NULL, drive, a, &ta);
     corio_spawn(NULL, drive, b, &tb);
-    corio_join(ta, &ra);
-    corio_join(tb, &rb);
+    corio_join(ta, &ra, -1);
+    corio_join(tb, &rb, -1);
     cr_assert_eq(ra, 45);
     cr_assert_eq(rb, 190);
     corio_gen_free(a);

@@ -233,7 +233,7 @@ RUN(basic)
     fixture f = {0};
     start(&f, NULL);
     corio_http_response *r;
-    cr_assert_eq(corio_http_get(url(&f, "/"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/"), NULL, &r, -1), 0);
     cr_assert_eq(corio_http_response_status(r), 200);
     const char *body;
     size_t len;
@@ -245,23 +245,23 @@ RUN(basic)
     cr_assert_str_eq(corio_http_response_header(r, "content-type"), "text/plain; charset=utf-8");
     corio_http_response_free(r);
 
-    cr_assert_eq(corio_http_get(url(&f, "/animals/cow%20bell"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/animals/cow%20bell"), NULL, &r, -1), 0);
     corio_http_response_body(r, &body, NULL);
     cr_assert_str_eq(body, "{\"animal\":\"cow bell\"}");
     cr_assert_str_eq(corio_http_response_header(r, "Content-Type"), "application/json");
     corio_http_response_free(r);
 
-    cr_assert_eq(corio_http_get(url(&f, "/rest/a/b/c"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/rest/a/b/c"), NULL, &r, -1), 0);
     corio_http_response_body(r, &body, NULL);
     cr_assert_str_eq(body, "a/b/c");
     corio_http_response_free(r);
 
-    cr_assert_eq(corio_http_get(url(&f, "/query?x=1&q=hello+world%21"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/query?x=1&q=hello+world%21"), NULL, &r, -1), 0);
     corio_http_response_body(r, &body, NULL);
     cr_assert_str_eq(body, "hello world!");
     corio_http_response_free(r);
 
-    cr_assert_eq(corio_http_get(url(&f, "/state"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/state"), NULL, &r, -1), 0);
     corio_http_response_body(r, &body, NULL);
     cr_assert_str_eq(body, "ready", "the startup hook ran first");
     corio_http_response_free(r);
@@ -373,7 +373,7 @@ RUN(chunked_both_ways)
     cr_assert(strstr(out, "6\r\npart0;\r\n6\r\npart1;\r\n6\r\npart2;\r\n0\r\n\r\n"), "%s", out);
     free(out);
     corio_http_response *r;
-    cr_assert_eq(corio_http_get(url(&f, "/chunked"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/chunked"), NULL, &r, -1), 0);
     const char *body;
     corio_http_response_body(r, &body, NULL);
     cr_assert_str_eq(body, "part0;part1;part2;");
@@ -392,7 +392,7 @@ RUN(expect_continue)
     fixture f = {0};
     start(&f, NULL);
     corio_fd *fd;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &fd), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, &fd, -1), 0);
     static const char head[] = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
                                "Expect: 100-continue\r\n\r\n";
     cr_assert_eq(corio_fd_write_all(fd, head, sizeof head - 1, -1), 0);
@@ -504,7 +504,7 @@ static intptr_t slowloris(void *arg)
 {
     fixture *f = arg;
     corio_fd *fd;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f->port, -1, &fd), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f->port, &fd, -1), 0);
     corio_fd_write_all(fd, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", 33, -1);
     char buf[512];
     int64_t t0 = corio_now();
@@ -531,16 +531,16 @@ RUN(timeouts)
     /* Others are served meanwhile. */
     corio_http_response *r;
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_http_get(url(&f, "/"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/"), NULL, &r, -1), 0);
     cr_assert_lt(corio_now() - t0, 750, "not held up by the stalled heads");
     corio_http_response_free(r);
     for (int i = 0; i < 5; i++) {
-        corio_join(slow[i], NULL);
+        corio_join(slow[i], NULL, -1);
         corio_task_release(slow[i]);
     }
     /* An idle keep-alive connection is closed after idle_timeout_ms. */
     corio_fd *fd;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &fd), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, &fd, -1), 0);
     char buf[256];
     t0 = corio_now();
     cr_assert_eq(corio_fd_read(fd, buf, sizeof buf, corio_now() + 5000), 0);
@@ -561,8 +561,8 @@ RUN(max_connections)
     corio_http_limits l = {.max_connections = 2};
     start(&f, &l);
     corio_fd *a, *b;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &a), 0);
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &b), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, &a, -1), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, &b, -1), 0);
     corio_sleep(20);
     char *out = raw(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
     cr_assert(strstr(out, "HTTP/1.1 503 "), "%s", out);
@@ -585,7 +585,7 @@ static intptr_t slow_get(void *arg)
 {
     fixture *f = arg;
     corio_http_response *r;
-    int rc = corio_http_get(url(f, "/slow"), NULL, &r);
+    int rc = corio_http_get(url(f, "/slow"), NULL, &r, -1);
     if (rc < 0)
         return rc;
     rc = corio_http_response_status(r);
@@ -599,7 +599,7 @@ RUN(graceful)
     fixture f = {0};
     start(&f, NULL);
     corio_fd *idle;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &idle), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, &idle, -1), 0);
     corio_task *t;
     corio_spawn(NULL, slow_get, &f, &t);
     corio_sleep(200);
@@ -610,10 +610,10 @@ RUN(graceful)
                  "idle connections are closed at once");
     corio_fd_close(idle);
     intptr_t status;
-    corio_join(t, &status);
+    corio_join(t, &status, -1);
     corio_task_release(t);
     cr_assert_eq(status, 200, "the request in flight finished");
-    corio_join(f.task, &f.result);
+    corio_join(f.task, &f.result, -1);
     cr_assert_eq(f.result, 0);
     corio_fd_close(f.listener);
     corio_http_app_free(f.app);
@@ -630,7 +630,7 @@ RUN(sse_events)
     fixture f = {0};
     start(&f, NULL);
     corio_http_response *r;
-    cr_assert_eq(corio_http_get(url(&f, "/sse"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/sse"), NULL, &r, -1), 0);
     cr_assert_str_eq(corio_http_response_header(r, "Content-Type"), "text/event-stream");
     cr_assert_str_eq(corio_http_response_header(r, "Cache-Control"), "no-cache");
     const char *body;
@@ -657,7 +657,7 @@ RUN(pool)
     cr_assert_eq(corio_http_client_new(NULL, &c), 0);
     for (int i = 0; i < 3; i++) {
         corio_http_response *r;
-        cr_assert_eq(corio_http_client_request(c, url(&f, "/"), NULL, &r), 0);
+        cr_assert_eq(corio_http_client_request(c, url(&f, "/"), NULL, &r, -1), 0);
         cr_assert_eq(corio_http_response_reused(r), i > 0, "request %d", i);
         corio_http_response_free(r);
     }
@@ -669,7 +669,7 @@ RUN(pool)
     corio_http_response *r;
     corio_http_limits l;
     corio_http_app_limits(f.app, &l);
-    cr_assert_eq(corio_http_client_open(c, url(&f, "/echo"), &o, &r), 0);
+    cr_assert_eq(corio_http_client_open(c, url(&f, "/echo"), &o, &r, -1), 0);
     size_t total = 0;
     char buf[7000];
     ssize_t n;
@@ -680,8 +680,8 @@ RUN(pool)
     corio_http_response_free(r);
     /* A 1 MiB body over the size limit. */
     corio_http_request_opts small = {.max_body = 1000};
-    cr_assert_eq(corio_http_client_request(c, url(&f, "/big"), &small, &r), -EMSGSIZE);
-    cr_assert_eq(corio_http_client_request(c, url(&f, "/big"), NULL, &r), 0);
+    cr_assert_eq(corio_http_client_request(c, url(&f, "/big"), &small, &r, -1), -EMSGSIZE);
+    cr_assert_eq(corio_http_client_request(c, url(&f, "/big"), NULL, &r, -1), 0);
     size_t len;
     const char *body;
     corio_http_response_body(r, &body, &len);
@@ -706,7 +706,7 @@ static intptr_t fetch_task(void *arg)
 {
     fetch *f = arg;
     corio_http_response *r;
-    int rc = corio_http_client_request(f->c, f->url, NULL, &r);
+    int rc = corio_http_client_request(f->c, f->url, NULL, &r, -1);
     if (rc < 0)
         return rc;
     rc = corio_http_response_status(r);
@@ -746,7 +746,7 @@ RUN(pool_limits)
      * pooled one dead and retries once on a new one. */
     corio_sleep(400);
     corio_http_response *r;
-    cr_assert_eq(corio_http_client_request(c, url(&f[0], "/"), NULL, &r), 0);
+    cr_assert_eq(corio_http_client_request(c, url(&f[0], "/"), NULL, &r, -1), 0);
     cr_assert_eq(corio_http_response_status(r), 200);
     cr_assert_eq(corio_http_response_reused(r), 0, "a new connection answered");
     corio_http_response_free(r);
@@ -762,7 +762,7 @@ RUN(pool_limits)
     corio_http_client_opts quick = {.idle_timeout_ms = 100};
     cr_assert_eq(corio_http_client_new(&quick, &c), 0);
     for (int i = 0; i < 2; i++) {
-        cr_assert_eq(corio_http_client_request(c, url(&f[1], "/"), NULL, &r), 0);
+        cr_assert_eq(corio_http_client_request(c, url(&f[1], "/"), NULL, &r, -1), 0);
         cr_assert_eq(corio_http_response_reused(r), 0, "request %d", i);
         corio_http_response_free(r);
         corio_sleep(150);
@@ -784,21 +784,21 @@ RUN(redirects)
     fixture f = {0};
     start(&f, NULL);
     corio_http_response *r;
-    cr_assert_eq(corio_http_get(url(&f, "/redirect/3"), NULL, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/redirect/3"), NULL, &r, -1), 0);
     cr_assert_eq(corio_http_response_status(r), 302, "off by default");
     corio_http_response_free(r);
     corio_http_request_opts o = {.max_redirects = 5};
-    cr_assert_eq(corio_http_get(url(&f, "/redirect/3"), &o, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/redirect/3"), &o, &r, -1), 0);
     cr_assert_eq(corio_http_response_status(r), 200);
     cr_assert(strstr(corio_http_response_url(r), "/redirect/0"));
     corio_http_response_free(r);
     o.max_redirects = 3;
-    cr_assert_eq(corio_http_get(url(&f, "/loop"), &o, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/loop"), &o, &r, -1), 0);
     cr_assert_eq(corio_http_response_status(r), 302, "a loop stops at the limit");
     corio_http_response_free(r);
     corio_http_request_opts post = {
         .method = "POST", .body = "x", .body_len = 1, .max_redirects = 1};
-    cr_assert_eq(corio_http_get(url(&f, "/see-other"), &post, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/see-other"), &post, &r, -1), 0);
     const char *body;
     corio_http_response_body(r, &body, NULL);
     cr_assert_str_eq(body, "GET", "303 becomes GET");
@@ -816,9 +816,9 @@ RUN(gzip)
     (void)arg;
     fixture f = {0};
     start(&f, NULL);
-    corio_http_request_opts o = {.gzip = 1};
+    corio_http_request_opts o = {.gzip = true};
     corio_http_response *r;
-    cr_assert_eq(corio_http_get(url(&f, "/gzip"), &o, &r), 0);
+    cr_assert_eq(corio_http_get(url(&f, "/gzip"), &o, &r, -1), 0);
     const char *body;
     size_t len;
     cr_assert_eq(corio_http_response_body(r, &body, &len), 0);
@@ -868,11 +868,11 @@ static int against(const char *mode, const char *scheme)
     char u[128];
     snprintf(u, sizeof u, "%s://127.0.0.1:%d/", scheme, corio_tcp_local_port(p.l));
     corio_http_response *r;
-    int rc = corio_http_get(u, &(corio_http_request_opts){.deadline = corio_now() + 3000}, &r);
+    int rc = corio_http_get(u, NULL, &r, corio_now() + 3000);
     if (rc == 0)
         corio_http_response_free(r);
     corio_task_cancel(t);
-    corio_join(t, NULL);
+    corio_join(t, NULL, -1);
     corio_task_release(t);
     corio_fd_close(p.l);
     return rc;
@@ -890,17 +890,17 @@ RUN(errors)
     char u[128];
     snprintf(u, sizeof u, "http://127.0.0.1:%d/", corio_tcp_local_port(l));
     corio_fd_close(l);
-    int rc = corio_http_get(u, NULL, &r);
+    int rc = corio_http_get(u, NULL, &r, -1);
     cr_assert_eq(rc, -ECONNREFUSED);
     cr_assert_str_eq(corio_http_error_class(rc), "refused");
     /* dns: the resolver (CORIO_DNS_SERVERS, a dead local port) cannot answer */
     corio_dns_set_servers("127.0.0.1:9");
-    rc = corio_http_get("http://no-such-host.invalid/", NULL, &r);
+    rc = corio_http_get("http://no-such-host.invalid/", NULL, &r, -1);
     cr_assert_eq(rc, -CORIO_EDNS, "%s", corio_strerror(rc));
     cr_assert_str_eq(corio_http_error_class(rc), "dns");
     /* timeout */
     int64_t t0 = corio_now();
-    rc = corio_http_get(url(&f, "/hang"), &(corio_http_request_opts){.deadline = t0 + 200}, &r);
+    rc = corio_http_get(url(&f, "/hang"), NULL, &r, t0 + 200);
     cr_assert_eq(rc, -ETIMEDOUT);
     cr_assert_lt(corio_now() - t0, 1000);
     cr_assert_str_eq(corio_http_error_class(rc), "timeout");
@@ -912,9 +912,9 @@ RUN(errors)
     rc = against("HTTP/1.1 200 OK\r\n\r\n", "https");
     cr_assert_str_eq(corio_http_error_class(rc), "tls", "%d", rc);
     /* invalid URLs */
-    cr_assert_eq(corio_http_get("ftp://127.0.0.1/", NULL, &r), -EINVAL);
-    cr_assert_eq(corio_http_get("http://", NULL, &r), -EINVAL);
-    cr_assert_eq(corio_http_get("not a url", NULL, &r), -EINVAL);
+    cr_assert_eq(corio_http_get("ftp://127.0.0.1/", NULL, &r, -1), -EINVAL);
+    cr_assert_eq(corio_http_get("http://", NULL, &r, -1), -EINVAL);
+    cr_assert_eq(corio_http_get("not a url", NULL, &r, -1), -EINVAL);
     cr_assert_str_eq(corio_http_error_class(-EINVAL), "invalid-url");
     stop(&f);
     return 0;
@@ -930,14 +930,14 @@ RUN(https)
 {
     (void)arg;
     fixture f = {0};
-    cr_assert_eq(corio_tls_ctx_server(&f.tls, cert, key), 0);
+    cr_assert_eq(corio_tls_ctx_server(cert, key, &f.tls), 0);
     start(&f, NULL);
     corio_http_client *c;
     corio_http_client_opts co = {.ca_file = ca};
     cr_assert_eq(corio_http_client_new(&co, &c), 0);
     for (int i = 0; i < 2; i++) {
         corio_http_response *r;
-        cr_assert_eq(corio_http_client_request(c, url(&f, "/"), NULL, &r), 0);
+        cr_assert_eq(corio_http_client_request(c, url(&f, "/"), NULL, &r, -1), 0);
         const char *body;
         corio_http_response_body(r, &body, NULL);
         cr_assert_str_eq(body, "Hello, World!");
@@ -947,11 +947,11 @@ RUN(https)
     corio_http_client_free(c);
     /* The system store does not know the test CA. */
     corio_http_response *r;
-    int rc = corio_http_get(url(&f, "/"), NULL, &r);
+    int rc = corio_http_get(url(&f, "/"), NULL, &r, -1);
     cr_assert_str_eq(corio_http_error_class(rc), "tls", "%d", rc);
-    co = (corio_http_client_opts){.insecure = 1};
+    co = (corio_http_client_opts){.insecure = true};
     cr_assert_eq(corio_http_client_new(&co, &c), 0);
-    cr_assert_eq(corio_http_client_request(c, url(&f, "/"), NULL, &r), 0);
+    cr_assert_eq(corio_http_client_request(c, url(&f, "/"), NULL, &r, -1), 0);
     corio_http_response_free(r);
     corio_http_client_free(c);
     stop(&f);

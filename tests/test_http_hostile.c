@@ -157,7 +157,7 @@ RUN(big_answer)
     fixture_serve(&f, &l);
     port_of_test = f.port;
     intptr_t r = -1;
-    cr_assert_eq(corio_to_thread(the_case.client, NULL, &r), 0);
+    cr_assert_eq(corio_to_thread(the_case.client, NULL, &r, -1), 0);
     cr_assert_eq(r, 0);
     stop(&f);
     return 0;
@@ -373,9 +373,8 @@ RUN(client_framing)
         cr_assert_eq(corio_spawn(NULL, canned_server, &k, &t), 0);
         char url[64];
         snprintf(url, sizeof url, "http://127.0.0.1:%d/", corio_tcp_local_port(k.listener));
-        corio_http_request_opts o = {.deadline = corio_now() + 5000};
         corio_http_response *r = NULL;
-        int rc = corio_http_get(url, &o, &r);
+        int rc = corio_http_get(url, NULL, &r, corio_now() + 5000);
         if (rc == 0) {
             const char *body;
             size_t len;
@@ -383,7 +382,7 @@ RUN(client_framing)
             corio_http_response_free(r);
         }
         cr_expect_lt(rc, 0, "answer %zu accepted", i);
-        corio_join(t, NULL);
+        corio_join(t, NULL, -1);
         corio_task_release(t);
         corio_fd_close(k.listener);
     }
@@ -440,12 +439,12 @@ RUN(trickled_bodies)
     port_of_test = f.port;
     /* a byte every 100 ms: 10 bytes/s, far below the minimum rate */
     trickle slow = {.piece = 1, .gap_ms = 100};
-    cr_assert_eq(corio_to_thread(trickler, &slow, NULL), 0);
+    cr_assert_eq(corio_to_thread(trickler, &slow, NULL, -1), 0);
     cr_assert_eq(slow.status, 408);
     /* a KiB every 400 ms: longer than the 1 s base in all (1.6 s), but at
      * 2.5 KiB/s it keeps earning time */
     trickle fair = {.piece = 1024, .gap_ms = 400};
-    cr_assert_eq(corio_to_thread(trickler, &fair, NULL), 0);
+    cr_assert_eq(corio_to_thread(trickler, &fair, NULL, -1), 0);
     cr_assert_eq(fair.status, 200);
     stop(&f);
     return 0;
@@ -508,7 +507,7 @@ RUN(leaving)
     port_of_test = f.port;
     hang_rc = 1;
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_to_thread(leaving_clients, NULL, NULL), 0);
+    cr_assert_eq(corio_to_thread(leaving_clients, NULL, NULL, -1), 0);
     for (int i = 0; i < 500 && hang_rc == 1; i++)
         corio_sleep(10);
     cr_assert_eq(hang_rc, -ECANCELED, "the handler of a client that left: %d after %lld ms",

@@ -370,7 +370,7 @@ RUN(over_the_limit)
     start(&f, &l);
     cr_assert_eq(corio_log_set(keep, NULL, CORIO_LOG_DEBUG), 0);
     corio_fd *held;
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, -1, &held), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f.port, &held, -1), 0);
     corio_sleep(20);
     for (int i = 0; i < 3; i++)
         cr_assert(answered(&f, "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 503 "));
@@ -422,7 +422,7 @@ static int serve_once(corio_conn_fn *handler)
     served s = {listener, handler};
     corio_task *server;
     cr_assert_eq(corio_spawn(NULL, serve_task, &s, &server), 0);
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", corio_tcp_local_port(listener), -1, &c), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", corio_tcp_local_port(listener), &c, -1), 0);
     /* The handler ends the connection: its close is seen once it has run. */
     char b;
     cr_assert_geq(corio_fd_read(c, &b, 1, corio_now() + 5000), 0);
@@ -431,7 +431,7 @@ static int serve_once(corio_conn_fn *handler)
     corio_fd_close(c);
     corio_task_cancel(server);
     intptr_t rc;
-    corio_join(server, &rc);
+    corio_join(server, &rc, -1);
     cr_assert_eq(rc, -ECANCELED);
     corio_fd_close(listener);
     return kept();

@@ -50,7 +50,7 @@ static void stop_server(corio_task *t)
 {
     intptr_t r;
     corio_task_cancel(t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, 0);
 }
 
@@ -58,7 +58,7 @@ static corio_stream *dial(const char *host)
 {
     corio_fd *f;
     corio_stream *s;
-    cr_assert_eq(corio_tcp_connect(host, server_port, corio_now() + 5000, &f), 0);
+    cr_assert_eq(corio_tcp_connect(host, server_port, &f, corio_now() + 5000), 0);
     cr_assert_eq(corio_stream_open(f, &s), 0);
     return s;
 }
@@ -120,7 +120,7 @@ static intptr_t big_main(void *arg)
     cr_assert_eq(corio_stream_read(s, got, 1, -1), 0, "the half close came back as end of stream");
     free(got);
     intptr_t r;
-    corio_join(w, &r);
+    corio_join(w, &r, -1);
     cr_assert_eq(r, 0);
     corio_stream_close(s);
     stop_server(srv);
@@ -204,16 +204,16 @@ static intptr_t refused_main(void *arg)
     corio_tcp_listen("127.0.0.1", 0, 0, &l);
     int port = corio_tcp_local_port(l);
     corio_fd_close(l);
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", port, -1, &c), -ECONNREFUSED);
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", 0, -1, &c), -EINVAL);
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", 70000, -1, &c), -EINVAL);
-    cr_assert_eq(corio_tcp_connect(NULL, 80, -1, &c), -EINVAL);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", port, &c, -1), -ECONNREFUSED);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", 0, &c, -1), -EINVAL);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", 70000, &c, -1), -EINVAL);
+    cr_assert_eq(corio_tcp_connect(NULL, 80, &c, -1), -EINVAL);
     /* The suite's resolver is 127.0.0.1:9 (CORIO_DNS_SERVERS): nothing
      * answers there, so a name that is not in /etc/hosts fails fast, and no
      * query leaves this machine. */
     corio_dns_set_servers("127.0.0.1:9");
     int64_t t0 = corio_now();
-    int rc = corio_tcp_connect("no-such-host.invalid", 80, corio_now() + 5000, &c);
+    int rc = corio_tcp_connect("no-such-host.invalid", 80, &c, corio_now() + 5000);
     cr_assert(rc == -ENOENT || rc == -EAGAIN || rc == -ECONNREFUSED || rc == -ETIMEDOUT, "got %d",
               rc);
     cr_assert_lt(corio_now() - t0, 6000, "bounded");
@@ -234,7 +234,7 @@ static int jam(const char *ip, int port, corio_fd **l, corio_fd **held)
     cr_assert_eq(corio_tcp_listen(ip, port, 1, l), 0);
     port = corio_tcp_local_port(*l);
     int n = 0;
-    while (n < 8 && corio_tcp_connect(ip, port, corio_now() + 100, &held[n]) == 0)
+    while (n < 8 && corio_tcp_connect(ip, port, &held[n], corio_now() + 100) == 0)
         n++;
     cr_assert_lt(n, 8, "the backlog fills up");
     return n;
@@ -253,7 +253,7 @@ static intptr_t timeout_main(void *arg)
     corio_fd *l, *held[8], *c;
     int nheld = jam("127.0.0.1", 0, &l, held);
     int64_t t0 = corio_now();
-    int rc = corio_tcp_connect("127.0.0.1", corio_tcp_local_port(l), corio_now() + 200, &c);
+    int rc = corio_tcp_connect("127.0.0.1", corio_tcp_local_port(l), &c, corio_now() + 200);
     cr_assert_eq(rc, -ETIMEDOUT, "once the backlog is full, connect waits and times out");
     cr_assert_geq(corio_now() - t0, 200);
     unjam(l, held, nheld);
@@ -291,7 +291,7 @@ static intptr_t he_refused_main(void *arg)
     int port = corio_tcp_local_port(l);
     corio_addr addrs[] = {addr_of("::1"), addr_of("127.0.0.2"), addr_of("127.0.0.1")};
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_tcp_connect_addrs(addrs, 3, port, corio_now() + 5000, &c), 0);
+    cr_assert_eq(corio_tcp_connect_addrs(addrs, 3, port, &c, corio_now() + 5000), 0);
     /* Waiting out the 250 ms attempt delay after each refusal would take 500
      * ms; the margin below that is for a loaded machine. */
     cr_assert_lt(corio_now() - t0, 450, "no attempt delay after failures");
@@ -317,7 +317,7 @@ static intptr_t he_hanging_main(void *arg)
     cr_assert_eq(corio_tcp_listen("127.0.0.1", port, 0, &l), 0);
     corio_addr addrs[] = {addr_of("127.0.0.2"), addr_of("127.0.0.1")};
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_tcp_connect_addrs(addrs, 2, port, corio_now() + 5000, &c), 0);
+    cr_assert_eq(corio_tcp_connect_addrs(addrs, 2, port, &c, corio_now() + 5000), 0);
     int64_t took = corio_now() - t0;
     cr_assert(took >= 240 && took < 1000, "took %lld ms", (long long)took);
     accept_one(l);
@@ -344,7 +344,7 @@ static intptr_t he_interleave_main(void *arg)
     corio_addr addrs[] = {addr_of("127.0.0.2"), addr_of("127.0.0.2"), addr_of("127.0.0.2"),
                           addr_of("::1")};
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_tcp_connect_addrs(addrs, 4, port, corio_now() + 5000, &c), 0);
+    cr_assert_eq(corio_tcp_connect_addrs(addrs, 4, port, &c, corio_now() + 5000), 0);
     int64_t took = corio_now() - t0;
     cr_assert(took >= 240 && took < 700, "IPv6 second: took %lld ms", (long long)took);
     accept_one(l);
@@ -368,15 +368,15 @@ static intptr_t he_fail_main(void *arg)
     int port = corio_tcp_local_port(l);
     corio_fd_close(l);
     corio_addr refused[] = {addr_of("127.0.0.1"), addr_of("::1"), addr_of("127.0.0.2")};
-    cr_assert_eq(corio_tcp_connect_addrs(refused, 3, port, corio_now() + 5000, &c), -ECONNREFUSED);
-    cr_assert_eq(corio_tcp_connect_addrs(refused, 0, port, -1, &c), -EINVAL);
+    cr_assert_eq(corio_tcp_connect_addrs(refused, 3, port, &c, corio_now() + 5000), -ECONNREFUSED);
+    cr_assert_eq(corio_tcp_connect_addrs(refused, 0, port, &c, -1), -EINVAL);
 
     /* Every address hangs: the deadline ends it, every attempt closed. */
     int nheld = jam("127.0.0.2", 0, &jl, held);
     port = corio_tcp_local_port(jl);
     corio_addr hang[] = {addr_of("127.0.0.2"), addr_of("127.0.0.2"), addr_of("127.0.0.2")};
     int64_t t0 = corio_now();
-    cr_assert_eq(corio_tcp_connect_addrs(hang, 3, port, corio_now() + 400, &c), -ETIMEDOUT);
+    cr_assert_eq(corio_tcp_connect_addrs(hang, 3, port, &c, corio_now() + 400), -ETIMEDOUT);
     int64_t took = corio_now() - t0;
     cr_assert(took >= 400 && took < 1000, "took %lld ms", (long long)took);
     unjam(jl, held, nheld);
@@ -396,7 +396,7 @@ static intptr_t he_connector(void *arg)
     (void)arg;
     corio_fd *c;
     corio_addr hang[] = {addr_of("127.0.0.2"), addr_of("127.0.0.2")};
-    return corio_tcp_connect_addrs(hang, 2, he_port, -1, &c);
+    return corio_tcp_connect_addrs(hang, 2, he_port, &c, -1);
 }
 
 static intptr_t he_cancel_main(void *arg)
@@ -410,7 +410,7 @@ static intptr_t he_cancel_main(void *arg)
     cr_assert_eq(corio_spawn(NULL, he_connector, NULL, &t), 0);
     corio_sleep(300); /* both attempts in flight */
     corio_task_cancel(t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     unjam(jl, held, nheld);
     return 0;
@@ -468,17 +468,17 @@ static intptr_t unix_main(void *arg)
     snprintf(sock_path, sizeof sock_path, "/tmp/corio-test-%d.sock", (int)getpid());
     cr_assert_eq(corio_unix_listen(sock_path, 0, &l), 0);
     corio_spawn(NULL, unix_server, l, &srv);
-    cr_assert_eq(corio_unix_connect(sock_path, -1, &c), 0);
+    cr_assert_eq(corio_unix_connect(sock_path, &c, -1), 0);
     corio_stream_open(c, &s);
     cr_assert_eq(corio_stream_write(s, "unix", 4, -1), 0);
     cr_assert_eq(corio_stream_read_exactly(s, buf, 4, -1), 0);
     cr_assert_eq(memcmp(buf, "unix", 4), 0);
     corio_stream_close(s);
     corio_task_cancel(srv);
-    corio_join(srv, NULL);
+    corio_join(srv, NULL, -1);
     corio_fd_close(l);
     unlink(sock_path);
-    cr_assert_eq(corio_unix_connect("", -1, &c), -EINVAL);
+    cr_assert_eq(corio_unix_connect("", &c, -1), -EINVAL);
     return 0;
 }
 
@@ -598,7 +598,7 @@ static intptr_t protocol_main(void *arg)
     corio_tcp_listen("127.0.0.1", 0, 0, &l);
     server_port = corio_tcp_local_port(l);
     corio_spawn(NULL, proto_server, l, &srv);
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", server_port, -1, &c), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", server_port, &c, -1), 0);
     corio_stream_open(c, &s);
     cr_assert_eq(corio_stream_write(s, "abc", 3, -1), 0);
     cr_assert_eq(corio_stream_read_exactly(s, buf, 3, -1), 0);
@@ -613,7 +613,7 @@ static intptr_t protocol_main(void *arg)
     cr_assert_eq(eofs, 1);
     cr_assert_eq(lost_clean, 1);
     corio_task_cancel(srv);
-    corio_join(srv, NULL);
+    corio_join(srv, NULL, -1);
     corio_fd_close(l);
     return 0;
 }
@@ -666,7 +666,7 @@ static intptr_t huge_main(void *arg)
     cr_assert_eq(n, 0);
     cr_assert_eq(got, HUGE, "64 MiB out and back, byte-exact");
     intptr_t r;
-    corio_join(w, &r);
+    corio_join(w, &r, -1);
     cr_assert_eq(r, 0);
     corio_stream_close(s);
     stop_server(srv);

@@ -285,7 +285,7 @@ RUN(tx)
     corio_sleep(300);
     corio_task_cancel(t);
     intptr_t result;
-    cr_assert_eq(corio_join(t, &result), 0);
+    cr_assert_eq(corio_join(t, &result, -1), 0);
     cr_assert_eq(result, -ECANCELED);
     corio_pg *again;
     cr_assert_eq(corio_pg_pool_acquire(pool, &again, corio_now() + 5000), 0);
@@ -490,7 +490,7 @@ RUN(cancel)
     start = corio_now();
     corio_task_cancel(t);
     intptr_t result;
-    cr_assert_eq(corio_join(t, &result), 0);
+    cr_assert_eq(corio_join(t, &result, -1), 0);
     cr_assert_eq(result, -ECANCELED);
     cr_assert_lt(corio_now() - start, 3000);
     cr_assert_eq(count(c, "SELECT 3"), 3);
@@ -545,7 +545,7 @@ RUN(pool)
     /* The server restarts under the pool: its connections are dead, new
      * acquires replace them. */
     intptr_t rc;
-    cr_assert_eq(corio_to_thread(restart_server, NULL, &rc), 0);
+    cr_assert_eq(corio_to_thread(restart_server, NULL, &rc, -1), 0);
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(corio_pg_pool_acquire(pool, &a, corio_now() + 10000), 0);
         cr_assert_eq(count(a, "SELECT 7"), 7, "%s", corio_pg_error(a));

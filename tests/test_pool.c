@@ -6,6 +6,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 static intptr_t blocking_square(void *arg)
 {
     usleep(20000); /* a blocking call: would stall the loop if run on it */
@@ -28,7 +30,7 @@ static intptr_t ticker(void *arg)
 static intptr_t offload(void *arg)
 {
     intptr_t r = 0;
-    int rc = corio_to_thread(blocking_square, arg, &r);
+    int rc = corio_to_thread(blocking_square, arg, &r, -1);
     return rc < 0 ? rc : r;
 }
 
@@ -42,18 +44,27 @@ static intptr_t to_thread_main(void *arg)
         cr_assert_eq(corio_spawn(NULL, offload, (void *)i, &t[i]), 0);
     for (intptr_t i = 0; i < 50; i++) {
         intptr_t r;
-        corio_join(t[i], &r);
+        corio_join(t[i], &r, -1);
         cr_assert_eq(r, i * i);
     }
     atomic_store(&stop, 1);
     cr_assert_gt(ticks, 5, "the loop ran other tasks while the pool worked");
-    cr_assert_eq(corio_to_thread(NULL, NULL, NULL), -EINVAL);
+    cr_assert_eq(corio_to_thread(NULL, NULL, NULL, -1), -EINVAL);
+    intptr_t r = 7;
+    cr_assert_eq(corio_to_thread(blocking_square, (void *)2, &r, 0), -ETIMEDOUT, "0: do not wait");
+    cr_assert_eq(corio_to_thread(blocking_square, (void *)2, &r, corio_now() + 1), -ETIMEDOUT);
+    cr_assert_eq(r, 7, "a result that came too late is dropped");
     return 0;
+}
+
+static void to_thread_outside(void)
+{
+    corio_to_thread(blocking_square, NULL, NULL, -1);
 }
 
 Test(pool, to_thread_results_and_loop_keeps_running, .timeout = 30)
 {
-    cr_assert_eq(corio_to_thread(blocking_square, NULL, NULL), -EPERM);
+    assert_misuse(to_thread_outside, "corio: corio_to_thread: called outside a task");
     cr_assert_eq(corio_run(to_thread_main, NULL), 0);
 }
 
@@ -70,7 +81,7 @@ static intptr_t slow_job(void *arg)
 static intptr_t cancel_offload(void *arg)
 {
     (void)arg;
-    return corio_to_thread(slow_job, NULL, NULL);
+    return corio_to_thread(slow_job, NULL, NULL, -1);
 }
 
 static intptr_t cancel_main(void *arg)
@@ -81,7 +92,7 @@ static intptr_t cancel_main(void *arg)
     corio_spawn(NULL, cancel_offload, NULL, &t);
     corio_sleep(5);
     corio_task_cancel(t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     cr_assert_eq(atomic_load(&job_finished), 0, "the waiter left before the job finished");
     return 0;
@@ -99,7 +110,7 @@ static intptr_t deadline_offload(void *arg)
     (void)arg;
     corio_scope s;
     corio_scope_enter_timeout(&s, 5, 0);
-    int rc = corio_to_thread(slow_job, NULL, NULL);
+    int rc = corio_to_thread(slow_job, NULL, NULL, -1);
     corio_scope_exit(&s);
     return rc;
 }

@@ -14,7 +14,7 @@ static intptr_t cat_main(void *arg)
     corio_process *p;
     const char *argv[] = {"cat", NULL};
     corio_process_opts o = {.in = CORIO_STDIO_PIPE, .out = CORIO_STDIO_PIPE};
-    cr_assert_eq(corio_process_spawn(&p, argv, &o), 0);
+    cr_assert_eq(corio_process_spawn(argv, &o, &p), 0);
     cr_assert_null(corio_process_stderr(p));
     cr_assert_eq(corio_stream_write(corio_process_stdin(p), "hello\n", 6, -1), 0);
     cr_assert_eq(corio_process_close_stdin(p), 0);
@@ -39,24 +39,24 @@ static intptr_t status_main(void *arg)
     (void)arg;
     corio_process *p;
     const char *exit3[] = {"sh", "-c", "exit 3", NULL};
-    cr_assert_eq(corio_process_spawn(&p, exit3, NULL), 0);
+    cr_assert_eq(corio_process_spawn(exit3, NULL, &p), 0);
     cr_assert_eq(corio_process_wait(p, -1), 3);
     corio_process_free(p);
 
     const char *sleeper[] = {"sleep", "10", NULL};
-    cr_assert_eq(corio_process_spawn(&p, sleeper, NULL), 0);
+    cr_assert_eq(corio_process_spawn(sleeper, NULL, &p), 0);
     cr_assert_eq(corio_process_wait(p, corio_now() + 20), -ETIMEDOUT);
     cr_assert_eq(corio_process_kill(p, SIGTERM), 0);
     cr_assert_eq(corio_process_wait(p, -1), 128 + SIGTERM);
     corio_process_free(p);
 
-    cr_assert_eq(corio_process_spawn(&p, sleeper, NULL), 0);
+    cr_assert_eq(corio_process_spawn(sleeper, NULL, &p), 0);
     corio_process_free(p); /* still running: killed and reaped */
 
     const char *missing[] = {"/nonexistent/program", NULL};
-    cr_assert_eq(corio_process_spawn(&p, missing, NULL), -ENOENT);
+    cr_assert_eq(corio_process_spawn(missing, NULL, &p), -ENOENT);
     const char *empty[] = {NULL};
-    cr_assert_eq(corio_process_spawn(&p, empty, NULL), -EINVAL);
+    cr_assert_eq(corio_process_spawn(empty, NULL, &p), -EINVAL);
     return 0;
 }
 
@@ -74,7 +74,7 @@ static intptr_t env_main(void *arg)
     const char *env[] = {"FOO=bar", "PATH=/usr/bin:/bin", NULL};
     corio_process_opts o = {
         .env = env, .cwd = "/tmp", .out = CORIO_STDIO_PIPE, .err = CORIO_STDIO_NULL};
-    cr_assert_eq(corio_process_spawn(&p, argv, &o), 0);
+    cr_assert_eq(corio_process_spawn(argv, &o, &p), 0);
     char buf[64];
     cr_assert_eq(corio_stream_read_line(corio_process_stdout(p), buf, sizeof buf, -1), 4);
     cr_assert_eq(memcmp(buf, "bar\n", 4), 0);
@@ -108,7 +108,7 @@ static intptr_t concurrent_main(void *arg)
     const char *argv[] = {"sleep", "0.1", NULL};
     corio_spawn(NULL, ticker, NULL, &t);
     for (int i = 0; i < 4; i++)
-        cr_assert_eq(corio_process_spawn(&p[i], argv, NULL), 0);
+        cr_assert_eq(corio_process_spawn(argv, NULL, &p[i]), 0);
     for (int i = 0; i < 4; i++) {
         cr_assert_eq(corio_process_wait(p[i], -1), 0);
         corio_process_free(p[i]);

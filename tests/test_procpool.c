@@ -9,6 +9,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 #include "fdcheck.h"
 
 static int upper(const void *in, size_t len, void **out, size_t *out_len)
@@ -87,14 +89,14 @@ static intptr_t procpool_main(void *arg)
     (void)arg;
     void *out;
     size_t len;
-    cr_assert_eq(corio_procpool_new(&pool, 2, fns, 0), -EINVAL);
-    cr_assert_eq(corio_procpool_new(&pool, 2, fns, 6), 0);
+    cr_assert_eq(corio_procpool_new(2, fns, 0, &pool), -EINVAL);
+    cr_assert_eq(corio_procpool_new(2, fns, 6, &pool), 0);
     corio_task *t[8];
     for (intptr_t i = 0; i < 8; i++)
         corio_spawn(NULL, caller, (void *)i, &t[i]);
     for (int i = 0; i < 8; i++) {
         intptr_t r;
-        corio_join(t[i], &r);
+        corio_join(t[i], &r, -1);
         cr_assert_eq(r, 1);
     }
     cr_assert_eq(corio_procpool_call(pool, 1, NULL, 0, &out, &len, -1), 0);
@@ -125,9 +127,14 @@ static intptr_t procpool_main(void *arg)
     return 0;
 }
 
+static void new_outside(void)
+{
+    corio_procpool_new(1, fns, 5, &pool);
+}
+
 Test(procpool, calls_crashes_and_deadlines, .timeout = 30, .init = fd_check_start,
      .fini = fd_check_end)
 {
-    cr_assert_eq(corio_procpool_new(&pool, 1, fns, 6), -EPERM, "outside a task");
+    assert_misuse(new_outside, "corio: corio_procpool_new: called outside a task");
     cr_assert_eq(corio_run(procpool_main, NULL), 0);
 }

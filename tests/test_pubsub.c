@@ -63,7 +63,7 @@ static void stop(fixture *f)
 {
     corio_http_client_free(f->client);
     corio_task_cancel(f->task);
-    corio_join(f->task, NULL);
+    corio_join(f->task, NULL, -1);
     corio_fd_close(f->listener);
     corio_http_app_free(f->app);
     cr_assert_null(f->ps.hub, "the shutdown hook freed the hub");
@@ -82,7 +82,7 @@ static int request(const fixture *f, const char *method, const char *target, con
                                  .headers = accept ? &h : NULL,
                                  .nheaders = accept ? 1 : 0};
     corio_http_response *r;
-    cr_assert_eq(corio_http_client_request(f->client, url, &o, &r), 0);
+    cr_assert_eq(corio_http_client_request(f->client, url, &o, &r, -1), 0);
     const char *b;
     corio_http_response_body(r, &b, NULL);
     snprintf(out, cap, "%s", b);
@@ -105,7 +105,7 @@ static void subscribe(const fixture *f, sub *s, const char *extra_headers)
     char req[256];
     snprintf(req, sizeof req, "GET / HTTP/1.0\r\nAccept: text/event-stream\r\n%s\r\n",
              extra_headers ? extra_headers : "");
-    cr_assert_eq(corio_tcp_connect("127.0.0.1", f->port, corio_now() + 5000, &s->fd), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", f->port, &s->fd, corio_now() + 5000), 0);
     cr_assert_eq(corio_fd_write_all(s->fd, req, strlen(req), -1), 0);
 }
 
@@ -345,7 +345,7 @@ static corio_task *spawn_reader(reader *r)
 static void join_reader(corio_task *t, const char *who)
 {
     intptr_t rc;
-    corio_join(t, &rc);
+    corio_join(t, &rc, -1);
     corio_task_release(t);
     cr_assert_eq(rc, 0, "%s got every message in order: %s", who, corio_strerror((int)rc));
 }
@@ -511,7 +511,7 @@ RUN(message_limits)
     cr_assert_eq(ps_hub_publish(h, "m", 1, &n, &id), 0);
     cr_assert_eq(n, 1, "the idle one, 11 pending, is dropped");
     intptr_t rc;
-    corio_join(idle, &rc);
+    corio_join(idle, &rc, -1);
     corio_task_release(idle);
     cr_assert_eq(rc, -ECANCELED);
     ps_stats st;

@@ -19,7 +19,7 @@ static intptr_t producer(void *arg)
 static intptr_t fifo_main(void *arg)
 {
     (void)arg;
-    cr_assert_eq(corio_queue_new(&q, 3, 0), 0);
+    cr_assert_eq(corio_queue_new(3, 0, &q), 0);
     corio_spawn(NULL, producer, (void *)(intptr_t)1000, NULL);
     for (intptr_t i = 0; i < 1000; i++) {
         void *item;
@@ -41,8 +41,8 @@ static intptr_t prio_main(void *arg)
     (void)arg;
     static const int64_t prios[] = {5, 1, 3, 1, 9, 0, 3};
     void *item;
-    cr_assert_eq(corio_queue_new(&q, 0, 0x80), -EINVAL);
-    cr_assert_eq(corio_queue_new(&q, 0, CORIO_QUEUE_PRIORITY), 0);
+    cr_assert_eq(corio_queue_new(0, 0x80, &q), -EINVAL);
+    cr_assert_eq(corio_queue_new(0, CORIO_QUEUE_PRIORITY, &q), 0);
     for (intptr_t i = 0; i < 7; i++)
         cr_assert_eq(corio_queue_put_prio(q, (void *)i, prios[i], -1), 0);
     static const intptr_t expect[] = {5, 1, 3, 2, 6, 0, 4}; /* by prio, FIFO among equals */
@@ -83,19 +83,19 @@ static intptr_t close_main(void *arg)
     (void)arg;
     corio_task *g[3], *p[3];
     intptr_t r;
-    corio_queue_new(&q, 1, 0);
+    corio_queue_new(1, 0, &q);
     for (int i = 0; i < 3; i++)
         corio_spawn(NULL, getter, NULL, &g[i]);
     corio_yield(); /* three getters wait on the empty queue */
     cr_assert_eq(corio_queue_free(q), -EBUSY);
     corio_queue_close(q);
     for (int i = 0; i < 3; i++) {
-        corio_join(g[i], &r);
+        corio_join(g[i], &r, -1);
         cr_assert_eq(r, 0, "getters of an empty closed queue get -EPIPE");
     }
     corio_queue_free(q);
 
-    corio_queue_new(&q, 1, 0);
+    corio_queue_new(1, 0, &q);
     cr_assert_eq(corio_queue_try_put(q, (void *)1), 0);
     cr_assert_eq(corio_queue_try_put(q, (void *)2), -EAGAIN, "full");
     for (intptr_t i = 0; i < 3; i++)
@@ -103,7 +103,7 @@ static intptr_t close_main(void *arg)
     corio_yield(); /* three putters wait on the full queue */
     corio_queue_close(q);
     for (int i = 0; i < 3; i++) {
-        corio_join(p[i], &r);
+        corio_join(p[i], &r, -1);
         cr_assert_eq(r, -EPIPE);
     }
     cr_assert_eq(corio_queue_put(q, NULL, -1), -EPIPE);
@@ -138,7 +138,7 @@ static intptr_t worker(void *arg)
 static intptr_t join_main(void *arg)
 {
     (void)arg;
-    corio_queue_new(&q, 0, 0);
+    corio_queue_new(0, 0, &q);
     cr_assert_eq(corio_queue_task_done(q), -EINVAL);
     cr_assert_eq(corio_queue_join(q, -1), 0, "nothing unfinished");
     for (intptr_t i = 0; i < 50; i++)
@@ -164,12 +164,12 @@ static intptr_t cancel_main(void *arg)
     corio_task *p, *g;
     intptr_t r;
     void *item;
-    corio_queue_new(&q, 1, 0);
+    corio_queue_new(1, 0, &q);
     corio_queue_try_put(q, (void *)1);
     corio_spawn(NULL, putter, (void *)2, &p);
     corio_yield();
     corio_task_cancel(p);
-    corio_join(p, &r);
+    corio_join(p, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     cr_assert_eq(corio_queue_get(q, &item, -1), 0);
     cr_assert_eq((intptr_t)item, 1);
@@ -180,7 +180,7 @@ static intptr_t cancel_main(void *arg)
     corio_spawn(NULL, getter, NULL, &g);
     corio_yield();
     corio_task_cancel(g);
-    corio_join(g, &r);
+    corio_join(g, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     cr_assert_eq(corio_queue_try_put(q, (void *)3), 0, "no getter took it");
     cr_assert_eq(corio_queue_size(q), 1);
@@ -209,7 +209,7 @@ static intptr_t any_getter(void *arg)
 static intptr_t handoff_main(void *arg)
 {
     (void)arg;
-    cr_assert_eq(corio_queue_new(&q, 1, 0), 0);
+    cr_assert_eq(corio_queue_new(1, 0, &q), 0);
     for (int mode = 0; mode < 4; mode++) {
         corio_task *t;
         cr_assert_eq(corio_spawn(NULL, any_getter, (void *)(intptr_t)mode, &t), 0);
@@ -217,7 +217,7 @@ static intptr_t handoff_main(void *arg)
         cr_assert_eq(corio_queue_put(q, (void *)(intptr_t)(40 + mode), -1), 0);
         cr_assert_eq(corio_queue_size(q), 0, "handed over, not stored");
         intptr_t res;
-        cr_assert_eq(corio_join(t, &res), 0);
+        cr_assert_eq(corio_join(t, &res, -1), 0);
         cr_assert_eq(res, mode & 1 ? 100 : 40 + mode, "mode %d", mode);
         corio_task_release(t);
     }

@@ -224,7 +224,7 @@ RUN(pipelining_many_tasks)
         cr_assert_eq(corio_spawn(NULL, one_of_many, (void *)(intptr_t)i, &t[i]), 0);
     for (int i = 0; i < 1000; i++) {
         intptr_t res;
-        cr_assert_eq(corio_join(t[i], &res), 0);
+        cr_assert_eq(corio_join(t[i], &res, -1), 0);
         cr_assert_eq(res, 0, "task %d: %s", i, corio_strerror(res));
         corio_task_release(t[i]);
     }
@@ -274,7 +274,7 @@ RUN(cancelled_caller_keeps_the_connection_in_step)
     cr_assert_str_eq(s, "yes");
     free(s);
     intptr_t res;
-    cr_assert_eq(corio_join(t, &res), 0);
+    cr_assert_eq(corio_join(t, &res, -1), 0);
     cr_assert_eq(res, 0);
     corio_task_release(t);
     cr_assert_eq(corio_redis_broken(shared), 0);
@@ -292,7 +292,7 @@ RUN(cancelled_caller_keeps_the_connection_in_step)
     cr_assert_eq(corio_redis_str(shared, &s, NULL, in(5000), "ECHO %s", "again"), 0);
     cr_assert_str_eq(s, "again");
     free(s);
-    cr_assert_eq(corio_join(t, &res), 0);
+    cr_assert_eq(corio_join(t, &res, -1), 0);
     cr_assert_eq(res, 0);
     corio_task_release(t);
     corio_redis_close(shared);
@@ -438,7 +438,7 @@ RUN(blpop_cancelled_by_a_deadline)
     cr_assert_eq(corio_redis_command(shared, &r, in(50), "XREAD STREAMS events 0"), -ETIMEDOUT);
     cr_assert_eq(corio_redis_broken(shared), 0);
     cr_assert_eq(corio_redis_ok(shared, in(5000), "PING"), 0);
-    cr_assert_eq(corio_join(t, NULL), 0);
+    cr_assert_eq(corio_join(t, NULL, -1), 0);
     corio_task_release(t);
     corio_redis_close(shared);
 
@@ -692,7 +692,7 @@ static intptr_t server_killed_mid_pipeline_main(void *arg)
     corio_sleep(100);
     kill(s->pid, SIGKILL);
     for (int i = 0; i < 201; i++) {
-        cr_assert_eq(corio_join(t[i], NULL), 0);
+        cr_assert_eq(corio_join(t[i], NULL, -1), 0);
         corio_task_release(t[i]);
     }
     cr_assert_eq(ended_with_error, 200, "%d of 200; another ended with %d", ended_with_error,
@@ -761,7 +761,7 @@ RUN(pool_limits)
         cr_assert_eq(corio_spawn(NULL, pool_user, NULL, &t[i]), 0);
     for (int i = 0; i < 50; i++) {
         intptr_t res;
-        cr_assert_eq(corio_join(t[i], &res), 0);
+        cr_assert_eq(corio_join(t[i], &res, -1), 0);
         cr_assert_eq(res, 0);
         corio_task_release(t[i]);
     }

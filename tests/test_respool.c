@@ -46,8 +46,8 @@ static intptr_t respool_main(void *arg)
 {
     (void)arg;
     void *a, *b, *c;
-    cr_assert_eq(corio_respool_new(&pool, &ops, NULL, 0), -EINVAL);
-    cr_assert_eq(corio_respool_new(&pool, &ops, NULL, 2), 0);
+    cr_assert_eq(corio_respool_new(&ops, NULL, 0, &pool), -EINVAL);
+    cr_assert_eq(corio_respool_new(&ops, NULL, 2, &pool), 0);
     cr_assert_eq(corio_respool_acquire(pool, &a, -1), 1, "1: opened for this call");
     int64_t deadline = corio_now() + 60000;
     cr_assert_eq(corio_respool_acquire(pool, &b, deadline), 1);
@@ -86,13 +86,13 @@ static intptr_t failing_open_main(void *arg)
     void *a, *b;
     corio_task *t;
     intptr_t r;
-    corio_respool_new(&pool, &ops, NULL, 1);
+    corio_respool_new(&ops, NULL, 1, &pool);
     cr_assert_eq(corio_respool_acquire(pool, &a, -1), 1);
     corio_spawn(NULL, user, (void *)(intptr_t)0, &t);
     corio_yield();
     fail_next_open = 1;
     corio_respool_release(pool, a, true); /* the waiter gets the slot... */
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, -ECONNREFUSED, "...and the open's error");
     cr_assert_eq(corio_respool_acquire(pool, &b, -1), 1, "the slot came back");
     corio_respool_release(pool, b, false);
@@ -113,12 +113,12 @@ static intptr_t cancel_main(void *arg)
     void *a;
     corio_task *t;
     intptr_t r;
-    corio_respool_new(&pool, &ops, NULL, 1);
+    corio_respool_new(&ops, NULL, 1, &pool);
     corio_respool_acquire(pool, &a, -1);
     corio_spawn(NULL, user, (void *)(intptr_t)0, &t);
     corio_yield();
     corio_task_cancel(t);
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     corio_respool_release(pool, a, false);
     cr_assert_eq(corio_respool_idle(pool), 1, "the cancelled waiter took nothing");
@@ -136,7 +136,7 @@ static intptr_t idle_timeout_main(void *arg)
 {
     (void)arg;
     void *a, *b, *c;
-    corio_respool_new(&pool, &ops, NULL, 3);
+    corio_respool_new(&ops, NULL, 3, &pool);
     cr_assert_eq(corio_respool_set_idle_timeout(pool, -1), -EINVAL);
     cr_assert_eq(corio_respool_set_idle_timeout(pool, 100), 0);
     corio_respool_acquire(pool, &a, -1);
@@ -171,7 +171,7 @@ static intptr_t reopen_main(void *arg)
     void *a, *b;
     corio_task *t;
     intptr_t r;
-    corio_respool_new(&pool, &ops, NULL, 1);
+    corio_respool_new(&ops, NULL, 1, &pool);
     corio_respool_acquire(pool, &a, -1);
     corio_spawn(NULL, user, (void *)(intptr_t)0, &t);
     corio_yield(); /* it waits for the only slot */
@@ -183,7 +183,7 @@ static intptr_t reopen_main(void *arg)
     fail_next_open = 1;
     cr_assert_eq(corio_respool_reopen(pool, &b, -1), -ECONNREFUSED);
     cr_assert_null(b, "nothing held after a failed reopen");
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     cr_assert_eq(r, 0, "the failed reopen passed the slot on");
     cr_assert_eq(corio_respool_free(pool), 0);
     return 0;

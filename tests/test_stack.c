@@ -10,6 +10,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 /* ASan's redzones make frames bigger, and its shadow memory rules out
  * RLIMIT_AS. */
@@ -19,32 +21,6 @@
 #define ASAN        0
 #define FRAME_SCALE 1
 #endif
-
-/* Runs fn in a forked child with stderr captured; returns its wait status. */
-static int in_child(void (*fn)(void), char *err, size_t errlen)
-{
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        dup2(p[1], STDERR_FILENO);
-        close(p[0]);
-        fn();
-        _exit(0);
-    }
-    close(p[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n < errlen - 1 && (r = read(p[0], err + n, errlen - 1 - n)) > 0)
-        n += (size_t)r;
-    err[n] = '\0';
-    close(p[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    return status;
-}
 
 static volatile int sink;
 
@@ -185,7 +161,7 @@ static intptr_t reuse_main(void *arg)
         intptr_t r;
         cr_assert_eq(corio_spawn(NULL, idle, NULL, NULL), 0);
         cr_assert_eq(corio_spawn(NULL, touch_and_sleep, NULL, &t), 0);
-        cr_assert_eq(corio_join(t, &r), 0);
+        cr_assert_eq(corio_join(t, &r, -1), 0);
         corio_task_release(t);
     }
     return 0;
@@ -296,7 +272,7 @@ static intptr_t min_stack_main(void *arg)
     corio_task *t;
     intptr_t r = -1;
     cr_assert_eq(corio_spawn_ex(NULL, first_calls, NULL, &o, &t), 0);
-    cr_assert_eq(corio_join(t, &r), 0);
+    cr_assert_eq(corio_join(t, &r, -1), 0);
     corio_task_release(t);
     return r;
 }

@@ -5,6 +5,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 static corio_lock *lk;
 static int inside, max_inside, order[16], norder;
 
@@ -35,7 +37,6 @@ static intptr_t lock_main(void *arg)
     cr_assert(corio_lock_owned(lk));
     cr_assert_eq(corio_lock_free(lk), -EBUSY);
     cr_assert_eq(corio_lock_release(lk), 0);
-    cr_assert_eq(corio_lock_release(lk), -EPERM, "not held any more");
     cr_assert_eq(corio_lock_try_acquire(lk), -EBUSY, "handed to the first waiter, no barging");
     return 0;
 }
@@ -68,12 +69,12 @@ static intptr_t lock_cancel_main(void *arg)
     corio_spawn(NULL, lock_waiter, (void *)(intptr_t)-1, &c);
     corio_yield();
     corio_task_cancel(a);
-    corio_join(a, &r);
+    corio_join(a, &r, -1);
     cr_assert_eq(r, -ECANCELED);
-    corio_join(b, &r);
+    corio_join(b, &r, -1);
     cr_assert_eq(r, -ETIMEDOUT);
     corio_lock_release(lk); /* goes to c: a and b left the queue */
-    corio_join(c, &r);
+    corio_join(c, &r, -1);
     cr_assert_eq(r, 0);
     cr_assert(corio_lock_locked(lk) && !corio_lock_owned(lk));
     return 0;
@@ -146,10 +147,10 @@ static intptr_t event_main(void *arg)
     corio_spawn(NULL, ev_waiter, (void *)(intptr_t)(corio_now() + 5), &late);
     corio_spawn(NULL, ev_waiter, (void *)(intptr_t)-1, &cancelled);
     corio_yield();
-    corio_join(late, &r);
+    corio_join(late, &r, -1);
     cr_assert_eq(r, -ETIMEDOUT);
     corio_task_cancel(cancelled);
-    corio_join(cancelled, &r);
+    corio_join(cancelled, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     cr_assert_eq(corio_event_free(ev), -EBUSY);
     cr_assert(!corio_event_is_set(ev));
@@ -191,8 +192,8 @@ static intptr_t sem_user(void *arg)
 static intptr_t sem_main(void *arg)
 {
     (void)arg;
-    cr_assert_eq(corio_sem_new(&sem, -1, false), -EINVAL);
-    cr_assert_eq(corio_sem_new(&sem, 3, true), 0);
+    cr_assert_eq(corio_sem_new(-1, false, &sem), -EINVAL);
+    cr_assert_eq(corio_sem_new(3, true, &sem), 0);
     for (int i = 0; i < 20; i++)
         corio_spawn(NULL, sem_user, NULL, NULL);
     return 0;
@@ -213,7 +214,7 @@ static intptr_t sem_edges(void *arg)
     corio_spawn(NULL, sem_user, NULL, &w);
     corio_yield();
     corio_task_cancel(w);
-    corio_join(w, &r);
+    corio_join(w, &r, -1);
     cr_assert_eq(r, -ECANCELED, "a cancelled waiter leaves");
     cr_assert_eq(corio_sem_value(sem), 0);
     corio_sem_release(sem);
@@ -259,16 +260,14 @@ static intptr_t cond_main(void *arg)
     corio_task *c;
     intptr_t r;
     corio_lock_new(&lk);
-    cr_assert_eq(corio_cond_new(&cv, NULL), -EINVAL);
-    corio_cond_new(&cv, lk);
-    cr_assert_eq(corio_cond_wait(cv, -1), -EPERM, "lock not held");
-    cr_assert_eq(corio_cond_notify(cv, 1), -EPERM, "lock not held");
+    cr_assert_eq(corio_cond_new(NULL, &cv), -EINVAL);
+    corio_cond_new(lk, &cv);
     for (int i = 0; i < 4; i++)
         corio_spawn(NULL, consumer, NULL, NULL);
     corio_spawn(NULL, consumer, NULL, &c);
     corio_yield();
     corio_task_cancel(c);
-    corio_join(c, &r);
+    corio_join(c, &r, -1);
     cr_assert_eq(r, -ECANCELED);
     corio_lock_acquire(lk, -1);
     items = 4;
@@ -312,11 +311,47 @@ static void *other_thread(void *arg)
 static intptr_t touch_foreign_lock(void *arg)
 {
     (void)arg;
-    while (atomic_load(&held_elsewhere) == 0)
-        corio_sleep(1);
-    int rc = corio_lock_acquire(lk, -1);
-    atomic_store(&held_elsewhere, 2);
-    return rc;
+    return corio_lock_acquire(lk, -1);
+}
+
+static void run_touch_foreign_lock(void)
+{
+    corio_run(touch_foreign_lock, NULL);
+}
+
+static void acquire_outside(void)
+{
+    corio_lock_acquire(lk, -1);
+}
+
+static intptr_t misuse_main(void *arg)
+{
+    corio_lock_new(&lk);
+    if (arg) { /* released twice */
+        corio_lock_acquire(lk, -1);
+        corio_lock_release(lk);
+        corio_lock_release(lk);
+    } else { /* waits on a condition without its lock */
+        corio_cond_new(lk, &cv);
+        corio_cond_wait(cv, -1);
+    }
+    return 0;
+}
+
+static void double_lock_release(void)
+{
+    corio_run(misuse_main, (void *)1);
+}
+
+static void cond_without_lock(void)
+{
+    corio_run(misuse_main, NULL);
+}
+
+Test(sync, misuse_aborts, .timeout = 10)
+{
+    assert_misuse(double_lock_release, "corio: corio_lock_release: the lock is not held");
+    assert_misuse(cond_without_lock, "corio: corio_cond_wait: the condition's lock is not held");
 }
 
 static intptr_t use_idle_lock(void *arg)
@@ -328,13 +363,16 @@ static intptr_t use_idle_lock(void *arg)
 Test(sync, objects_belong_to_one_loop, .timeout = 10)
 {
     corio_lock_new(&lk);
-    cr_assert_eq(corio_lock_acquire(lk, -1), -EPERM, "outside a task");
+    assert_misuse(acquire_outside, "called outside a task");
     cr_assert_eq(corio_run(use_idle_lock, NULL), 0);
     pthread_t th;
     void *r;
     atomic_store(&held_elsewhere, 0);
     pthread_create(&th, NULL, other_thread, NULL);
-    cr_assert_eq(corio_run(touch_foreign_lock, NULL), -EPERM, "held by another thread's loop");
+    while (atomic_load(&held_elsewhere) == 0)
+        usleep(1000);
+    assert_misuse(run_touch_foreign_lock, "in use by the tasks of another loop");
+    atomic_store(&held_elsewhere, 2);
     pthread_join(th, &r);
     cr_assert_eq((intptr_t)r, 0);
     cr_assert_eq(corio_run(use_idle_lock, NULL), 0, "idle again: usable here");
@@ -361,7 +399,7 @@ static intptr_t double_wake_main(void *arg)
     while (corio_now() < until) /* past its deadline without letting the loop run */
         ;
     corio_event_set(ev); /* woken first; the expired deadline fires next cycle */
-    corio_join(w, &r);
+    corio_join(w, &r, -1);
     cr_assert_eq(r, 0);
     corio_sleep(5);
     corio_event_free(ev);

@@ -7,6 +7,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 /* --- ping-pong order ---------------------------------------------------- */
 
 static char order_log[64];
@@ -131,7 +133,7 @@ static intptr_t deep_main(void *arg)
     intptr_t r = 0;
     corio_spawn_opts o = {.name = "deep", .stack_size = 4u << 20};
     cr_assert_eq(corio_spawn_ex(NULL, deep_task, (void *)(intptr_t)1500, &o, &t), 0);
-    cr_assert_eq(corio_join(t, &r), 0);
+    cr_assert_eq(corio_join(t, &r, -1), 0);
     return r;
 }
 
@@ -157,10 +159,10 @@ static intptr_t join_main(void *arg)
         cr_assert_eq(corio_spawn(NULL, square, (void *)i, &t[i]), 0);
     for (intptr_t i = 0; i < 20; i++) {
         intptr_t r = -1;
-        cr_assert_eq(corio_join(t[i], &r), 0);
+        cr_assert_eq(corio_join(t[i], &r, -1), 0);
         cr_assert_eq(r, i * i);
         r = -1; /* joining again gives the same result */
-        cr_assert_eq(corio_join(t[i], &r), 0);
+        cr_assert_eq(corio_join(t[i], &r, -1), 0);
         cr_assert_eq(r, i * i);
     }
     for (int i = 0; i < 10; i++)
@@ -176,7 +178,7 @@ Test(task, spawn_join_results, .timeout = 10)
 static intptr_t joiner(void *arg)
 {
     intptr_t r = 0;
-    corio_join(arg, &r);
+    corio_join(arg, &r, -1);
     return r + 1;
 }
 
@@ -189,7 +191,7 @@ static intptr_t many_joiners_main(void *arg)
         cr_assert_eq(corio_spawn(NULL, joiner, target, &j[i]), 0);
     for (int i = 0; i < 5; i++) {
         intptr_t r;
-        corio_join(j[i], &r);
+        corio_join(j[i], &r, -1);
         cr_assert_eq(r, 17);
     }
     return 0;
@@ -211,21 +213,67 @@ static intptr_t self_join_main(void *arg)
     (void)arg;
     corio_task *me = corio_current();
     cr_assert_not_null(me);
-    cr_assert_eq(corio_join(NULL, NULL), -EINVAL);
-    cr_assert_eq(corio_join(me, NULL), -EDEADLK);
-    /* A task without a handle cannot be joined. */
+    cr_assert_eq(corio_join(me, NULL, -1), -EDEADLK);
+    return 0;
+}
+
+static intptr_t join_null_main(void *arg)
+{
+    (void)arg;
+    return corio_join(NULL, NULL, -1);
+}
+
+static void join_null(void)
+{
+    corio_run(join_null_main, NULL);
+}
+
+/* A task without a handle cannot be joined. */
+static intptr_t join_bare_main(void *arg)
+{
+    (void)arg;
     static corio_task *bare;
     cr_assert_eq(corio_spawn(NULL, record_self, &bare, NULL), 0);
     corio_yield();
-    cr_assert_not_null(bare);
-    cr_assert_eq(corio_join(bare, NULL), -EINVAL);
+    return corio_join(bare, NULL, -1);
+}
+
+static void join_bare(void)
+{
+    corio_run(join_bare_main, NULL);
+}
+
+Test(task, joining_a_non_handle_aborts, .timeout = 10)
+{
+    assert_misuse(join_null, "corio: corio_join: not a task handle");
+    assert_misuse(join_bare, "corio: corio_join: not a task handle");
+}
+
+static intptr_t join_deadline_main(void *arg)
+{
+    (void)arg;
+    static corio_task *self;
+    corio_task *t;
+    intptr_t r = 1;
+    cr_assert_eq(corio_spawn(NULL, record_self, &self, &t), 0);
+    cr_assert_eq(corio_join(t, &r, 0), -ETIMEDOUT); /* 0: do not wait */
+    cr_assert_eq(corio_join(t, &r, corio_now() + 1), -ETIMEDOUT);
+    cr_assert_eq(r, 1); /* untouched by a failed wait */
+    cr_assert_eq(corio_join(t, &r, -1), 0);
+    cr_assert_eq(r, 0);
+    corio_task_release(t);
     return 0;
+}
+
+Test(task, join_takes_a_deadline, .timeout = 10)
+{
+    cr_assert_eq(corio_run(join_deadline_main, NULL), 0);
 }
 
 static intptr_t join_self(void *arg)
 {
     corio_task **slot = arg;
-    return corio_join(*slot, NULL);
+    return corio_join(*slot, NULL, -1);
 }
 
 static intptr_t join_self_main(void *arg)
@@ -234,7 +282,7 @@ static intptr_t join_self_main(void *arg)
     static corio_task *t;
     cr_assert_eq(corio_spawn(NULL, join_self, &t, &t), 0);
     intptr_t r;
-    corio_join(t, &r);
+    corio_join(t, &r, -1);
     return r;
 }
 
@@ -253,7 +301,7 @@ static intptr_t release_main(void *arg)
     cr_assert_eq(corio_spawn(NULL, square, (void *)(intptr_t)2, &early), 0);
     cr_assert_eq(corio_spawn(NULL, square, (void *)(intptr_t)1, &late), 0);
     corio_task_release(early); /* still running: freed when it ends */
-    corio_join(late, NULL);
+    corio_join(late, NULL, -1);
     corio_task_release(late); /* done: freed now */
     return 0;
 }
@@ -261,6 +309,49 @@ static intptr_t release_main(void *arg)
 Test(task, release_running_and_done, .timeout = 10)
 {
     cr_assert_eq(corio_run(release_main, NULL), 0);
+}
+
+/* A handle outlives its nursery until released. */
+static intptr_t release_after_close_main(void *arg)
+{
+    (void)arg;
+    corio_nursery *n;
+    corio_task *t;
+    cr_assert_eq(corio_nursery_open(&n), 0);
+    cr_assert_eq(corio_spawn(n, square, (void *)(intptr_t)3, &t), 0);
+    cr_assert_eq(corio_nursery_close(n), 0);
+    intptr_t r = 0;
+    cr_assert_eq(corio_join(t, &r, -1), 0);
+    cr_assert_eq(r, 9);
+    cr_assert_str_eq(corio_task_name(t), corio_task_name(t));
+    corio_task_release(t);
+    return 0;
+}
+
+Test(task, release_after_the_nursery_closed, .timeout = 10)
+{
+    cr_assert_eq(corio_run(release_after_close_main, NULL), 0);
+}
+
+static intptr_t double_release_main(void *arg)
+{
+    (void)arg;
+    corio_task *t;
+    cr_assert_eq(corio_spawn(NULL, square, (void *)(intptr_t)2, &t), 0);
+    corio_join(t, NULL, -1);
+    corio_task_release(t);
+    corio_task_release(t);
+    return 0;
+}
+
+static void double_release(void)
+{
+    corio_run(double_release_main, NULL);
+}
+
+Test(task, double_release_aborts, .timeout = 10)
+{
+    assert_misuse(double_release, "corio: corio_task_release: not a task handle");
 }
 
 /* --- nested spawns -------------------------------------------------- */
@@ -303,7 +394,7 @@ static intptr_t nested_main(void *arg)
     tree_nodes = 0;
     cr_assert_eq(corio_spawn(NULL, tree, (void *)(intptr_t)5, NULL), 0);
     cr_assert_eq(corio_spawn(NULL, parent, NULL, &p), 0);
-    corio_join(p, NULL);
+    corio_join(p, NULL, -1);
     parent_done = 1;
     return 0;
 }
@@ -353,7 +444,7 @@ static intptr_t handled_failure_main(void *arg)
     intptr_t r;
     corio_spawn(NULL, failing, NULL, &t);
     if (arg) /* joined: the failure was delivered, main decides */
-        return corio_join(t, &r) == 0 && r == -EIO ? 9 : -1;
+        return corio_join(t, &r, -1) == 0 && r == -EIO ? 9 : -1;
     return 9; /* never joined: the nursery reports it */
 }
 
@@ -393,7 +484,7 @@ static corio_task *dl_a, *dl_b;
 static intptr_t dl_task(void *arg)
 {
     corio_sleep(1);
-    return corio_join(arg ? dl_a : dl_b, NULL);
+    return corio_join(arg ? dl_a : dl_b, NULL, -1);
 }
 
 static intptr_t deadlock_main(void *arg)
@@ -409,17 +500,34 @@ Test(run, deadlock_is_reported, .timeout = 10)
     cr_assert_eq(corio_run(deadlock_main, NULL), -EDEADLK);
 }
 
-Test(run, blocking_calls_outside_a_task, .timeout = 10)
+static void sleep_outside(void)
 {
-    corio_task *t;
+    corio_sleep(1);
+}
+
+static void yield_outside(void)
+{
+    corio_yield();
+}
+
+static void spawn_outside(void)
+{
+    corio_spawn(NULL, failing, NULL, NULL);
+}
+
+static void nursery_outside(void)
+{
     corio_nursery *n;
-    cr_assert_eq(corio_sleep(1), -EPERM);
-    cr_assert_eq(corio_yield(), -EPERM);
-    cr_assert_eq(corio_spawn(NULL, failing, NULL, &t), -EPERM);
-    cr_assert_eq(corio_nursery_open(&n), -EPERM);
+    corio_nursery_open(&n);
+}
+
+Test(run, blocking_calls_outside_a_task_abort, .timeout = 10)
+{
+    assert_misuse(sleep_outside, "corio: corio_sleep_until_ns: called outside a task");
+    assert_misuse(yield_outside, "corio: corio_yield: called outside a task");
+    assert_misuse(spawn_outside, "corio: corio_spawn_ex: called outside a loop's thread");
+    assert_misuse(nursery_outside, "corio: corio_nursery_open: called outside a task");
     cr_assert_null(corio_current());
-    cr_assert_eq(corio_dump_tasks(stderr), -EPERM);
-    cr_assert_str_eq(corio_strerror(-EPERM), "not allowed here (outside a task, or not the owner)");
     cr_assert_str_eq(corio_strerror(-ENOENT), "No such file or directory");
     cr_assert_str_eq(corio_strerror(-99999), "unknown error");
 }
@@ -442,7 +550,6 @@ static intptr_t names_main(void *arg)
     (void)arg;
     corio_task *a, *b, *c;
     corio_spawn_opts o = {.name = "a-very-long-task-name-that-will-be-cut-short"};
-    cr_assert_eq(corio_spawn(NULL, NULL, NULL, NULL), -EINVAL);
     o.stack_size = (size_t)2 << 30;
     cr_assert_eq(corio_spawn_ex(NULL, noop, NULL, &o, NULL), -EINVAL);
     o.stack_size = 0;
@@ -472,7 +579,7 @@ static intptr_t names_main(void *arg)
     cr_assert(strstr(buf, "done result 0"), "%s", buf);
     free(buf);
 
-    corio_join(a, NULL);
+    corio_join(a, NULL, -1);
     f = open_memstream(&buf, &len);
     corio_dump_tasks(f);
     fclose(f);
@@ -524,7 +631,7 @@ static intptr_t thread_main(void *arg)
         if (corio_spawn(NULL, square, (void *)i, &t[i]) < 0)
             return -1;
     for (int i = 0; i < 50; i++) {
-        if (corio_join(t[i], &r) < 0)
+        if (corio_join(t[i], &r, -1) < 0)
             return -2;
         sum += r;
     }

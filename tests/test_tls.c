@@ -24,7 +24,7 @@ static intptr_t tls_server(void *arg)
         int rc = corio_tcp_accept(l, &c, -1);
         if (rc < 0)
             return rc == -ECANCELED ? 0 : rc;
-        if (corio_tls_accept(server_ctx, c, corio_now() + 5000, &s) < 0)
+        if (corio_tls_accept(server_ctx, c, &s, corio_now() + 5000) < 0)
             continue; /* a client that rejected us */
         char buf[65536];
         ssize_t n;
@@ -38,7 +38,7 @@ static intptr_t tls_server(void *arg)
 static corio_task *start(corio_fd **l)
 {
     corio_task *t;
-    cr_assert_eq(corio_tls_ctx_server(&server_ctx, cert, key), 0, "%s", corio_tls_last_error());
+    cr_assert_eq(corio_tls_ctx_server(cert, key, &server_ctx), 0, "%s", corio_tls_last_error());
     cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, l), 0);
     port = corio_tcp_local_port(*l);
     corio_spawn(NULL, tls_server, *l, &t);
@@ -48,7 +48,7 @@ static corio_task *start(corio_fd **l)
 static void stop(corio_task *t, corio_fd *l)
 {
     corio_task_cancel(t);
-    corio_join(t, NULL);
+    corio_join(t, NULL, -1);
     corio_fd_close(l);
     corio_tls_ctx_free(server_ctx);
 }
@@ -56,10 +56,10 @@ static void stop(corio_task *t, corio_fd *l)
 static int dial(corio_tls_ctx *ctx, const char *host, corio_stream **s)
 {
     corio_fd *f;
-    int rc = corio_tcp_connect("127.0.0.1", port, corio_now() + 5000, &f);
+    int rc = corio_tcp_connect("127.0.0.1", port, &f, corio_now() + 5000);
     if (rc < 0)
         return rc;
-    return corio_tls_connect(ctx, f, host, corio_now() + 5000, s);
+    return corio_tls_connect(ctx, f, host, s, corio_now() + 5000);
 }
 
 static intptr_t ok_main(void *arg)
@@ -69,7 +69,7 @@ static intptr_t ok_main(void *arg)
     corio_task *srv = start(&l);
     corio_tls_ctx *client;
     corio_stream *s;
-    cr_assert_eq(corio_tls_ctx_client(&client, ca, 0), 0);
+    cr_assert_eq(corio_tls_ctx_client(ca, 0, &client), 0);
     cr_assert_eq(dial(client, "localhost", &s), 0, "%s", corio_tls_last_error());
     enum { N = 1 << 20 };
     char *out = malloc(N), *in = malloc(N);
@@ -108,21 +108,21 @@ static intptr_t reject_main(void *arg)
     corio_task *srv = start(&l);
     corio_tls_ctx *system_ca, *test_ca, *insecure;
     corio_stream *s;
-    cr_assert_eq(corio_tls_ctx_client(&system_ca, NULL, 0), 0);
+    cr_assert_eq(corio_tls_ctx_client(NULL, 0, &system_ca), 0);
     cr_assert_eq(dial(system_ca, "localhost", &s), -EKEYREJECTED, "not signed by a CA we trust");
     cr_assert(strstr(corio_tls_last_error(), "certificate"), "%s", corio_tls_last_error());
-    cr_assert_eq(corio_tls_ctx_client(&test_ca, ca, 0), 0);
+    cr_assert_eq(corio_tls_ctx_client(ca, 0, &test_ca), 0);
     cr_assert_eq(dial(test_ca, "wrong.example", &s), -EKEYREJECTED, "host name mismatch");
     cr_assert_eq(dial(test_ca, NULL, &s), -EINVAL, "verifying needs a host name");
-    cr_assert_eq(corio_tls_ctx_client(&insecure, NULL, CORIO_TLS_NO_VERIFY), 0);
+    cr_assert_eq(corio_tls_ctx_client(NULL, CORIO_TLS_NO_VERIFY, &insecure), 0);
     cr_assert_eq(dial(insecure, "anything", &s), 0, "no verification asked");
     corio_stream_close(s);
     corio_tls_ctx_free(system_ca);
     corio_tls_ctx_free(test_ca);
     corio_tls_ctx_free(insecure);
     corio_tls_ctx *bad;
-    cr_assert_eq(corio_tls_ctx_server(&bad, "/nonexistent.pem", key), -ENOENT);
-    cr_assert_eq(corio_tls_ctx_client(&bad, "/nonexistent.pem", 0), -ENOENT);
+    cr_assert_eq(corio_tls_ctx_server("/nonexistent.pem", key, &bad), -ENOENT);
+    cr_assert_eq(corio_tls_ctx_client("/nonexistent.pem", 0, &bad), -ENOENT);
     stop(srv, l);
     return 0;
 }

@@ -7,6 +7,8 @@
 
 #include <corio/corio.h>
 
+#include "child.h"
+
 #include "tsqueue_stress.h"
 
 static corio_tsqueue *q;
@@ -14,7 +16,7 @@ static corio_tsqueue *q;
 Test(tsqueue, fifo_and_bounds_without_a_loop, .timeout = 10)
 {
     void *item;
-    cr_assert_eq(corio_tsqueue_new(&q, 0), 0);
+    cr_assert_eq(corio_tsqueue_new(0, &q), 0);
     for (intptr_t i = 0; i < 1000; i++) /* unbounded: grows */
         cr_assert_eq(corio_tsqueue_try_put(q, (void *)i), 0);
     cr_assert_eq(corio_tsqueue_size(q), 1000);
@@ -35,7 +37,7 @@ Test(tsqueue, fifo_and_bounds_without_a_loop, .timeout = 10)
     cr_assert_geq(corio_now(), t0 + 20);
     cr_assert_eq(corio_tsqueue_free(q), 0);
 
-    cr_assert_eq(corio_tsqueue_new(&q, 3), 0);
+    cr_assert_eq(corio_tsqueue_new(3, &q), 0);
     for (intptr_t i = 0; i < 3; i++)
         cr_assert_eq(corio_tsqueue_put(q, (void *)i, 0), 0);
     cr_assert_eq(corio_tsqueue_try_put(q, NULL), -EAGAIN);
@@ -51,24 +53,26 @@ Test(tsqueue, fifo_and_bounds_without_a_loop, .timeout = 10)
 static void call_get_from_callback(void *arg)
 {
     void *item;
-    *(int *)arg = corio_tsqueue_get(q, &item, -1);
+    corio_tsqueue_get(q, &item, *(int64_t *)arg);
 }
 
 static intptr_t callback_main(void *arg)
 {
-    (void)arg;
-    int rc = 0;
-    cr_assert_eq(corio_call_soon(call_get_from_callback, &rc), 0);
-    corio_sleep(1);
-    cr_assert_eq(rc, -EPERM, "a loop thread outside a task must not block");
-    return 0;
+    corio_call_soon(call_get_from_callback, arg);
+    return corio_sleep(1);
+}
+
+/* A loop thread outside a task must not block. */
+static void get_in_callback(void)
+{
+    corio_run(callback_main, &(int64_t){-1});
 }
 
 Test(tsqueue, bad_input_and_closed, .timeout = 10)
 {
     void *item;
-    cr_assert_eq(corio_tsqueue_new(NULL, 0), -EINVAL);
-    cr_assert_eq(corio_tsqueue_new(&q, SIZE_MAX), -EINVAL);
+    cr_assert_eq(corio_tsqueue_new(0, NULL), -EINVAL);
+    cr_assert_eq(corio_tsqueue_new(SIZE_MAX, &q), -EINVAL);
     cr_assert_eq(corio_tsqueue_put(NULL, NULL, -1), -EINVAL);
     cr_assert_eq(corio_tsqueue_try_put(NULL, NULL), -EINVAL);
     cr_assert_eq(corio_tsqueue_get(NULL, &item, -1), -EINVAL);
@@ -77,8 +81,9 @@ Test(tsqueue, bad_input_and_closed, .timeout = 10)
     cr_assert_eq(corio_tsqueue_free(NULL), 0);
     corio_tsqueue_close(NULL);
 
-    cr_assert_eq(corio_tsqueue_new(&q, 4), 0);
-    cr_assert_eq(corio_run(callback_main, NULL), 0);
+    cr_assert_eq(corio_tsqueue_new(4, &q), 0);
+    assert_misuse(get_in_callback,
+                  "corio: corio_tsqueue_get: a blocking call on a loop's thread outside a task");
     cr_assert_eq(corio_tsqueue_put(q, (void *)7, -1), 0);
     corio_tsqueue_close(q);
     corio_tsqueue_close(q); /* idempotent */
@@ -124,7 +129,7 @@ static void *get_in_order_thread(void *arg)
 Test(tsqueue, bounded_blocking_between_threads, .timeout = 60)
 {
     pthread_t th;
-    cr_assert_eq(corio_tsqueue_new(&q, 2), 0);
+    cr_assert_eq(corio_tsqueue_new(2, &q), 0);
     pthread_create(&th, NULL, put_in_order, NULL);
     get_in_order();
     pthread_join(th, NULL);
@@ -154,7 +159,7 @@ static intptr_t same_loop_main(void *arg)
 
 Test(tsqueue, bounded_blocking_tasks_on_one_loop, .timeout = 60)
 {
-    cr_assert_eq(corio_tsqueue_new(&q, 1), 0);
+    cr_assert_eq(corio_tsqueue_new(1, &q), 0);
     cr_assert_eq(corio_run(same_loop_main, NULL), 0);
     cr_assert_eq(corio_tsqueue_free(q), 0);
 }
@@ -165,7 +170,7 @@ Test(tsqueue, bounded_blocking_tasks_on_one_loop, .timeout = 60)
 Test(tsqueue, plain_threads_and_tasks_both_ways, .timeout = 60)
 {
     pthread_t th;
-    cr_assert_eq(corio_tsqueue_new(&q, 3), 0);
+    cr_assert_eq(corio_tsqueue_new(3, &q), 0);
     pthread_create(&th, NULL, put_in_order, NULL);
     cr_assert_eq(corio_run(task_get_in_order, NULL), 0);
     pthread_join(th, NULL);
@@ -238,7 +243,7 @@ static intptr_t order_main(void *arg)
 
 Test(tsqueue, waiters_served_in_arrival_order, .timeout = 10)
 {
-    cr_assert_eq(corio_tsqueue_new(&q, 1), 0);
+    cr_assert_eq(corio_tsqueue_new(1, &q), 0);
     cr_assert_eq(corio_run(order_main, NULL), 0);
     cr_assert_eq(corio_tsqueue_free(q), 0);
 }
@@ -254,7 +259,7 @@ static intptr_t cancel_main(void *arg)
     corio_spawn(NULL, getter, 0, &t);
     corio_yield();
     corio_task_cancel(t);
-    cr_assert_eq(corio_join(t, NULL), 0);
+    cr_assert_eq(corio_join(t, NULL, -1), 0);
     cr_assert_eq(got[0], -ECANCELED);
     corio_task_release(t);
     /* It took nothing with it: the next item stays in the queue. */
@@ -266,7 +271,7 @@ static intptr_t cancel_main(void *arg)
     corio_spawn(NULL, putter, (void *)6, &t);
     corio_yield();
     corio_task_cancel(t);
-    corio_join(t, &rc);
+    corio_join(t, &rc, -1);
     cr_assert_eq(rc, -ECANCELED);
     corio_task_release(t);
     cr_assert_eq(corio_tsqueue_try_get(q, &item), 0);
@@ -290,7 +295,7 @@ static intptr_t cancel_main(void *arg)
 
 Test(tsqueue, cancel_and_timeout_take_nothing, .timeout = 10)
 {
-    cr_assert_eq(corio_tsqueue_new(&q, 1), 0);
+    cr_assert_eq(corio_tsqueue_new(1, &q), 0);
     cr_assert_eq(corio_run(cancel_main, NULL), 0);
     cr_assert_eq(corio_tsqueue_free(q), 0);
 }
@@ -382,8 +387,8 @@ static void *closer(void *arg)
 Test(tsqueue, close_wakes_waiters_on_all_loops_and_threads, .timeout = 30)
 {
     void *item;
-    cr_assert_eq(corio_tsqueue_new(&empty, 1), 0);
-    cr_assert_eq(corio_tsqueue_new(&full, 1), 0);
+    cr_assert_eq(corio_tsqueue_new(1, &empty), 0);
+    cr_assert_eq(corio_tsqueue_new(1, &full), 0);
     cr_assert_eq(corio_tsqueue_put(full, (void *)1, -1), 0);
     pthread_t th[3];
     pthread_create(&th[0], NULL, close_thread, NULL);

@@ -374,31 +374,31 @@ Test(url, format_round_trips)
 Test(url, decode)
 {
     char out[32];
-    cr_expect_eq(corio_url_decode("a%20b+c", 7, out, 1), 5);
+    cr_expect_eq(corio_url_decode("a%20b+c", 7, true, out), 5);
     cr_expect_str_eq(out, "a b c");
-    cr_expect_eq(corio_url_decode("a%20b+c", 7, out, 0), 5);
+    cr_expect_eq(corio_url_decode("a%20b+c", 7, false, out), 5);
     cr_expect_str_eq(out, "a b+c");
-    cr_expect_eq(corio_url_decode("%41BC", 3, out, 0), 1);
+    cr_expect_eq(corio_url_decode("%41BC", 3, false, out), 1);
     cr_expect_str_eq(out, "A");
-    cr_expect_eq(corio_url_decode("%c3%A9", 6, out, 0), 2);
+    cr_expect_eq(corio_url_decode("%c3%A9", 6, false, out), 2);
     cr_expect_str_eq(out, "\xc3\xa9");
-    cr_expect_eq(corio_url_decode("x%00y", 5, out, 0), 3);
+    cr_expect_eq(corio_url_decode("x%00y", 5, false, out), 3);
     cr_expect_eq(memcmp(out, "x\0y", 4), 0);
-    cr_expect_eq(corio_url_decode("", 0, out, 0), 0);
+    cr_expect_eq(corio_url_decode("", 0, false, out), 0);
     cr_expect_str_eq(out, "");
 
     char in_place[] = "%7Euser%2Fdir";
-    cr_expect_eq(corio_url_decode(in_place, strlen(in_place), in_place, 0), 9);
+    cr_expect_eq(corio_url_decode(in_place, strlen(in_place), false, in_place), 9);
     cr_expect_str_eq(in_place, "~user/dir");
 
     static const char *const bad[] = {"%", "%2", "%zz", "a%g1", "abc%4"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        cr_expect_eq(corio_url_decode(bad[i], strlen(bad[i]), out, 0), -EINVAL, "%s", bad[i]);
+        cr_expect_eq(corio_url_decode(bad[i], strlen(bad[i]), false, out), -EINVAL, "%s", bad[i]);
     /* The length bounds the escape: "%41" cut to "%4" is bad. */
-    cr_expect_eq(corio_url_decode("%41", 2, out, 0), -EINVAL);
+    cr_expect_eq(corio_url_decode("%41", 2, false, out), -EINVAL);
 
     char kept[] = "ok%zz";
-    cr_expect_eq(corio_url_decode(kept, strlen(kept), kept, 0), -EINVAL);
+    cr_expect_eq(corio_url_decode(kept, strlen(kept), false, kept), -EINVAL);
     cr_expect_str_eq(kept, "ok%zz");
 }
 
@@ -479,7 +479,7 @@ static void check_garbage(const char *s)
     char buf[64];
     long n = corio_url_query_get(s, "a", buf, sizeof(buf));
     cr_assert(n >= 0 || n == -ENOENT || n == -EINVAL || n == -ENOSPC);
-    n = corio_url_decode(s, strlen(s), buf, 1);
+    n = corio_url_decode(s, strlen(s), true, buf);
     cr_assert(n == -EINVAL || (n >= 0 && (size_t)n <= strlen(s)));
 }
 

@@ -33,7 +33,7 @@ static intptr_t square(void *arg)
 static intptr_t offload(void *arg)
 {
     intptr_t r = 0;
-    int rc = corio_to_thread(square, arg, &r);
+    int rc = corio_to_thread(square, arg, &r, -1);
     return rc < 0 ? rc : r;
 }
 
@@ -49,7 +49,7 @@ static intptr_t slow(void *arg)
 
 static intptr_t cancelled_offload(void *arg)
 {
-    return corio_to_thread(slow, arg, NULL);
+    return corio_to_thread(slow, arg, NULL, -1);
 }
 
 #define THREADS 4
@@ -81,7 +81,7 @@ static intptr_t main_task(void *arg)
         corio_spawn(NULL, offload, (void *)i, &t[i]);
     for (intptr_t i = 0; i < 32; i++) {
         intptr_t r;
-        corio_join(t[i], &r);
+        corio_join(t[i], &r, -1);
         CHECK(r == i * i);
     }
 
@@ -90,7 +90,7 @@ static intptr_t main_task(void *arg)
     corio_spawn(NULL, cancelled_offload, &scratch, &c);
     corio_sleep(5);
     corio_task_cancel(c);
-    corio_join(c, &r);
+    corio_join(c, &r, -1);
     CHECK(r == -ECANCELED);
 
     pthread_t th[THREADS];

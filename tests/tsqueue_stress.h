@@ -147,7 +147,7 @@ static intptr_t tsq_loop_main(void *arg)
 static int tsq_stress_run(tsq_stress *s)
 {
     unsigned producers = s->loops * s->tasks + s->threads;
-    if (producers > TSQ_MAX_PRODUCERS || corio_tsqueue_new(&s->q, s->capacity) < 0)
+    if (producers > TSQ_MAX_PRODUCERS || corio_tsqueue_new(s->capacity, &s->q) < 0)
         return -EINVAL;
     long total = (long)producers * s->per_producer;
     s->seen = calloc((size_t)total + 1, 1);

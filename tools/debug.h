@@ -32,7 +32,7 @@ static inline void tool_dump_stop(corio_task *t)
     if (!t)
         return;
     corio_task_cancel(t);
-    corio_join(t, NULL);
+    corio_join(t, NULL, -1);
     corio_task_release(t);
 }
 

@@ -18,7 +18,8 @@
  * must be left in the reverse order they were entered, in the same task.
  * A shielded scope keeps cancellation of the scopes around it out of its body.
  *
- * Deadlines are absolute times in corio_now() milliseconds; -1 means none. */
+ * Deadlines are absolute times in corio_now() milliseconds; -1 means none
+ * (the calling rule is in common.h). */
 #ifndef CORIO_CANCEL_H
 #define CORIO_CANCEL_H
 
@@ -38,16 +39,19 @@ enum {
 };
 
 /* Enters a scope in the calling task, with an absolute deadline (-1: none).
- * Errors: -EPERM outside a task; -ENOMEM no memory for the deadline timer. */
+ * Errors: -ENOMEM no memory for the deadline timer. Misuse (aborts): s NULL;
+ * outside a task. */
 CORIO_API int corio_scope_enter(corio_scope *s, int64_t deadline_ms, unsigned flags);
 
-/* Enters a scope whose deadline is ms milliseconds from now. */
+/* Enters a scope whose deadline is ms milliseconds from now. Errors:
+ * -EINVAL ms < 0; as corio_scope_enter. */
 CORIO_API int corio_scope_enter_timeout(corio_scope *s, int64_t ms, unsigned flags);
 
 /* Leaves the innermost scope of the calling task. Returns 0 if it was not
  * cancelled, -ETIMEDOUT if its own deadline cancelled it, -ECANCELED if
- * corio_scope_cancel() did. -EINVAL if s is not the calling task's innermost
- * scope (scopes and nurseries must be closed in reverse order). */
+ * corio_scope_cancel() did. Misuse (aborts): s is not the calling task's
+ * innermost scope (scopes and nurseries must be closed in reverse order);
+ * outside a task. */
 CORIO_API int corio_scope_exit(corio_scope *s);
 
 /* Cancels s: tasks parked inside it wake at once with -ECANCELED. Any task of

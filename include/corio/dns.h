@@ -25,7 +25,8 @@ typedef struct corio_addr {
  * many, or: -ENOENT no such host (NXDOMAIN, no address), -EAGAIN the servers
  * failed or refused, -ETIMEDOUT no answer in time (deadline: absolute
  * corio_now() ms, -1: the resolver's own timeouts), -EINVAL a malformed
- * name, -ECANCELED, -EPERM outside a task. corio_strerror names them. */
+ * name, -ECANCELED. Misuse (aborts): outside a task. corio_strerror names
+ * them. */
 CORIO_API int corio_dns_resolve(const char *host, corio_addr *out, size_t max, int64_t deadline);
 
 /* Uses these servers ("ip[:port],ip[:port]...") for this loop instead of

@@ -16,8 +16,10 @@ enum {
     CORIO_ESERVER = 10002, /* the server replied with an error (its message is kept) */
 };
 
-/* A static, human-readable description of rc (a negative errno, or 0).
- * Never NULL; thread-safe. */
+/* A static, human-readable description of rc (a negative errno, or 0): for
+ * the codes corio itself uses, what the caller's call ran into (the calling
+ * rule in common.h gives each one meaning); others as strerror. Never NULL;
+ * thread-safe. */
 CORIO_API const char *corio_strerror(intptr_t rc);
 
 #ifdef __cplusplus

@@ -4,6 +4,7 @@
 #ifndef CORIO_FILE_H
 #define CORIO_FILE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common.h"
@@ -15,10 +16,10 @@ extern "C" {
 /* Reads the whole file into a malloc'd buffer (NUL-terminated for text's
  * sake; *len excludes the NUL). -EFBIG if it is larger than max bytes (0: 1
  * GiB); errors of open/read as negative errnos. */
-CORIO_API int corio_file_read_all(const char *path, void **data, size_t *len, size_t max);
+CORIO_API int corio_file_read_all(const char *path, size_t max, void **data, size_t *len);
 
 /* Creates or truncates path and writes len bytes; with append, appends. */
-CORIO_API int corio_file_write_all(const char *path, const void *data, size_t len, int append);
+CORIO_API int corio_file_write_all(const char *path, const void *data, size_t len, bool append);
 
 /* Streaming a file: sequential reads and writes from its current offset. */
 typedef struct corio_file corio_file;

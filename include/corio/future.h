@@ -19,10 +19,11 @@ extern "C" {
 typedef struct corio_future corio_future;
 typedef void corio_done_fn(corio_future *f, void *arg);
 
-/* Errors: -EPERM not on a loop's thread; -ENOMEM. */
+/* Errors: -ENOMEM. Misuse (aborts): not on a loop's thread. */
 CORIO_API int corio_future_new(corio_future **out);
-/* Frees f; -EBUSY (nothing freed) while tasks wait on it; -EINVAL for a
- * task's future (it goes with the task). Callbacks not yet run are dropped. */
+/* Frees f (NULL: nothing); callbacks not yet run are dropped. Errors: -EBUSY
+ * (nothing freed) while tasks wait on it. Misuse (aborts): f is a task's
+ * future (it goes with the task: corio_task_release). */
 CORIO_API int corio_future_free(corio_future *f);
 
 /* Resolve: value must be >= 0, err < 0 (-EINVAL otherwise). A second
@@ -42,11 +43,15 @@ CORIO_API intptr_t corio_future_result(const corio_future *f);
  * with corio_call_soon). Callbacks run in the order they were added. */
 CORIO_API int corio_future_add_done_callback(corio_future *f, corio_done_fn *fn, void *arg);
 
-/* Waits until f is done; returns 0 and stores the value in *value, or
- * returns f's error. The wait itself can end with -ETIMEDOUT (deadline,
- * absolute corio_now() ms, -1 none) or -ECANCELED (the caller cancelled);
- * f is untouched then. -EPERM outside a task or for another loop's future. */
-CORIO_API int corio_future_await(corio_future *f, intptr_t *value, int64_t deadline);
+/* The wait contract, shared with corio_join: the awaited outcome and the
+ * wait's own failure are kept apart. Returns 0 once f is done, with f's
+ * outcome (a value >= 0 or an error < 0) in *result (if non-NULL); or a
+ * negative errno when the wait itself failed, f untouched: -ETIMEDOUT the
+ * deadline (absolute corio_now() ms, -1 none, 0 do not wait) or the caller's
+ * scope's passed, -ECANCELED the caller was cancelled, -EDEADLK f is the
+ * caller's own task's future. Misuse (aborts): f NULL; outside a task; f of
+ * another loop. */
+CORIO_API int corio_future_await(corio_future *f, intptr_t *result, int64_t deadline);
 
 /* The future of task t (valid as long as the handle). */
 CORIO_API corio_future *corio_task_future(corio_task *t);
@@ -63,9 +68,14 @@ enum {
  * (values or errors). On the first error, unless CORIO_GATHER_COLLECT_ALL,
  * the futures still pending are cancelled (tasks: cancelled and waited for)
  * and that error is returned. Returns 0 when all succeeded (or with
- * COLLECT_ALL, when all are done). A cancelled caller gets -ECANCELED and the
- * futures are cancelled too, as with asyncio. */
-CORIO_API int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned flags);
+ * COLLECT_ALL, when all are done). A cancelled caller gets -ECANCELED, and
+ * -ETIMEDOUT once the deadline (absolute corio_now() ms, -1 none, 0 do not
+ * wait) passes; the futures still pending are cancelled then too, as with
+ * asyncio's wait_for(gather(...)). Other errors: -EINVAL fs or one of them
+ * NULL; -EDEADLK one is the caller's own task; -ENOMEM. Misuse (aborts):
+ * outside a task; a future of another loop. */
+CORIO_API int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned flags,
+                           int64_t deadline);
 
 enum corio_wait_mode {
     CORIO_FIRST_COMPLETED, /* any one done */

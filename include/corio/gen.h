@@ -12,7 +12,7 @@
  *         return 100;                                // StopIteration.value
  *     }
  *     corio_gen *g; intptr_t v;
- *     corio_gen_new(&g, count, NULL, 0);
+ *     corio_gen_new(count, NULL, 0, &g);
  *     while (corio_gen_next(g, &v) == 0) printf("%ld\n", v);   // 0 1 2
  *     // here corio_gen_next returned CORIO_GEN_RETURNED with v == 100
  *     corio_gen_free(g);
@@ -33,7 +33,7 @@ typedef intptr_t corio_gen_fn(corio_gen *g, void *arg);
 
 /* Creates a generator that will run fn(g, arg) on a stack of stack_size
  * bytes (0: 64 KiB). Nothing runs until the first next/send. -EINVAL, -ENOMEM. */
-CORIO_API int corio_gen_new(corio_gen **out, corio_gen_fn *fn, void *arg, size_t stack_size);
+CORIO_API int corio_gen_new(corio_gen_fn *fn, void *arg, size_t stack_size, corio_gen **out);
 
 /* Resumes the body with `in` as the result of the corio_gen_yield it is
  * suspended in (ignored on the first call, which starts the body). Returns 0

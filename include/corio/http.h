@@ -21,6 +21,7 @@
 #ifndef CORIO_HTTP_H
 #define CORIO_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -205,7 +206,7 @@ typedef struct corio_http_response corio_http_response;
 typedef struct corio_http_client_opts {
     unsigned max_per_host;  /* connections per origin (default 8) */
     unsigned max_total;     /* connections in all (default 256) */
-    int insecure;           /* https: skip certificate checks (tests only) */
+    bool insecure;          /* https: skip certificate checks (tests only) */
     const char *ca_file;    /* https: CA bundle instead of the system store */
     int connect_timeout_ms; /* default 10 s (DNS included) */
     int read_timeout_ms;    /* between reads (default 30 s) */
@@ -224,9 +225,8 @@ typedef struct corio_http_request_opts {
     size_t nheaders;
     const void *body; /* sent with Content-Length when non-NULL */
     size_t body_len;
-    int64_t deadline;  /* absolute corio_now() ms for the whole exchange; 0: none */
     int max_redirects; /* 0: redirects are returned as they are */
-    int gzip;          /* send Accept-Encoding: gzip and decode */
+    bool gzip;         /* send Accept-Encoding: gzip and decode */
     size_t max_body;   /* default 64 MiB; beyond: -EMSGSIZE */
 } corio_http_request_opts;
 
@@ -240,24 +240,31 @@ CORIO_API void corio_http_client_free(corio_http_client *c);
  * corio_http_response_read (streaming) or corio_http_response_body (all).
  * Redirects (when asked: 301/302/303 become GET without body, 307/308
  * repeat the method) are followed up to max_redirects; the last response is
- * returned (a 3xx when the limit is reached). */
+ * returned (a 3xx when the limit is reached). The deadline (absolute
+ * corio_now() ms, -1 none, 0 do not wait) covers the whole exchange, the
+ * later body reads of the response included. opts may be NULL (a GET).
+ * Errors: -EINVAL url not http(s) or malformed; CORIO_EDNS; -ECONNREFUSED,
+ * -ECONNRESET, ... (the connection); -EKEYREJECTED, -EPROTO (TLS); -EBADMSG
+ * a malformed response or redirect; -EMSGSIZE over max_body; -ETIMEDOUT;
+ * -ECANCELED; -ENOMEM. corio_http_error_class() groups them. */
 CORIO_API int corio_http_client_open(corio_http_client *c, const char *url,
-                                     const corio_http_request_opts *opts,
-                                     corio_http_response **out);
-/* open + read the whole body. */
+                                     const corio_http_request_opts *opts, corio_http_response **out,
+                                     int64_t deadline);
+/* open + read the whole body. Errors as corio_http_client_open. */
 CORIO_API int corio_http_client_request(corio_http_client *c, const char *url,
                                         const corio_http_request_opts *opts,
-                                        corio_http_response **out);
-/* One-shot GET with a private client (no reuse). */
+                                        corio_http_response **out, int64_t deadline);
+/* One-shot request with a private client (no reuse). Errors as
+ * corio_http_client_open. */
 CORIO_API int corio_http_get(const char *url, const corio_http_request_opts *opts,
-                             corio_http_response **out);
+                             corio_http_response **out, int64_t deadline);
 
 CORIO_API int corio_http_response_status(const corio_http_response *r);
 CORIO_API const char *corio_http_response_header(const corio_http_response *r, const char *name);
 /* The URL that answered (after redirects). */
 CORIO_API const char *corio_http_response_url(const corio_http_response *r);
 /* Whether the connection was reused from the pool. */
-CORIO_API int corio_http_response_reused(const corio_http_response *r);
+CORIO_API bool corio_http_response_reused(const corio_http_response *r);
 /* > 0 bytes of body, 0 at its end, < 0 error. */
 CORIO_API ssize_t corio_http_response_read(corio_http_response *r, void *buf, size_t len);
 /* Reads the rest of the body (NUL-terminated, owned by r). */

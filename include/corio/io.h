@@ -27,8 +27,10 @@ enum {
 
 /* Takes fd (any pollable descriptor: socket, pipe, tty, eventfd...), makes
  * it nonblocking and registers it. On failure the descriptor is closed.
- * Errors: -EPERM outside a loop; -EBADF; -EPERM from epoll for regular files
- * (use the thread pool for those); -ENOMEM. */
+ * Errors: -EBADF fd < 0; -EPERM epoll does not take this kind of file
+ * (regular files: use the thread pool for those); -ENOMEM. Misuse (aborts):
+ * outside a loop's thread. The other calls here abort on a NULL fd, an fd of
+ * another loop, or a blocking call outside a task. */
 CORIO_API int corio_fd_open(int fd, corio_fd **out);
 /* Unregisters and closes it; tasks still waiting on it wake with -EBADF. */
 CORIO_API int corio_fd_close(corio_fd *f);

@@ -4,7 +4,7 @@
  *
  * Callbacks run on the loop's thread, on its own stack (not a task's), in the
  * order they were scheduled (call_later ones in deadline order). A callback
- * must not block: corio_sleep and the other waits return -EPERM there; it may
+ * must not block: corio_sleep and the other waits abort there (misuse); it may
  * spawn tasks into the root task's nursery with corio_spawn(NULL, ...),
  * set events and futures, and schedule more callbacks. The loop ends when its
  * tasks have: callbacks still pending then are dropped (as when asyncio.run
@@ -30,8 +30,8 @@ CORIO_API corio_loop *corio_loop_current(void);
  * a loop. A static string. */
 CORIO_API const char *corio_loop_backend(void);
 
-/* Runs cb(arg) soon, after the tasks runnable now. Errors: -EPERM not on a
- * loop's thread; -EINVAL cb NULL; -ENOMEM. */
+/* Runs cb(arg) soon, after the tasks runnable now. Errors: -ENOMEM. Misuse
+ * (aborts): not on a loop's thread; cb NULL. */
 CORIO_API int corio_call_soon(corio_callback *cb, void *arg);
 
 /* Runs cb(arg) once ms milliseconds have passed. With handle non-NULL, the

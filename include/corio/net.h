@@ -1,9 +1,9 @@
 /* TCP over corio_fd: connect, listen, accept, and trio's serve_tcp (a task
  * per connection inside a nursery).
  *
- * Hosts are IP literals (IPv4, IPv6) or names; names are resolved with the
- * system resolver on the thread pool (so /etc/hosts holds), and IP literals
- * never touch it. Ports are 0..65535 (0 to listen: the kernel picks one;
+ * Hosts are IP literals (IPv4, IPv6) or names; names are resolved by
+ * corio_dns_resolve (dns.h: c-ares on the loop, /etc/hosts first), and IP
+ * literals never touch it. Ports are 0..65535 (0 to listen: the kernel picks one;
  * corio_tcp_local_port tells which). */
 #ifndef CORIO_NET_H
 #define CORIO_NET_H
@@ -23,15 +23,15 @@ extern "C" {
  * -ENETUNREACH, ... when every address failed (the most telling of their
  * errors: a refusal over an unreachable network); -ETIMEDOUT; -ENOENT the
  * name has no address; -ECANCELED. */
-CORIO_API int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **out);
+CORIO_API int corio_tcp_connect(const char *host, int port, corio_fd **out, int64_t deadline);
 /* Connects to port on one of addrs (from corio_dns_resolve; their ports are
  * ignored) within the deadline, happy-eyeballs style (RFC 8305): the families
  * alternate, starting with the first address's; the next address is tried
  * 250 ms after the last attempt started, or at once when one fails (at most 8
  * attempts at a time); the first connect to succeed wins and the others are
  * closed. One address is one plain connect. Errors as above. */
-CORIO_API int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, int64_t deadline,
-                                      corio_fd **out);
+CORIO_API int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, corio_fd **out,
+                                      int64_t deadline);
 
 /* Listens on host:port (host NULL or "": every IPv4 address), with
  * SO_REUSEADDR; backlog 0: 511. */
@@ -64,7 +64,7 @@ CORIO_API int corio_socket_set(corio_fd *f, enum corio_sockopt opt, int value);
 /* --- Unix stream sockets ------------------------------------------------- */
 /* Listens on a filesystem path (an existing socket file there is replaced). */
 CORIO_API int corio_unix_listen(const char *path, int backlog, corio_fd **out);
-CORIO_API int corio_unix_connect(const char *path, int64_t deadline, corio_fd **out);
+CORIO_API int corio_unix_connect(const char *path, corio_fd **out, int64_t deadline);
 /* corio_tcp_accept and corio_serve_tcp work on Unix listeners too. */
 
 /* --- UDP -------------------------------------------------------------------- */

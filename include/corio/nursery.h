@@ -17,14 +17,15 @@ extern "C" {
 #endif
 
 /* Opens a nursery owned by the calling task, which must close it before it
- * returns. Errors: -EPERM outside a task; -ENOMEM. */
+ * returns. Errors: -ENOMEM. Misuse (aborts): outside a task. */
 CORIO_API int corio_nursery_open(corio_nursery **out);
 
 /* Waits for every child of n (including those they spawn into n meanwhile),
- * releases the handles still held, frees n and returns the first failure of a
- * child, or 0. Not a checkpoint: the owner waits even when cancelled (the
- * children are cancelled with it). Only the owner may close: -EPERM; -EINVAL
- * while a scope or nursery opened after n is still open. */
+ * frees n and returns the first failure of a child, or 0. Handles still held
+ * stay valid until corio_task_release (task.h). Not a checkpoint: the owner
+ * waits even when cancelled (the children are cancelled with it). Misuse
+ * (aborts): n NULL; the caller is not the task that opened n; a scope or
+ * nursery opened after n is still open. */
 CORIO_API intptr_t corio_nursery_close(corio_nursery *n);
 
 #ifdef __cplusplus

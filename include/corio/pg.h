@@ -19,8 +19,8 @@
  * that it stays usable; if that cannot be done within a second the
  * connection is marked broken (corio_pg_ok() false) and a pool discards it.
  *
- * Errors common to the calls below: -EINVAL a NULL or bad argument; -EPERM
- * outside a task, or a task of another loop than the connection's; -EBUSY
+ * Errors common to the calls below: -EINVAL a NULL or bad argument; misuse
+ * (aborts): outside a task, or a task of another loop than the connection's; -EBUSY
  * another task is using the connection, or a COPY is in progress on it
  * (other than the COPY calls); -EPIPE the connection is broken
  * (lost, or left in an unknown state: close it); -ENOMEM; -ECANCELED and

@@ -21,20 +21,21 @@ extern "C" {
 CORIO_API int corio_pool_configure(unsigned min_threads, unsigned max_threads);
 
 /* Runs fn(arg) on a pool thread and returns 0 with its result in *result
- * (if non-NULL). A checkpoint: if the calling task is cancelled, it returns
- * -ECANCELED / -ETIMEDOUT at once; fn runs to completion in the background
- * and its result is dropped (the loop stays up until it has finished, so fn
- * may still touch the caller's data only if that outlives the loop: pass it
- * heap memory it owns). -EPERM outside a task; -ENOMEM, -EAGAIN (no thread
- * could be started). */
-CORIO_API int corio_to_thread(corio_fn *fn, void *arg, intptr_t *result);
+ * (if non-NULL). A checkpoint: if the calling task is cancelled, or the
+ * deadline (absolute corio_now() ms, -1 none) passes, it returns -ECANCELED /
+ * -ETIMEDOUT at once; fn runs to completion in the background and its result
+ * is dropped (a deadline already past when called: fn is not started) (the loop stays up until it
+ * has finished, so fn may still touch the caller's data only if that outlives the loop: pass it
+ * heap memory it owns). Errors: -ENOMEM, -EAGAIN (no thread could be
+ * started). Misuse (aborts): outside a task. */
+CORIO_API int corio_to_thread(corio_fn *fn, void *arg, intptr_t *result, int64_t deadline);
 
 /* concurrent.futures for threads without a loop. */
 typedef struct corio_job corio_job;
 CORIO_API int corio_pool_submit(corio_fn *fn, void *arg, corio_job **out);
 /* Blocks the calling thread until the job is done or deadline_ms (absolute
  * corio_now() ms, -1 none) passes: 0 and *result, or -ETIMEDOUT. */
-CORIO_API int corio_job_wait(corio_job *j, intptr_t *result, int64_t deadline_ms);
+CORIO_API int corio_job_wait(corio_job *j, intptr_t *result, int64_t deadline);
 /* Frees the job; if it has not finished, it is freed when it does. */
 CORIO_API void corio_job_free(corio_job *j);
 

@@ -29,10 +29,10 @@ typedef struct corio_process_opts {
 } corio_process_opts;
 
 /* Starts argv[0] (searched in PATH when it has no '/') with argv. Errors:
- * -ENOENT / -EACCES the program cannot be run, -EINVAL, -ENOMEM, -EPERM
- * outside a loop. */
-CORIO_API int corio_process_spawn(corio_process **out, const char *const *argv,
-                                  const corio_process_opts *opts);
+ * -ENOENT / -EACCES the program cannot be run, -EINVAL argv empty, -ENOMEM.
+ * Misuse (aborts): outside a loop's thread. */
+CORIO_API int corio_process_spawn(const char *const *argv, const corio_process_opts *opts,
+                                  corio_process **out);
 
 /* The pipes (NULL unless CORIO_STDIO_PIPE); they belong to the process. */
 CORIO_API corio_stream *corio_process_stdin(corio_process *p);

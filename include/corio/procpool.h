@@ -24,9 +24,10 @@ typedef int corio_proc_fn(const void *in, size_t in_len, void **out, size_t *out
 typedef struct corio_procpool corio_procpool;
 
 /* From a task: forks `workers` processes (0: one per core) that serve
- * fns[0..nfns). Errors: -EINVAL, -ENOMEM, -EAGAIN (fork failed), -EPERM. */
-CORIO_API int corio_procpool_new(corio_procpool **out, unsigned workers, corio_proc_fn *const *fns,
-                                 size_t nfns);
+ * fns[0..nfns). Errors: -EINVAL no fns or over 1024 workers, -ENOMEM,
+ * -EAGAIN (fork failed). Misuse (aborts): outside a task. */
+CORIO_API int corio_procpool_new(unsigned workers, corio_proc_fn *const *fns, size_t nfns,
+                                 corio_procpool **out);
 
 /* From a task: runs fns[fn](in, in_len) in an idle worker (waiting for one if
  * all are busy). 0: *out (malloc'd, the caller frees it) and *out_len hold

@@ -2,7 +2,7 @@
  * servers that want no task per connection. The loop calls the protocol's
  * callbacks, on its own stack between task rounds, as bytes arrive; writes
  * are buffered and never block, with pause/resume_writing as backpressure.
- * Callbacks must not block (corio waits return -EPERM there). */
+ * Callbacks must not block (a corio wait there aborts: misuse, common.h). */
 #ifndef CORIO_PROTOCOL_H
 #define CORIO_PROTOCOL_H
 

@@ -7,8 +7,8 @@
  * straight to it. Waiters are served in arrival order. Waits take an absolute
  * deadline in corio_now() ms (-1: none) and are checkpoints (-ETIMEDOUT,
  * -ECANCELED); a cancelled putter's item is not enqueued. As with sync.h, a
- * queue belongs to the loop that first uses it and calls outside a task get
- * -EPERM. */
+ * queue belongs to the loop that first uses it; a task of another loop
+ * touching it while busy, or a call outside a task, is misuse (aborts). */
 #ifndef CORIO_QUEUE_H
 #define CORIO_QUEUE_H
 
@@ -25,7 +25,7 @@ enum {
 };
 
 /* capacity 0: unbounded. -EINVAL for unknown flags; -ENOMEM. */
-CORIO_API int corio_queue_new(corio_queue **out, size_t capacity, unsigned flags);
+CORIO_API int corio_queue_new(size_t capacity, unsigned flags, corio_queue **out);
 /* Frees q; -EBUSY (nothing freed) while tasks wait on it. Items still in it
  * are dropped (they are the caller's). */
 CORIO_API int corio_queue_free(corio_queue *q);

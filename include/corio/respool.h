@@ -27,8 +27,8 @@ typedef struct corio_respool_ops {
 } corio_respool_ops;
 
 /* max > 0 resources at most. -EINVAL, -ENOMEM. */
-CORIO_API int corio_respool_new(corio_respool **out, const corio_respool_ops *ops, void *ctx,
-                                size_t max);
+CORIO_API int corio_respool_new(const corio_respool_ops *ops, void *ctx, size_t max,
+                                corio_respool **out);
 /* Closes the idle resources and frees p; -EBUSY (nothing freed) while any
  * is acquired or a task waits. */
 CORIO_API int corio_respool_free(corio_respool *p);
@@ -41,7 +41,8 @@ CORIO_API int corio_respool_set_idle_timeout(corio_respool *p, int64_t ms);
 /* Gets a resource: an idle one, else a new one if fewer than max exist, else
  * waits (FIFO) until one is released. Deadline: absolute corio_now() ms, -1
  * none. Returns 0 with an idle resource, 1 with one opened for this call.
- * Errors: what open returned; -ETIMEDOUT; -ECANCELED; -EPERM. */
+ * Errors: what open returned; -ETIMEDOUT; -ECANCELED. Misuse (aborts): p or
+ * res NULL; outside a task; a pool busy on another loop. */
 CORIO_API int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline);
 /* Gives res back; broken: close it instead of keeping it. */
 CORIO_API int corio_respool_release(corio_respool *p, void *res, bool broken);

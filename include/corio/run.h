@@ -4,6 +4,7 @@
 #ifndef CORIO_RUN_H
 #define CORIO_RUN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "common.h"
@@ -49,7 +50,7 @@ typedef struct corio_config {
     /* Report stack overflows in guarded stacks (a SIGSEGV handler on an
      * alternate signal stack, installed only when SIGSEGV is at its default
      * action). 0: on; 1: leave SIGSEGV alone. */
-    int no_segv_handler;
+    bool no_segv_handler;
     /* The poller. CORIO_BACKEND_DEFAULT reads the environment variable
      * CORIO_BACKEND ("epoll" or "io_uring"; unset or anything else: epoll)
      * and quietly runs on epoll if io_uring cannot start (an old kernel,
@@ -77,8 +78,8 @@ CORIO_API intptr_t corio_run_threads(unsigned n, corio_fn *main, void *arg);
 CORIO_API unsigned corio_loop_index(void);
 
 /* Writes one line per live task of this thread's loop: id, name, state and
- * what it waits on. Returns the number of tasks listed, or -EPERM outside a
- * loop. Safe to call from any task. */
+ * what it waits on. Returns the number of tasks listed. Misuse (aborts):
+ * outside a loop's thread. Safe to call from any task. */
 CORIO_API int corio_dump_tasks(FILE *out);
 
 #ifdef __cplusplus

@@ -23,7 +23,8 @@ extern "C" {
  * process the usual way); threads started before must block them too for
  * the delivery to be reliable (the pool's threads, started by the loop
  * thread, inherit its mask). Errors: -ETIMEDOUT (deadline: absolute
- * corio_now() ms, -1 none), -ECANCELED, -EPERM outside a task, -EINVAL. */
+ * corio_now() ms, -1 none), -ECANCELED. Misuse (aborts): set NULL; outside
+ * a task. */
 CORIO_API int corio_signal_wait(const sigset_t *set, int64_t deadline);
 #endif
 

@@ -7,8 +7,9 @@
  * cancellation checkpoint: -ETIMEDOUT when the deadline passes, -ECANCELED /
  * -ETIMEDOUT when a scope around the caller is cancelled; a cancelled waiter
  * leaves the queue and takes nothing with it. Objects may be created before
- * corio_run and belong to the loop that first waits on them: a task of
- * another loop gets -EPERM. Calls outside a task get -EPERM. */
+ * corio_run and belong to the loop that first waits on them. Misuse
+ * (aborts, common.h): a task of another loop touching one that is busy; a
+ * call outside a task. */
 #ifndef CORIO_SYNC_H
 #define CORIO_SYNC_H
 
@@ -32,7 +33,8 @@ CORIO_API int corio_lock_free(corio_lock *m);
 /* -EDEADLK if the caller holds it already. */
 CORIO_API int corio_lock_acquire(corio_lock *m, int64_t deadline);
 CORIO_API int corio_lock_try_acquire(corio_lock *m); /* -EBUSY when held */
-/* Hands the lock to the first waiter, if any. -EPERM if the caller does not hold it. */
+/* Hands the lock to the first waiter, if any. Misuse (aborts): the caller
+ * does not hold it. */
 CORIO_API int corio_lock_release(corio_lock *m);
 CORIO_API bool corio_lock_locked(const corio_lock *m);
 /* True when the calling task holds m. */
@@ -52,7 +54,7 @@ CORIO_API int corio_event_wait(corio_event *e, int64_t deadline);
 /* --- semaphore ------------------------------------------------------------ */
 /* A counter of value units; bounded: releasing above the initial value is
  * refused with -EOVERFLOW (asyncio's BoundedSemaphore). -EINVAL value < 0. */
-CORIO_API int corio_sem_new(corio_sem **out, long value, bool bounded);
+CORIO_API int corio_sem_new(long value, bool bounded, corio_sem **out);
 CORIO_API int corio_sem_free(corio_sem *s); /* -EBUSY while waited on */
 CORIO_API int corio_sem_acquire(corio_sem *s, int64_t deadline);
 CORIO_API int corio_sem_try_acquire(corio_sem *s); /* -EAGAIN when 0 */
@@ -61,11 +63,11 @@ CORIO_API long corio_sem_value(const corio_sem *s);
 
 /* --- condition variable over a lock ----------------------------------- */
 /* The condition uses lock m (not owned: free it after the condition). */
-CORIO_API int corio_cond_new(corio_cond **out, corio_lock *m);
+CORIO_API int corio_cond_new(corio_lock *m, corio_cond **out);
 CORIO_API int corio_cond_free(corio_cond *c); /* -EBUSY while waited on */
 /* Releases the lock, waits for a notify, re-acquires the lock — always, also
  * when the wait ends by deadline or cancellation (then -ETIMEDOUT /
- * -ECANCELED). -EPERM if the caller does not hold the lock. */
+ * -ECANCELED). Misuse (aborts): the caller does not hold the lock. */
 CORIO_API int corio_cond_wait(corio_cond *c, int64_t deadline);
 /* Wakes up to n waiters (first come first); the caller must hold the lock. */
 CORIO_API int corio_cond_notify(corio_cond *c, int n);

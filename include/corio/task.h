@@ -1,6 +1,6 @@
 /* Tasks: stackful coroutines scheduled FIFO by their thread's loop.
  * All functions here must be called from inside corio_run() on the loop's
- * thread; outside it they return -EPERM (or NULL). */
+ * thread. The calling rule (deadlines, errors, misuse) is in common.h. */
 #ifndef CORIO_TASK_H
 #define CORIO_TASK_H
 
@@ -21,27 +21,36 @@ typedef struct corio_spawn_opts {
  * implicit nursery, which the caller waits for before it finishes). The new
  * task first runs at the caller's next suspension point, in FIFO order.
  * If `handle` is non-NULL it receives a handle for corio_join(); the handle
- * stays valid until corio_task_release() or until the nursery closes.
- * Without a handle a task's memory goes back to the pool as soon as it ends.
- * Errors: -EINVAL fn NULL or stack size over CORIO_STACK_MAX; -EPERM outside a task or into a
- * nursery this task does not own; -ENOMEM no memory or memory maps left. */
+ * stays valid until corio_task_release(), even after the nursery closed: like
+ * an unjoined pthread, an unreleased handle keeps the task's memory (until
+ * the loop ends). Without a handle a task's memory goes back to the pool as
+ * soon as it ends.
+ * Errors: -EINVAL stack size over CORIO_STACK_MAX; -ENOMEM no memory or
+ * memory maps left. Misuse (aborts): fn NULL; outside a loop's thread; into a
+ * nursery of another task or of a task that has ended. */
 CORIO_API int corio_spawn(corio_nursery *n, corio_fn *fn, void *arg, corio_task **handle);
 CORIO_API int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg,
                              const corio_spawn_opts *opts, corio_task **handle);
 
-/* Waits until task t has finished and stores its result in *result (if
- * non-NULL). Can be called any number of times, from any task of the loop.
- * A checkpoint: -ECANCELED / -ETIMEDOUT if the caller is cancelled first (t
- * runs on). Errors: -EINVAL t is NULL or not a handle; -EDEADLK t is the
- * caller; -EPERM outside a task. */
-CORIO_API int corio_join(corio_task *t, intptr_t *result);
+/* Waits until task t has finished: the wait contract of
+ * corio_future_await() on t's future, of which this is a thin alias. Returns
+ * 0 once t is done, with t's result (a value >= 0 or t's error < 0) in
+ * *result (if non-NULL); or the wait's own failure, t running on:
+ * -ETIMEDOUT the deadline passed (or the caller's scope's), -ECANCELED the
+ * caller was cancelled, -EDEADLK t is the caller. Can be called any number
+ * of times, from any task of the loop. Misuse (aborts): t not a live handle
+ * of this loop (NULL, released already); outside a task. */
+CORIO_API int corio_join(corio_task *t, intptr_t *result, int64_t deadline);
 
 /* Gives up a handle from corio_spawn(). A finished task is freed at once, a
- * running one when it finishes. The handle must not be used afterwards. */
+ * running one when it finishes. The handle must not be used afterwards.
+ * Misuse (aborts): t is not a live handle of this thread's loop (NULL, a
+ * pointer that is not a task, or released already). */
 CORIO_API void corio_task_release(corio_task *t);
 
 /* Lets every other runnable task run once, then returns 0, or -ECANCELED /
- * -ETIMEDOUT if the task is cancelled (a checkpoint). -EPERM outside a task. */
+ * -ETIMEDOUT if the task is cancelled (a checkpoint). Misuse (aborts):
+ * outside a task. */
 CORIO_API int corio_yield(void);
 
 /* The running task, or NULL outside any task. */

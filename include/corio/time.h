@@ -16,8 +16,8 @@ CORIO_API int64_t corio_now_ns(void);
 /* Parks the calling task for ms milliseconds (0: just yield) while the loop
  * runs others. Tasks due at the same time wake in the order they slept.
  * A checkpoint: -ECANCELED / -ETIMEDOUT when a cancel scope around the task is
- * cancelled (see cancel.h). Other errors: -EINVAL ms < 0; -EPERM outside a
- * task; -ENOMEM timer heap full. */
+ * cancelled (see cancel.h). Other errors: -EINVAL ms < 0; -ENOMEM timer
+ * heap full. Misuse (aborts): outside a task. */
 CORIO_API int corio_sleep(int64_t ms);
 
 /* The same with an absolute deadline in corio_now_ns() time. */

@@ -23,11 +23,11 @@ enum {
 
 /* A client context: ca_file NULL uses the system store. -EINVAL, -ENOENT
  * (CA file unreadable), -ENOMEM. Shareable by all tasks of all loops. */
-CORIO_API int corio_tls_ctx_client(corio_tls_ctx **out, const char *ca_file, unsigned flags);
+CORIO_API int corio_tls_ctx_client(const char *ca_file, unsigned flags, corio_tls_ctx **out);
 /* A server context from PEM files. -ENOENT unreadable, -EINVAL key does not
  * match the certificate. */
-CORIO_API int corio_tls_ctx_server(corio_tls_ctx **out, const char *cert_file,
-                                   const char *key_file);
+CORIO_API int corio_tls_ctx_server(const char *cert_file, const char *key_file,
+                                   corio_tls_ctx **out);
 CORIO_API void corio_tls_ctx_free(corio_tls_ctx *ctx);
 
 /* Handshakes over f (taken: closed on failure) as a client for host
@@ -35,11 +35,11 @@ CORIO_API void corio_tls_ctx_free(corio_tls_ctx *ctx);
  * Errors: -EKEYREJECTED the certificate did not verify or does not match
  * host (corio_tls_last_error says why), -EPROTO a TLS protocol error,
  * -ECONNRESET, -ETIMEDOUT, -ECANCELED. */
-CORIO_API int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t deadline,
-                                corio_stream **out);
+CORIO_API int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host,
+                                corio_stream **out, int64_t deadline);
 /* The server side of the handshake (f taken). */
-CORIO_API int corio_tls_accept(corio_tls_ctx *ctx, corio_fd *f, int64_t deadline,
-                               corio_stream **out);
+CORIO_API int corio_tls_accept(corio_tls_ctx *ctx, corio_fd *f, corio_stream **out,
+                               int64_t deadline);
 
 /* Why the calling thread's last TLS call failed, in words ("" if none). */
 CORIO_API const char *corio_tls_last_error(void);

@@ -12,7 +12,7 @@
  *    condition variable until served or the deadline passes (nothing can
  *    cancel it there).
  * A blocking put or get made on a loop's thread outside a task (in a
- * callback) would stall the loop: it returns -EPERM instead of waiting.
+ * callback) would stall the loop: it aborts (misuse) instead of waiting.
  *
  * Order: items come out in the order they went in, and waiters are served
  * strictly in arrival order, across all threads: a put while getters wait
@@ -42,7 +42,7 @@ typedef struct corio_tsqueue corio_tsqueue;
 /* capacity 0: unbounded (the buffer grows, -ENOMEM if it cannot); else a
  * ring of that many items allocated here, never grown. -EINVAL: out is
  * NULL; -ENOMEM. */
-CORIO_API int corio_tsqueue_new(corio_tsqueue **out, size_t capacity);
+CORIO_API int corio_tsqueue_new(size_t capacity, corio_tsqueue **out);
 /* Frees q; -EBUSY (nothing freed) while anyone waits on it. Items still in it
  * are dropped (they are the caller's). The caller makes sure no other thread
  * uses q any more. NULL: 0. */

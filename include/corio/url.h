@@ -9,6 +9,7 @@
 #ifndef CORIO_URL_H
 #define CORIO_URL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common.h"
@@ -78,7 +79,7 @@ CORIO_API int corio_url_format(const corio_url *u, char **out);
  * space when plus_is_space, as in query strings); NUL-terminates. Returns
  * the decoded length, or -EINVAL on a bad escape, leaving out untouched.
  * out may equal s. */
-CORIO_API long corio_url_decode(const char *s, size_t len, char *out, int plus_is_space);
+CORIO_API long corio_url_decode(const char *s, size_t len, bool plus_is_space, char *out);
 
 /* Finds key in a raw query string ("a=1&b=x%20y"): decodes the first
  * matching value into out (at most cap - 1 bytes, NUL-terminated) and

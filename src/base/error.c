@@ -9,13 +9,21 @@ const char *corio_strerror(intptr_t rc)
         return "success";
     switch (-rc) {
     case ECANCELED:
-        return "operation cancelled";
+        return "operation cancelled (the task or its scope was cancelled)";
     case ETIMEDOUT:
-        return "deadline passed";
+        return "deadline passed (the call's own, or its cancel scope's)";
     case EPERM:
-        return "not allowed here (outside a task, or not the owner)";
+        return "not permitted (e.g. spawning into a nursery whose task has ended)";
     case EDEADLK:
-        return "would wait forever (deadlock)";
+        return "would wait forever (a task waiting on itself, or on a lock it holds)";
+    case EALREADY:
+        return "already done (the future is resolved, the handle has fired)";
+    case EBUSY:
+        return "in use (waiters or holders remain; nothing was freed)";
+    case EPIPE:
+        return "closed (the queue or the peer's end is closed)";
+    case EMSGSIZE:
+        return "too large (over the limit the caller set, or the protocol's)";
     case CORIO_EDNS:
         return "host name could not be resolved";
     case CORIO_ESERVER:

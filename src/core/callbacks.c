@@ -112,11 +112,8 @@ corio_loop *corio_loop_current(void)
 
 int corio_call_soon(corio_callback *cb, void *arg)
 {
-    corio__loop *l = corio__loop_get();
-    if (!l)
-        return -EPERM;
-    if (!cb)
-        return -EINVAL;
+    corio__loop *l = CORIO__LOOP();
+    CORIO__MISUSE_IF(!cb, "cb is NULL");
     return push(l, cb, arg);
 }
 
@@ -133,10 +130,9 @@ static void fire(corio__timer *timer)
 
 int corio_call_later(int64_t ms, corio_callback *cb, void *arg, corio_handle **handle)
 {
-    corio__loop *l = corio__loop_get();
-    if (!l)
-        return -EPERM;
-    if (!cb || ms < 0)
+    corio__loop *l = CORIO__LOOP();
+    CORIO__MISUSE_IF(!cb, "cb is NULL");
+    if (ms < 0)
         return -EINVAL;
     corio_handle *h = calloc(1, sizeof *h);
     if (!h)

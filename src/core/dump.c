@@ -22,10 +22,8 @@ static const char *state_name(const corio_task *t)
 
 int corio_dump_tasks(FILE *out)
 {
-    corio__loop *l = corio__loop_get();
+    corio__loop *l = CORIO__LOOP();
     int n = 0;
-    if (!l)
-        return -EPERM;
     for (corio__list_node *p = l->tasks.next; p != &l->tasks; p = p->next, n++) {
         const corio_task *t = corio__container_of(p, corio_task, all);
         fprintf(out, "#%-6llu %-31s %s", (unsigned long long)t->id, corio_task_name(t),

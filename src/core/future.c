@@ -29,8 +29,7 @@ void corio__future_init(corio_future *f, corio__loop *l, corio_task *task)
 int corio_future_new(corio_future **out)
 {
     corio__loop *l = corio__loop_get();
-    if (!l)
-        return -EPERM;
+    CORIO__MISUSE_IF(!l, "called outside a loop's thread");
     corio_future *f = malloc(sizeof *f);
     if (!f)
         return -ENOMEM;
@@ -76,12 +75,8 @@ void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result)
     }
 }
 
-int corio_future_free(corio_future *f)
+void corio__future_fini(corio_future *f)
 {
-    if (!f)
-        return 0;
-    if (!corio__list_empty(&f->waiters) || !corio__list_empty(&f->listeners))
-        return -EBUSY;
     while (!corio__list_empty(&f->callbacks)) {
         done_cb *cb = corio__container_of(f->callbacks.next, done_cb, node);
         corio__list_unlink(&cb->node);
@@ -90,18 +85,29 @@ int corio_future_free(corio_future *f)
         else
             free(cb);
     }
-    if (!f->task)
-        free(f);
+}
+
+int corio_future_free(corio_future *f)
+{
+    if (!f)
+        return 0;
+    CORIO__MISUSE_IF(f->task, "a task's future goes with its task (corio_task_release)");
+    if (!corio__list_empty(&f->waiters) || !corio__list_empty(&f->listeners))
+        return -EBUSY;
+    corio__future_fini(f);
+    free(f);
     return 0;
 }
 
-static int resolve_checked(corio_future *f, intptr_t outcome)
+static int resolve_checked(const char *func, corio_future *f, intptr_t outcome)
 {
     corio__loop *l = corio__loop_get();
     if (!f)
-        return -EINVAL;
-    if (l != f->loop || f->task)
-        return -EPERM;
+        corio__misuse(func, "the future is NULL");
+    if (l != f->loop)
+        corio__misuse(func, "a future of another loop (use corio_call_soon_threadsafe)");
+    if (f->task)
+        corio__misuse(func, "a task's future is resolved by its task");
     if (f->done)
         return -EALREADY;
     corio__future_resolve(l, f, outcome);
@@ -110,25 +116,24 @@ static int resolve_checked(corio_future *f, intptr_t outcome)
 
 int corio_future_set_result(corio_future *f, intptr_t value)
 {
-    return value < 0 ? -EINVAL : resolve_checked(f, value);
+    return value < 0 ? -EINVAL : resolve_checked(__func__, f, value);
 }
 
 int corio_future_set_error(corio_future *f, intptr_t err)
 {
-    return err >= 0 ? -EINVAL : resolve_checked(f, err);
+    return err >= 0 ? -EINVAL : resolve_checked(__func__, f, err);
 }
 
 int corio_future_cancel(corio_future *f)
 {
-    if (!f)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!f, "the future is NULL");
     if (f->done)
         return -EALREADY;
     if (f->task) {
         corio_task_cancel(f->task);
         return 0;
     }
-    return resolve_checked(f, -ECANCELED);
+    return resolve_checked(__func__, f, -ECANCELED);
 }
 
 bool corio_future_done(const corio_future *f)
@@ -144,10 +149,8 @@ intptr_t corio_future_result(const corio_future *f)
 int corio_future_add_done_callback(corio_future *f, corio_done_fn *fn, void *arg)
 {
     corio__loop *l = corio__loop_get();
-    if (!f || !fn)
-        return -EINVAL;
-    if (l != f->loop)
-        return -EPERM;
+    CORIO__MISUSE_IF(!f || !fn, "the future or fn is NULL");
+    CORIO__MISUSE_IF(l != f->loop, "a future of another loop");
     done_cb *cb = calloc(1, sizeof *cb);
     if (!cb)
         return -ENOMEM;
@@ -160,27 +163,29 @@ int corio_future_add_done_callback(corio_future *f, corio_done_fn *fn, void *arg
     return 0;
 }
 
-int corio_future_await(corio_future *f, intptr_t *value, int64_t deadline)
+int corio__future_wait(corio__loop *l, corio_future *f, intptr_t *result, int64_t deadline,
+                       const char *what, int64_t n)
 {
-    corio__loop *l = corio__task_loop();
-    if (!f)
-        return -EINVAL;
-    if (!l || l != f->loop)
-        return -EPERM;
     if (!f->done) {
         if (f->task == l->current)
             return -EDEADLK;
-        int rc = corio__waitq_park(l, &f->waiters, "future", 0, corio__deadline_ns(deadline));
+        int rc = corio__waitq_park(l, &f->waiters, what, n, corio__deadline_ns(deadline));
         if (rc < 0)
             return corio__wait_rc(rc);
     }
     if (f->task)
         f->task->joined = true;
-    if (f->result < 0)
-        return (int)f->result;
-    if (value)
-        *value = f->result;
+    if (result)
+        *result = f->result;
     return 0;
+}
+
+int corio_future_await(corio_future *f, intptr_t *result, int64_t deadline)
+{
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(!f, "the future is NULL");
+    CORIO__MISUSE_IF(l != f->loop, "a future of another loop");
+    return corio__future_wait(l, f, result, deadline, "future", 0);
 }
 
 corio_future *corio_task_future(corio_task *t)

@@ -34,6 +34,12 @@ struct corio_future {
 };
 
 void corio__future_init(corio_future *f, corio__loop *l, corio_task *task);
+/* corio_future_await without the misuse checks; what and n describe the
+ * wait for corio_dump_tasks. */
+int corio__future_wait(corio__loop *l, corio_future *f, intptr_t *result, int64_t deadline,
+                       const char *what, int64_t n);
+/* Drops f's callbacks not yet run (a task's future, as the task is freed). */
+void corio__future_fini(corio_future *f);
 /* Resolves f (not yet done) and notifies waiters, listeners and callbacks. */
 void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result);
 

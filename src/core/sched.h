@@ -10,6 +10,7 @@
 
 #include <corio/cancel.h>
 
+#include "../base/misuse.h"
 #include "future.h"
 #include "loop.h"
 #include "scope.h"
@@ -48,6 +49,30 @@ static inline int corio__wait_rc(int rc)
  * wrong thread. */
 #define CORIO__BIND(obj, l, busy)                                                                  \
     ((obj)->loop == (l) ? 0 : (busy) ? -EPERM : ((obj)->loop = (l), 0))
+
+/* What CORIO__BIND refuses is misuse: a handle of another loop (common.h). */
+#define CORIO__BIND_OR_DIE(obj, l, busy)                                                           \
+    CORIO__MISUSE_IF(CORIO__BIND(obj, l, busy) < 0, "in use by the tasks of another loop")
+
+/* The calling task's loop; outside a task (a blocking call there) is misuse. */
+#define CORIO__TASK_LOOP() corio__task_loop_or_die(__func__)
+static inline corio__loop *corio__task_loop_or_die(const char *func)
+{
+    corio__loop *l = corio__task_loop();
+    if (CORIO__UNLIKELY(!l))
+        corio__misuse(func, "called outside a task");
+    return l;
+}
+
+/* The calling thread's loop; a call from a thread without one is misuse. */
+#define CORIO__LOOP() corio__loop_or_die(__func__)
+static inline corio__loop *corio__loop_or_die(const char *func)
+{
+    corio__loop *l = corio__loop_get();
+    if (CORIO__UNLIKELY(!l))
+        corio__misuse(func, "called outside a loop's thread");
+    return l;
+}
 
 /* Appends t to the run queue. */
 static inline void corio__runq_push(corio__loop *l, corio_task *t)

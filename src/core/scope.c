@@ -88,10 +88,8 @@ int corio_scope_enter(corio_scope *storage, int64_t deadline_ms, unsigned flags)
 {
     corio__loop *l = corio__loop_get();
     corio__scope *s = (corio__scope *)storage;
-    if (!storage)
-        return -EINVAL;
-    if (!l || !l->current)
-        return -EPERM;
+    CORIO__MISUSE_IF(!storage, "the scope is NULL");
+    CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
     corio_task *t = l->current;
     corio__scope_init(s, t->scope, t, flags & CORIO_SCOPE_SHIELD);
     if (deadline_ms >= 0) {
@@ -117,12 +115,11 @@ int corio_scope_exit(corio_scope *storage)
 {
     corio__loop *l = corio__loop_get();
     corio__scope *s = (corio__scope *)storage;
-    if (!l || !l->current || !s || l->current->scope != s)
-        return -EINVAL;
-    if (!corio__list_empty(&s->children)) {
-        fputs("corio: corio_scope_exit: a nursery or scope opened inside is still open\n", stderr);
-        abort();
-    }
+    CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
+    CORIO__MISUSE_IF(!s || l->current->scope != s,
+                     "not the calling task's innermost scope (scopes close in reverse order)");
+    CORIO__MISUSE_IF(!corio__list_empty(&s->children),
+                     "a nursery or scope opened inside is still open");
     int rc = s->cancelled;
     l->current->scope = s->parent;
     corio__scope_fini(l, s);
@@ -152,8 +149,6 @@ void corio_nursery_cancel(corio_nursery *n)
 
 int corio_checkpoint(void)
 {
-    corio__loop *l = corio__loop_get();
-    if (!l || !l->current)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     return corio__cancelled(l, l->current);
 }

@@ -8,9 +8,7 @@
 
 int corio_sleep_until_ns(int64_t deadline_ns)
 {
-    corio__loop *l = corio__loop_get();
-    if (!l || !l->current)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     int rc = corio__park(l, "sleep", deadline_ns, deadline_ns, NULL);
     return rc == CORIO__EDEADLINE ? 0 : rc;
 }

@@ -77,7 +77,7 @@ static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
 {
     size_t want = opts && opts->stack_size ? opts->stack_size : l->cfg.stack_size;
     size_t size = corio__stack_round(&l->stacks, want);
-    if (!fn || !size)
+    if (!size)
         return -EINVAL;
 
     corio__stack st;
@@ -134,12 +134,13 @@ int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_
                    corio_task **handle)
 {
     corio__loop *l = corio__loop_get();
-    if (!l)
-        return -EPERM;
+    CORIO__MISUSE_IF(!l, "called outside a loop's thread");
+    CORIO__MISUSE_IF(!fn, "fn is NULL");
     if (!n) /* from a loop callback: into the root nursery */
         n = l->current ? &l->current->implicit : l->root ? &l->root->implicit : NULL;
-    if (!n || n->owner->loop != l || n->owner->state == CORIO__DONE)
-        return -EPERM;
+    CORIO__MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
+    if (!n || n->owner->state == CORIO__DONE)
+        return -EPERM; /* the nursery's owner has ended: nothing may join it */
     return spawn(l, n, fn, arg, opts, handle);
 }
 
@@ -153,33 +154,19 @@ static bool is_handle(const corio_task *t)
     return t && t->magic == CORIO__TASK_MAGIC && t->has_handle;
 }
 
-int corio_join(corio_task *t, intptr_t *result)
+int corio_join(corio_task *t, intptr_t *result, int64_t deadline)
 {
-    corio__loop *l = corio__loop_get();
-    if (!l || !l->current)
-        return -EPERM;
-    if (!is_handle(t) || t->loop != l)
-        return -EINVAL;
-    if (t == l->current)
-        return -EDEADLK;
-    if (t->state != CORIO__DONE) {
-        int rc = corio__waitq_park(l, &t->future.waiters, "join task #%lld", (int64_t)t->id, -1);
-        if (rc < 0)
-            return rc;
-    }
-    t->joined = true;
-    if (result)
-        *result = t->result;
-    return 0;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(!is_handle(t) || t->loop != l,
+                     "not a task handle of this thread's loop (released already?)");
+    return corio__future_wait(l, &t->future, result, deadline, "join task #%lld", (int64_t)t->id);
 }
 
 void corio_task_release(corio_task *t)
 {
     corio__loop *l = corio__loop_get();
-    if (!is_handle(t) || t->loop != l) {
-        fputs("corio: corio_task_release: not a task handle of this thread's loop\n", stderr);
-        abort();
-    }
+    CORIO__MISUSE_IF(!is_handle(t) || t->loop != l,
+                     "not a task handle of this thread's loop (released already?)");
     t->has_handle = false;
     if (t->state == CORIO__DONE)
         corio__task_free(l, t);
@@ -188,7 +175,7 @@ void corio_task_release(corio_task *t)
 void corio__task_free(corio__loop *l, corio_task *t)
 {
     corio__stack st = t->stack;
-    corio_future_free(&t->future); /* drops callbacks not yet run */
+    corio__future_fini(&t->future);
 #if defined(CORIO__TSAN)
     CORIO__TSAN_DESTROY(t->tsan_fiber);
 #endif
@@ -201,8 +188,7 @@ void corio__task_free(corio__loop *l, corio_task *t)
 int corio_yield(void)
 {
     corio__loop *l = corio__loop_get();
-    if (!l || !l->current)
-        return -EPERM;
+    CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
     corio__runq_push(l, l->current);
     corio__schedule(l);
     return corio__cancelled(l, l->current);

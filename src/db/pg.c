@@ -224,7 +224,7 @@ static int send_cancel(corio_pg *c)
     PGcancel *k = PQgetCancel(c->conn);
     if (!k)
         return -ENOMEM;
-    int rc = corio_to_thread(cancel_on_thread, k, NULL);
+    int rc = corio_to_thread(cancel_on_thread, k, NULL, -1);
     if (rc < 0 && rc != -ECANCELED && rc != -ETIMEDOUT)
         PQfreeCancel(k); /* it never ran */
     return rc;

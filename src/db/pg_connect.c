@@ -12,6 +12,7 @@
 #include <corio/dns.h>
 #include <corio/task.h>
 
+#include "../base/misuse.h"
 #include "../base/log.h"
 #include "pg_internal.h"
 
@@ -137,10 +138,8 @@ static int start(PQconninfoOption *opts, PGconn **out, int64_t deadline)
 
 int corio_pg_connect(const char *conninfo, corio_pg **out, int64_t deadline)
 {
-    if (!conninfo || !out)
-        return -EINVAL;
-    if (!corio_current())
-        return -EPERM;
+    CORIO__MISUSE_IF(!conninfo || !out, "conninfo or out is NULL");
+    CORIO__MISUSE_IF(!corio_current(), "called outside a task");
     char *perr = NULL;
     PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
     if (!opts) {

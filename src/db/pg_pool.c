@@ -54,7 +54,7 @@ int corio_pg_pool_new(const char *conninfo, const corio_pg_pool_opts *opts, cori
     p->opts = o;
     int rc = -ENOMEM;
     if (!(p->conninfo = strdup(conninfo)) || (rc = corio_event_new(&p->all_in)) < 0 ||
-        (rc = corio_respool_new(&p->rp, &pool_ops, p, o.max)) < 0 ||
+        (rc = corio_respool_new(&pool_ops, p, o.max, &p->rp)) < 0 ||
         (rc = corio_respool_set_idle_timeout(p->rp, o.idle_timeout_ms)) < 0) {
         corio_respool_free(p->rp);
         corio_event_free(p->all_in);

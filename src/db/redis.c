@@ -25,6 +25,7 @@
 #include <corio/task.h>
 #include <corio/time.h>
 
+#include "../base/misuse.h"
 #include "redis_int.h"
 
 #define RBUF 32768
@@ -304,8 +305,10 @@ int corio__redis_call(corio_redis *c, const char *cmd, size_t len, size_t n,
                       corio_redis_reply **dst, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
-    if (!l || l != c->loop)
-        return -EPERM;
+    if (!l)
+        corio__misuse("corio_redis", "called outside a task");
+    if (l != c->loop)
+        corio__misuse("corio_redis", "a connection of another loop");
     int rc = corio_checkpoint();
     if (rc == 0)
         rc = corio__redis_deadline_check(deadline);

@@ -13,6 +13,7 @@
 #include <corio/tls.h>
 #include <corio/url.h>
 
+#include "../base/misuse.h"
 #include "redis_int.h"
 
 static __thread char connect_err[256];
@@ -35,7 +36,7 @@ static int decode(const char *s, size_t len, char *out, size_t cap)
 {
     if (len >= cap)
         return -EINVAL;
-    long n = corio_url_decode(s, len, out, 0);
+    long n = corio_url_decode(s, len, false, out);
     if (n < 0)
         return -EINVAL;
     out[n] = '\0';
@@ -95,20 +96,20 @@ static int open_stream(const target *t, const corio_redis_opts *o, corio_stream 
 {
     corio_fd *f;
     int rc = t->unix_sock
-                 ? corio_unix_connect(t->u.path, deadline, &f)
-                 : corio_tcp_connect(t->u.host, t->u.port < 0 ? 6379 : t->u.port, deadline, &f);
+                 ? corio_unix_connect(t->u.path, &f, deadline)
+                 : corio_tcp_connect(t->u.host, t->u.port < 0 ? 6379 : t->u.port, &f, deadline);
     if (rc < 0)
         return rc;
     if (!t->tls)
         return corio_stream_open(f, s);
     corio_tls_ctx *ctx;
-    rc = corio_tls_ctx_client(&ctx, o->ca_file, o->tls_no_verify ? CORIO_TLS_NO_VERIFY : 0);
+    rc = corio_tls_ctx_client(o->ca_file, o->tls_no_verify ? CORIO_TLS_NO_VERIFY : 0, &ctx);
     if (rc < 0) {
         corio_fd_close(f);
         return rc;
     }
     /* The session keeps what it needs of the context (OpenSSL counts it). */
-    rc = corio_tls_connect(ctx, f, t->u.host, deadline, s);
+    rc = corio_tls_connect(ctx, f, t->u.host, s, deadline);
     corio_tls_ctx_free(ctx);
     return rc;
 }
@@ -149,7 +150,7 @@ int corio_redis_connect(const char *url, const corio_redis_opts *opts, corio_red
     connect_err[0] = '\0';
     *out = NULL;
     if (!corio__task_loop())
-        return -EPERM;
+        corio__misuse(__func__, "called outside a task");
     target t;
     int rc = parse_target(url, &t);
     corio_redis *c = NULL;

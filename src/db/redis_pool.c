@@ -47,7 +47,7 @@ int corio_redis_pool_new(const char *url, const corio_redis_opts *opts, size_t m
     p->opts.ca_file = NULL; /* not kept: see corio_redis_opts */
     if (opts && opts->ca_file)
         p->opts.ca_file = strdup(opts->ca_file);
-    int rc = corio_respool_new(&p->rp, &ops, p, max);
+    int rc = corio_respool_new(&ops, p, max, &p->rp);
     if (rc == 0 && p->opts.idle_timeout_ms > 0)
         rc = corio_respool_set_idle_timeout(p->rp, p->opts.idle_timeout_ms);
     if (rc < 0) {

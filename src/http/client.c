@@ -95,9 +95,9 @@ int corio_http_client_new(const corio_http_client_opts *opts, corio_http_client 
     c->o.user_agent = NULL;
     c->o.ca_file = NULL; /* used only while creating the TLS context below */
     corio__list_init(&c->origins);
-    int rc = c->user_agent ? corio_sem_new(&c->slots, c->o.max_total, false) : -ENOMEM;
+    int rc = c->user_agent ? corio_sem_new(c->o.max_total, false, &c->slots) : -ENOMEM;
     if (rc == 0 && opts && opts->ca_file)
-        rc = corio_tls_ctx_client(&c->tls, opts->ca_file, opts->insecure ? CORIO_TLS_NO_VERIFY : 0);
+        rc = corio_tls_ctx_client(opts->ca_file, opts->insecure ? CORIO_TLS_NO_VERIFY : 0, &c->tls);
     if (rc < 0) {
         corio_http_client_free(c);
         return rc;
@@ -151,7 +151,7 @@ static origin *origin_get(corio_http_client *c, const corio_url *u, const char *
     o->host = strdup(u->host);
     o->port = corio_url_port(u);
     o->https = strcmp(u->scheme, "https") == 0;
-    if (!o->key || !o->host || corio_respool_new(&o->conns, &conn_ops, o, c->o.max_per_host) < 0) {
+    if (!o->key || !o->host || corio_respool_new(&conn_ops, o, c->o.max_per_host, &o->conns) < 0) {
         free(o->host);
         free(o->key);
         free(o);
@@ -194,17 +194,17 @@ static int dial(origin *o, int64_t deadline, corio_stream **out)
             return -CORIO_EDNS;
     }
     corio_fd *f;
-    int rc = corio_tcp_connect_addrs(addrs, (size_t)n, o->port, cd, &f);
+    int rc = corio_tcp_connect_addrs(addrs, (size_t)n, o->port, &f, cd);
     if (rc < 0)
         return rc;
     if (!o->https)
         return corio_stream_open(f, out);
     if (!c->tls &&
-        (rc = corio_tls_ctx_client(&c->tls, NULL, c->o.insecure ? CORIO_TLS_NO_VERIFY : 0)) < 0) {
+        (rc = corio_tls_ctx_client(NULL, c->o.insecure ? CORIO_TLS_NO_VERIFY : 0, &c->tls)) < 0) {
         corio_fd_close(f);
         return rc;
     }
-    return corio_tls_connect(c->tls, f, o->host, cd, out);
+    return corio_tls_connect(c->tls, f, o->host, out, cd);
 }
 
 /* Opens a connection for the origin's pool. A connection in use holds one of
@@ -487,7 +487,7 @@ const char *corio_http_response_url(const corio_http_response *r)
     return r->url;
 }
 
-int corio_http_response_reused(const corio_http_response *r)
+bool corio_http_response_reused(const corio_http_response *r)
 {
     return r->reused;
 }
@@ -663,7 +663,8 @@ static bool is_redirect(int status)
 }
 
 static int open_request(corio_http_client *c, bool own, const char *url,
-                        const corio_http_request_opts *opts, corio_http_response **out)
+                        const corio_http_request_opts *opts, corio_http_response **out,
+                        int64_t deadline)
 {
     static const corio_http_request_opts none = {0};
     const corio_http_request_opts *o = opts ? opts : &none;
@@ -674,7 +675,7 @@ static int open_request(corio_http_client *c, bool own, const char *url,
         return -ENOMEM;
     r->c = c;
     r->own_client = own;
-    r->deadline = o->deadline > 0 ? o->deadline : -1;
+    r->deadline = deadline; /* for the whole exchange, the body reads included */
     r->max_body = o->max_body ? o->max_body : (size_t)64 << 20;
     r->in = malloc(IN_CAP);
     r->url = strdup(url);
@@ -747,15 +748,17 @@ static int open_request(corio_http_client *c, bool own, const char *url,
 }
 
 int corio_http_client_open(corio_http_client *c, const char *url,
-                           const corio_http_request_opts *opts, corio_http_response **out)
+                           const corio_http_request_opts *opts, corio_http_response **out,
+                           int64_t deadline)
 {
-    return open_request(c, false, url, opts, out);
+    return open_request(c, false, url, opts, out, deadline);
 }
 
 int corio_http_client_request(corio_http_client *c, const char *url,
-                              const corio_http_request_opts *opts, corio_http_response **out)
+                              const corio_http_request_opts *opts, corio_http_response **out,
+                              int64_t deadline)
 {
-    int rc = corio_http_client_open(c, url, opts, out);
+    int rc = corio_http_client_open(c, url, opts, out, deadline);
     if (rc < 0)
         return rc;
     if ((rc = corio_http_response_body(*out, NULL, NULL)) < 0) {
@@ -765,13 +768,14 @@ int corio_http_client_request(corio_http_client *c, const char *url,
     return rc;
 }
 
-int corio_http_get(const char *url, const corio_http_request_opts *opts, corio_http_response **out)
+int corio_http_get(const char *url, const corio_http_request_opts *opts, corio_http_response **out,
+                   int64_t deadline)
 {
     corio_http_client *c;
     int rc = corio_http_client_new(NULL, &c);
     if (rc < 0)
         return rc;
-    if ((rc = open_request(c, true, url, opts, out)) < 0) {
+    if ((rc = open_request(c, true, url, opts, out, deadline)) < 0) {
         corio_http_client_free(c);
         return rc;
     }

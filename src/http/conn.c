@@ -117,7 +117,7 @@ static int run_handler(conn *c)
  * decoded NUL, which would cut the string short for the C code below. */
 static bool decode_clean(const char *s, size_t n, char *out)
 {
-    long k = corio_url_decode(s, n, out, 0);
+    long k = corio_url_decode(s, n, false, out);
     return k >= 0 && !memchr(out, '\0', (size_t)k);
 }
 

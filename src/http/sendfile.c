@@ -74,7 +74,7 @@ static int send_pieces(conn *c, int fd, int64_t off, int64_t len)
     while (rc == 0 && len > 0) {
         p.len = len < PIECE ? (size_t)len : PIECE;
         intptr_t n;
-        rc = corio_to_thread(read_piece, &p, &n);
+        rc = corio_to_thread(read_piece, &p, &n, -1);
         if (rc == 0 && n <= 0)
             rc = n < 0 ? (int)n : -EIO;
         if (rc == 0)

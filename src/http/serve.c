@@ -32,7 +32,7 @@ static intptr_t connection(void *arg)
         char peer[48] = "";
         if (corio__log_on(CORIO_LOG_INFO)) /* before the handshake, which may close a.f */
             corio__fd_peer_name(a.f, peer, sizeof peer);
-        rc = corio_tls_accept(a.tls, a.f, corio_now() + srv->app->limits.header_timeout_ms, &s);
+        rc = corio_tls_accept(a.tls, a.f, &s, corio_now() + srv->app->limits.header_timeout_ms);
         if (rc < 0 && rc != -ECANCELED)
             corio__log(CORIO_LOG_INFO, "http", "TLS handshake with %s failed: %s%s%s",
                        peer[0] ? peer : "a client", corio_strerror(rc),

@@ -551,7 +551,7 @@ static size_t decode(const char *s, size_t len, char *out, int plus_is_space)
     return n;
 }
 
-long corio_url_decode(const char *s, size_t len, char *out, int plus_is_space)
+long corio_url_decode(const char *s, size_t len, bool plus_is_space, char *out)
 {
     /* Checking first leaves out (perhaps s itself) untouched on error. */
     long n = decoded_len(s, len);

@@ -251,11 +251,9 @@ static int take_answer(dns *d, const char *host, const struct ares_addrinfo *res
 
 int corio_dns_resolve(const char *host, corio_addr *out, size_t max, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
+    corio__loop *l = CORIO__TASK_LOOP();
     if (!host || !*host || !out || max == 0 || strlen(host) > 253)
         return -EINVAL;
-    if (!l)
-        return -EPERM;
     /* IP literals never touch the resolver. */
     struct sockaddr_in *v4 = (struct sockaddr_in *)&out[0].sa;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out[0].sa;
@@ -309,11 +307,9 @@ int corio_dns_resolve(const char *host, corio_addr *out, size_t max, int64_t dea
 
 int corio_dns_set_servers(const char *csv)
 {
-    corio__loop *l = corio__loop_get();
+    corio__loop *l = CORIO__LOOP();
     if (!csv)
         return -EINVAL;
-    if (!l)
-        return -EPERM;
     dns *d;
     int rc = get_dns(l, &d);
     if (rc < 0)

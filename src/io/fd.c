@@ -78,12 +78,10 @@ static int fd_register(corio__loop *l, int fd, bool socket, corio_fd **out)
 
 int corio_fd_open(int fd, corio_fd **out)
 {
-    corio__loop *l = corio__loop_get();
+    corio__loop *l = CORIO__LOOP();
     int rc = 0;
     if (!out || fd < 0)
         rc = -EBADF;
-    else if (!l)
-        rc = -EPERM;
     int flags = rc ? -1 : fcntl(fd, F_GETFL);
     if (!rc && (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0))
         rc = -errno;
@@ -102,7 +100,7 @@ int corio__fd_open_socket(int fd, corio_fd **out)
     corio__loop *l = corio__loop_get();
     if (!l) {
         close(fd);
-        return -EPERM;
+        corio__misuse(__func__, "called outside a loop's thread");
     }
     return fd_register(l, fd, true, out);
 }
@@ -136,11 +134,9 @@ static int wait_bit(corio__loop *l, corio_fd *f, uint32_t bit, int64_t deadline)
 
 int corio_fd_wait(corio_fd *f, unsigned events, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!f)
-        return -EBADF;
-    if (!l || f->loop != l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(!f, "the fd is NULL");
+    CORIO__MISUSE_IF(f->loop != l, "an fd of another loop");
     if (!(events & (CORIO_READ | CORIO_WRITE)))
         return -EINVAL;
     if ((events & CORIO_READ) && (f->ready & EPOLLIN))
@@ -152,9 +148,8 @@ int corio_fd_wait(corio_fd *f, unsigned events, int64_t deadline)
 
 int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || f->loop != l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(f->loop != l, "an fd of another loop");
     uint32_t bit = events & CORIO_READ ? EPOLLIN : EPOLLOUT;
     f->ready &= ~bit;
     return wait_bit(l, f, bit, deadline);
@@ -163,11 +158,9 @@ int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline)
 /* One read or write, waiting for readiness while the kernel says EAGAIN. */
 static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bool out)
 {
-    corio__loop *l = corio__task_loop();
-    if (!f)
-        return -EBADF;
-    if (!l || f->loop != l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(!f, "the fd is NULL");
+    CORIO__MISUSE_IF(f->loop != l, "an fd of another loop");
     if (!buf && len)
         return -EFAULT;
     uint32_t bit = out ? EPOLLOUT : EPOLLIN;
@@ -253,9 +246,7 @@ int corio_fd_write_all(corio_fd *f, const void *buf, size_t len, int64_t deadlin
 
 int corio_wait_fd(int fd, unsigned events, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     if (fd < 0)
         return -EBADF;
     if (!(events & (CORIO_READ | CORIO_WRITE)))

@@ -143,7 +143,7 @@ static intptr_t run(void *arg)
 static int submit(request *r)
 {
     atomic_init(&r->refs, 2);
-    int rc = corio_to_thread(run, r, NULL);
+    int rc = corio_to_thread(run, r, NULL, -1);
     if (rc < 0 && rc != -ECANCELED && rc != -ETIMEDOUT) { /* never queued */
         atomic_store(&r->refs, 1);
         r->result = rc;
@@ -163,7 +163,7 @@ static request *new_request(int op, const char *path)
     return r;
 }
 
-int corio_file_read_all(const char *path, void **data, size_t *len, size_t max)
+int corio_file_read_all(const char *path, size_t max, void **data, size_t *len)
 {
     if (!path || !data || !len)
         return -EINVAL;
@@ -181,7 +181,7 @@ int corio_file_read_all(const char *path, void **data, size_t *len, size_t max)
     return rc;
 }
 
-int corio_file_write_all(const char *path, const void *data, size_t len, int append)
+int corio_file_write_all(const char *path, const void *data, size_t len, bool append)
 {
     if (!path || (!data && len))
         return -EINVAL;

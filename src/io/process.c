@@ -52,14 +52,13 @@ static int plan_stdio(posix_spawn_file_actions_t *fa, enum corio_stdio mode, int
     return -posix_spawn_file_actions_adddup2(fa, *theirs, child_fd);
 }
 
-int corio_process_spawn(corio_process **out, const char *const *argv,
-                        const corio_process_opts *opts)
+int corio_process_spawn(const char *const *argv, const corio_process_opts *opts,
+                        corio_process **out)
 {
     static const corio_process_opts defaults;
     if (!out || !argv || !argv[0])
         return -EINVAL;
-    if (!corio__loop_get())
-        return -EPERM;
+    (void)CORIO__LOOP();
     if (!opts)
         opts = &defaults;
     corio_process *p = calloc(1, sizeof *p);

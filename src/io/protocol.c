@@ -216,11 +216,8 @@ static int adopt(corio__loop *l, server *srv, int fd, const corio_protocol *prot
 int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto,
                          void *(*make_ctx)(void *arg), void *arg)
 {
-    corio__loop *l = corio__task_loop();
-    if (!listener || !proto)
-        return -EINVAL;
-    if (!l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(!listener || !proto, "listener or proto is NULL");
     server srv;
     corio__list_init(&srv.conns);
     int rc;

@@ -10,13 +10,12 @@
 #include <corio/io.h>
 #include <corio/signal.h>
 #include <corio/task.h>
+#include "../base/misuse.h"
 
 int corio_signal_wait(const sigset_t *set, int64_t deadline)
 {
-    if (!set)
-        return -EINVAL;
-    if (!corio_current())
-        return -EPERM;
+    CORIO__MISUSE_IF(!set, "the set is NULL");
+    CORIO__MISUSE_IF(!corio_current(), "called outside a task");
     sigset_t old;
     int rc = pthread_sigmask(SIG_BLOCK, set, &old);
     if (rc)
@@ -61,7 +60,7 @@ int corio_signal_wait_shutdown(corio_task *t)
         corio_task_cancel(t);
     }
     corio_task_cancel(sig);
-    corio_join(sig, NULL);
+    corio_join(sig, NULL, -1);
     corio_task_release(sig);
     return rc < 0 ? rc : (int)signo;
 }

@@ -265,9 +265,7 @@ static int race_start(race *r, const corio_addr *a)
 static int connect_race(const corio_addr *addrs, size_t n, int port, int64_t deadline,
                         corio_fd **out)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     race r = {.loop = l, .task = l->current};
     for (int i = 0; i < RACE_MAX; i++)
         r.slot[i].io.fd = -1;
@@ -332,7 +330,7 @@ static int connect_race(const corio_addr *addrs, size_t n, int port, int64_t dea
     return won >= 0 ? corio__fd_open_socket(r.slot[won].io.fd, out) : rc;
 }
 
-int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **out)
+int corio_tcp_connect(const char *host, int port, corio_fd **out, int64_t deadline)
 {
     if (!out || port <= 0)
         return -EINVAL;
@@ -341,11 +339,11 @@ int corio_tcp_connect(const char *host, int port, int64_t deadline, corio_fd **o
     int rc = resolve(host, port, addrs, list, deadline);
     if (rc < 0)
         return rc;
-    return corio_tcp_connect_addrs(addrs, (size_t)rc, port, deadline, out);
+    return corio_tcp_connect_addrs(addrs, (size_t)rc, port, out, deadline);
 }
 
-int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, int64_t deadline,
-                            corio_fd **out)
+int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int port, corio_fd **out,
+                            int64_t deadline)
 {
     if (!out || !addrs || n == 0 || port <= 0 || port > 65535)
         return -EINVAL;
@@ -368,8 +366,7 @@ int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags,
 {
     if (!out || (flags & ~(unsigned)CORIO_LISTEN_REUSEPORT))
         return -EINVAL;
-    if (!corio__loop_get())
-        return -EPERM;
+    (void)CORIO__LOOP();
     corio_addr addrs[ADDRS];
     struct addrinfo list_[ADDRS], *list = list_;
     int rc = resolve(host && *host ? host : "0.0.0.0", port, addrs, list_, -1);
@@ -495,8 +492,7 @@ int corio_unix_listen(const char *path, int backlog, corio_fd **out)
     int rc = unix_addr(path, &sa);
     if (rc < 0 || !out)
         return rc < 0 ? rc : -EINVAL;
-    if (!corio__loop_get())
-        return -EPERM;
+    (void)CORIO__LOOP();
     struct stat st;
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
         unlink(path); /* a stale socket from an earlier run */
@@ -511,7 +507,7 @@ int corio_unix_listen(const char *path, int backlog, corio_fd **out)
     return corio_fd_open(fd, out);
 }
 
-int corio_unix_connect(const char *path, int64_t deadline, corio_fd **out)
+int corio_unix_connect(const char *path, corio_fd **out, int64_t deadline)
 {
     struct sockaddr_un sa;
     int rc = unix_addr(path, &sa);
@@ -526,8 +522,7 @@ int corio_udp_open(const char *host, int port, corio_fd **out)
     socklen_t len;
     if (!out || port < 0 || port > 65535 || !literal(host ? host : "0.0.0.0", port, &ss, &len))
         return -EINVAL;
-    if (!corio__loop_get())
-        return -EPERM;
+    (void)CORIO__LOOP();
     int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0) {
         int rc = -errno;

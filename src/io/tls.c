@@ -111,7 +111,7 @@ static int new_ctx(corio_tls_ctx **out, bool client)
     return 0;
 }
 
-int corio_tls_ctx_client(corio_tls_ctx **out, const char *ca_file, unsigned flags)
+int corio_tls_ctx_client(const char *ca_file, unsigned flags, corio_tls_ctx **out)
 {
     if (!out || (flags & ~(unsigned)CORIO_TLS_NO_VERIFY))
         return -EINVAL;
@@ -131,7 +131,7 @@ int corio_tls_ctx_client(corio_tls_ctx **out, const char *ca_file, unsigned flag
     return 0;
 }
 
-int corio_tls_ctx_server(corio_tls_ctx **out, const char *cert_file, const char *key_file)
+int corio_tls_ctx_server(const char *cert_file, const char *key_file, corio_tls_ctx **out)
 {
     if (!out || !cert_file || !key_file)
         return -EINVAL;
@@ -296,8 +296,8 @@ static int handshake(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t 
     return rc;
 }
 
-int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t deadline,
-                      corio_stream **out)
+int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, corio_stream **out,
+                      int64_t deadline)
 {
     if (!ctx || !f || !out || !ctx->client || (ctx->verify && (!host || !*host))) {
         if (f)
@@ -307,7 +307,7 @@ int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t
     return handshake(ctx, f, host, deadline, out);
 }
 
-int corio_tls_accept(corio_tls_ctx *ctx, corio_fd *f, int64_t deadline, corio_stream **out)
+int corio_tls_accept(corio_tls_ctx *ctx, corio_fd *f, corio_stream **out, int64_t deadline)
 {
     if (!ctx || !f || !out || ctx->client) {
         if (f)

@@ -12,7 +12,7 @@ struct corio_cond {
     corio__waitq waiters;
 };
 
-int corio_cond_new(corio_cond **out, corio_lock *m)
+int corio_cond_new(corio_lock *m, corio_cond **out)
 {
     if (!m)
         return -EINVAL;
@@ -37,13 +37,11 @@ int corio_cond_free(corio_cond *c)
 
 int corio_cond_wait(corio_cond *c, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(c, l, !corio__list_empty(&c->waiters)) < 0)
-        return -EPERM;
-    int rc = corio_lock_release(c->lock);
-    if (rc < 0)
-        return rc; /* not held by the caller */
-    rc = corio__wait_rc(
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(c, l, !corio__list_empty(&c->waiters));
+    CORIO__MISUSE_IF(!corio_lock_owned(c->lock), "the condition's lock is not held by the caller");
+    corio_lock_release(c->lock);
+    int rc = corio__wait_rc(
         corio__waitq_park(l, &c->waiters, "condition", 0, corio__deadline_ns(deadline)));
     /* The caller expects to hold the lock again whatever happened, so this
      * acquire must not be cut short by the cancellation being reported. */
@@ -57,11 +55,10 @@ int corio_cond_wait(corio_cond *c, int64_t deadline)
 
 static int notify(corio_cond *c, long n)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(c, l, !corio__list_empty(&c->waiters)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(c, l, !corio__list_empty(&c->waiters));
     if (!corio_lock_owned(c->lock))
-        return -EPERM;
+        corio__misuse("corio_cond_notify", "the condition's lock is not held by the caller");
     while (n-- > 0 && corio__waitq_wake_one(l, &c->waiters, 0))
         ;
     return 0;

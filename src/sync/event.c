@@ -50,9 +50,8 @@ bool corio_event_is_set(const corio_event *e)
 
 int corio_event_wait(corio_event *e, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(e, l, !corio__list_empty(&e->waiters)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(e, l, !corio__list_empty(&e->waiters));
     if (e->set)
         return corio__cancelled(l, l->current);
     return corio__wait_rc(

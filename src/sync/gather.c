@@ -43,16 +43,13 @@ static int wait_change(corio__loop *l, corio_future *const *fs, size_t n, corio_
 
 static int validate(corio__loop **lp, corio_future *const *fs, size_t n)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     if (n && !fs)
         return -EINVAL;
     for (size_t i = 0; i < n; i++) {
         if (!fs[i])
             return -EINVAL;
-        if (fs[i]->loop != l)
-            return -EPERM;
+        CORIO__MISUSE_IF(fs[i]->loop != l, "a future of another loop");
         if (fs[i]->task == l->current)
             return -EDEADLK;
     }
@@ -94,7 +91,8 @@ static void cancel_rest(corio__loop *l, corio_future *const *fs, size_t n, corio
     corio_scope_exit(&shield);
 }
 
-int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned flags)
+int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned flags,
+                 int64_t deadline)
 {
     corio__loop *l;
     int rc = validate(&l, fs, n);
@@ -116,8 +114,8 @@ int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned 
         }
         if (done == n || (first_error && !(flags & CORIO_GATHER_COLLECT_ALL)))
             break;
-        rc = wait_change(l, fs, n, ls, -1);
-        if (rc < 0) { /* the caller was cancelled: so is what it gathered */
+        rc = corio__wait_rc(wait_change(l, fs, n, ls, corio__deadline_ns(deadline)));
+        if (rc < 0) { /* the caller was cancelled or its deadline passed: so is what it gathered */
             cancel_rest(l, fs, n, ls);
             first_error = rc;
             break;

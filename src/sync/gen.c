@@ -81,7 +81,7 @@ static void gen_entry(void *arg)
     abort(); /* a finished generator is never resumed */
 }
 
-int corio_gen_new(corio_gen **out, corio_gen_fn *fn, void *arg, size_t stack_size)
+int corio_gen_new(corio_gen_fn *fn, void *arg, size_t stack_size, corio_gen **out)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     if (!out || !fn || (stack_size && stack_size < 4096) || stack_size > (1u << 30))

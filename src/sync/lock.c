@@ -34,9 +34,8 @@ int corio_lock_free(corio_lock *m)
 
 int corio_lock_try_acquire(corio_lock *m)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(m, l, m->owner || !corio__list_empty(&m->waiters)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(m, l, m->owner || !corio__list_empty(&m->waiters));
     if (m->owner)
         return m->owner == l->current ? -EDEADLK : -EBUSY;
     m->owner = l->current;
@@ -56,9 +55,8 @@ int corio_lock_acquire(corio_lock *m, int64_t deadline)
 
 int corio_lock_release(corio_lock *m)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || m->owner != l->current)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(m->owner != l->current, "the lock is not held by the calling task");
     corio_task *next = NULL;
     if (!corio__list_empty(&m->waiters))
         next = corio__container_of(m->waiters.next, corio_task, wait_node);

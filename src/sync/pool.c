@@ -177,16 +177,16 @@ static void abandon(corio_task *t)
     j->task = NULL; /* it runs on; posted() frees it and drops the result */
 }
 
-int corio_to_thread(corio_fn *fn, void *arg, intptr_t *result)
+int corio_to_thread(corio_fn *fn, void *arg, intptr_t *result, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     if (!fn)
         return -EINVAL;
     int rc = corio__cancelled(l, l->current);
     if (rc)
         return rc;
+    if (deadline >= 0 && deadline <= corio_now())
+        return -ETIMEDOUT; /* not started at all */
     corio_job *j = calloc(1, sizeof *j);
     if (!j)
         return -ENOMEM;
@@ -206,7 +206,9 @@ int corio_to_thread(corio_fn *fn, void *arg, intptr_t *result)
     intptr_t out = 0;
     j->out = &out;
     l->current->wait_data = j;
-    rc = corio__park_now(l, "thread pool", 0, abandon);
+    rc = deadline < 0 ? corio__park_now(l, "thread pool", 0, abandon)
+                      : corio__wait_rc(corio__park_slow(l, "thread pool", 0,
+                                                        corio__deadline_ns(deadline), abandon));
     if (rc == 0 && result)
         *result = out;
     return rc;

@@ -169,12 +169,10 @@ static int transfer(corio__loop *l, worker *w, void *buf, size_t len, bool out, 
     return 0;
 }
 
-int corio_procpool_new(corio_procpool **out, unsigned workers, corio_proc_fn *const *fns,
-                       size_t nfns)
+int corio_procpool_new(unsigned workers, corio_proc_fn *const *fns, size_t nfns,
+                       corio_procpool **out)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l)
-        return -EPERM;
+    (void)CORIO__TASK_LOOP();
     if (!out || !fns || nfns == 0 || nfns > UINT32_MAX || workers > 1024)
         return -EINVAL;
     corio_procpool *p = calloc(1, sizeof *p);
@@ -184,7 +182,7 @@ int corio_procpool_new(corio_procpool **out, unsigned workers, corio_proc_fn *co
     p->size = workers ? workers : ncpu > 0 ? (unsigned)ncpu : 1;
     p->fns = fns;
     p->nfns = nfns;
-    int rc = corio_respool_new(&p->workers, &worker_ops, p, p->size);
+    int rc = corio_respool_new(&worker_ops, p, p->size, &p->workers);
     if (rc < 0) {
         free(p);
         return rc;
@@ -215,9 +213,7 @@ int corio_procpool_new(corio_procpool **out, unsigned workers, corio_proc_fn *co
 int corio_procpool_call(corio_procpool *p, unsigned fn, const void *in, size_t in_len, void **out,
                         size_t *out_len, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
     if (!p || fn >= p->nfns || (in_len && !in) || !out || !out_len)
         return -EINVAL;
     if (in_len > MAX_MSG)

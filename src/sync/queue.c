@@ -31,7 +31,7 @@ static bool busy(const corio_queue *q)
            !corio__list_empty(&q->joiners);
 }
 
-int corio_queue_new(corio_queue **out, size_t capacity, unsigned flags)
+int corio_queue_new(size_t capacity, unsigned flags, corio_queue **out)
 {
     if (flags & ~(unsigned)CORIO_QUEUE_PRIORITY)
         return -EINVAL;
@@ -181,9 +181,8 @@ int corio_queue_put_prio(corio_queue *q, void *item, int64_t prio, int64_t deadl
 
 static int put_slow(corio_queue *q, void *item, int64_t prio, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(q, l, busy(q));
     int rc = corio__cancelled(l, l->current);
     if (rc)
         return rc;
@@ -204,9 +203,8 @@ int corio_queue_put(corio_queue *q, void *item, int64_t deadline)
 
 int corio_queue_try_put(corio_queue *q, void *item)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(q, l, busy(q));
     return try_put(l, q, item, 0);
 }
 
@@ -254,9 +252,8 @@ int corio_queue_get(corio_queue *q, void **item, int64_t deadline)
 
 static int get_slow(corio_queue *q, void **item, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(q, l, busy(q));
     int rc = corio__cancelled(l, l->current);
     if (rc)
         return rc;
@@ -274,9 +271,8 @@ static int get_slow(corio_queue *q, void **item, int64_t deadline)
 
 int corio_queue_try_get(corio_queue *q, void **item)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(q, l, busy(q));
     return try_get(l, q, item);
 }
 
@@ -303,9 +299,8 @@ int corio_queue_task_done(corio_queue *q)
 
 int corio_queue_join(corio_queue *q, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(q, l, busy(q)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(q, l, busy(q));
     if (q->unfinished == 0 || q->closed)
         return corio__cancelled(l, l->current);
     return corio__wait_rc(corio__waitq_park(l, &q->joiners, "queue join", (int64_t)q->unfinished,

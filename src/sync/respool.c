@@ -31,7 +31,7 @@ typedef struct grant {
     bool slot;
 } grant;
 
-int corio_respool_new(corio_respool **out, const corio_respool_ops *ops, void *ctx, size_t max)
+int corio_respool_new(const corio_respool_ops *ops, void *ctx, size_t max, corio_respool **out)
 {
     if (!out || !ops || !ops->open || !ops->close || max == 0)
         return -EINVAL;
@@ -113,11 +113,9 @@ static int open_in_slot(corio__loop *l, corio_respool *p, void **res, int64_t de
 
 int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline)
 {
-    corio__loop *l = corio__task_loop();
-    if (!p || !res)
-        return -EINVAL;
-    if (!l || CORIO__BIND(p, l, p->open > 0 || !corio__list_empty(&p->waiters)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(!p || !res, "the pool or res is NULL");
+    CORIO__BIND_OR_DIE(p, l, p->open > 0 || !corio__list_empty(&p->waiters));
     int rc = corio__cancelled(l, l->current);
     if (rc)
         return rc;
@@ -145,13 +143,10 @@ int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline)
 /* Common checks of the calls that give back what was acquired. */
 static int holder_check(corio_respool *p)
 {
-    corio__loop *l = corio__task_loop();
-    if (!p)
-        return -EINVAL;
-    if (!l || p->loop != l)
-        return -EPERM;
-    if (p->nidle + 1 > p->open)
-        return -EINVAL; /* more releases than acquires */
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(!p, "the pool is NULL");
+    CORIO__MISUSE_IF(p->loop != l, "a pool of another loop");
+    CORIO__MISUSE_IF(p->nidle + 1 > p->open, "more releases than acquires");
     return 0;
 }
 

@@ -12,7 +12,7 @@ struct corio_sem {
     corio__waitq waiters;
 };
 
-int corio_sem_new(corio_sem **out, long value, bool bounded)
+int corio_sem_new(long value, bool bounded, corio_sem **out)
 {
     if (value < 0)
         return -EINVAL;
@@ -38,9 +38,8 @@ int corio_sem_free(corio_sem *s)
 
 int corio_sem_try_acquire(corio_sem *s)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(s, l, !corio__list_empty(&s->waiters)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(s, l, !corio__list_empty(&s->waiters));
     if (s->value == 0)
         return -EAGAIN;
     s->value--;
@@ -58,9 +57,8 @@ int corio_sem_acquire(corio_sem *s, int64_t deadline)
 
 int corio_sem_release(corio_sem *s)
 {
-    corio__loop *l = corio__task_loop();
-    if (!l || CORIO__BIND(s, l, !corio__list_empty(&s->waiters)) < 0)
-        return -EPERM;
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__BIND_OR_DIE(s, l, !corio__list_empty(&s->waiters));
     if (corio__waitq_wake_one(l, &s->waiters, 0))
         return 0; /* the unit went to that waiter */
     if (s->bounded && s->value >= s->initial)

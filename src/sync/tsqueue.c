@@ -55,7 +55,7 @@ struct corio_tsqueue {
     corio__list getters, putters;
 };
 
-int corio_tsqueue_new(corio_tsqueue **out, size_t capacity)
+int corio_tsqueue_new(size_t capacity, corio_tsqueue **out)
 {
     if (!out || capacity > SIZE_MAX / 2 / sizeof(void *))
         return -EINVAL;
@@ -273,12 +273,14 @@ static int wait_on(corio_tsqueue *q, waiter *w, corio__list *list, const char *w
                    int64_t deadline)
 {
     corio__loop *l = corio__tls_loop;
-    int rc = l && !l->current ? -EPERM : 0; /* a loop thread outside a task */
-    if (rc == 0 && deadline >= 0 && deadline <= corio_now())
-        rc = -ETIMEDOUT;
-    if (rc) {
+    if (l && !l->current) { /* it would block the loop */
         pthread_mutex_unlock(&q->lock);
-        return rc;
+        corio__misuse(list == &q->putters ? "corio_tsqueue_put" : "corio_tsqueue_get",
+                      "a blocking call on a loop's thread outside a task");
+    }
+    if (deadline >= 0 && deadline <= corio_now()) {
+        pthread_mutex_unlock(&q->lock);
+        return -ETIMEDOUT;
     }
     w->q = q;
     w->served = false;

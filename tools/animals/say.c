@@ -61,7 +61,7 @@ static intptr_t fetch(void *arg)
     if (!url)
         return l->status = -ENOMEM, 0;
     corio_http_response *r;
-    int rc = corio_http_client_request(l->client, url, NULL, &r);
+    int rc = corio_http_client_request(l->client, url, NULL, &r, -1);
     free(url);
     if (rc < 0)
         return l->status = rc, 0;

@@ -26,10 +26,9 @@ static int exchange(void *ctx, const char *url, const check_opts *o, uint64_t *b
     /* Bodies are only counted: every task of a loop reads into one buffer. */
     static _Thread_local char discard[16384];
     client_exchange *x = ctx;
-    corio_http_request_opts ro = {
-        .method = o->head ? "HEAD" : "GET", .deadline = x->deadline, .max_body = CHECK_MAX_BODY};
+    corio_http_request_opts ro = {.method = o->head ? "HEAD" : "GET", .max_body = CHECK_MAX_BODY};
     corio_http_response *resp;
-    int rc = corio_http_client_open(x->c, url, &ro, &resp);
+    int rc = corio_http_client_open(x->c, url, &ro, &resp, x->deadline);
     if (rc < 0)
         return rc;
     ssize_t n;

@@ -215,11 +215,11 @@ static int visit(crawler *c, const item *it, fleet_outcome *how)
             t0 = corio_now();
         }
         corio_http_request_opts ro = {
-            .deadline = corio_now() + c->o->timeout_ms,
             .max_body = c->o->max_body,
-            .gzip = 1,
+            .gzip = true,
         };
-        if ((rc = corio_http_client_open(c->client, url, &ro, &r)) < 0) {
+        if ((rc = corio_http_client_open(c->client, url, &ro, &r, corio_now() + c->o->timeout_ms)) <
+            0) {
             r = NULL;
             rec.error = corio_http_error_class(rc);
             break;
@@ -392,7 +392,7 @@ static int start(crawler *c)
     if (rc == 0 && c->o->redis)
         rc = fleet_open(c->o->redis, c->o->job, c->o->lease_ms, c->o->max_pages, &c->fleet);
     else if (rc == 0)
-        rc = corio_queue_new(&c->queue, 0, 0);
+        rc = corio_queue_new(0, 0, &c->queue);
     found f = {.c = c};
     for (int i = 0; rc == 0 && i < c->o->nstart; i++) {
         char *url, *host;

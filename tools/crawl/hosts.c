@@ -62,13 +62,12 @@ static int load_robots(crawler *c, host *h, const char *origin)
     memcpy(url, origin, olen);
     memcpy(url + olen, "/robots.txt", sizeof "/robots.txt");
     corio_http_request_opts ro = {
-        .deadline = corio_now() + c->o->timeout_ms,
         .max_redirects = 5,
         .max_body = CRAWL_ROBOTS_MAX_BODY,
-        .gzip = 1,
+        .gzip = true,
     };
     corio_http_response *r;
-    int rc = corio_http_client_request(c->client, url, &ro, &r);
+    int rc = corio_http_client_request(c->client, url, &ro, &r, corio_now() + c->o->timeout_ms);
     free(url);
     if (rc == -ECANCELED || rc == -ENOMEM)
         return rc;

@@ -116,11 +116,11 @@ static intptr_t main_task(void *arg)
         return rc;
     a->signal = corio_signal_wait_shutdown(crawl);
     intptr_t result = 0;
-    corio_join(crawl, &result);
+    corio_join(crawl, &result, -1);
     tool_dump_stop(dump);
     if (progress) {
         corio_task_cancel(progress);
-        corio_join(progress, NULL);
+        corio_join(progress, NULL, -1);
         progress_line(&a->c.stats, "\n");
     }
     a->rc = (int)result;

@@ -81,7 +81,7 @@ int parse_links(const char *html, size_t len, const char *page_url, links_fn *fn
     j->html[len] = '\0';
     j->len = len;
     atomic_init(&j->owners, 2);
-    int rc = corio_to_thread(run, j, NULL);
+    int rc = corio_to_thread(run, j, NULL, -1);
     if (rc < 0 && rc != -ECANCELED && rc != -ETIMEDOUT) {
         atomic_fetch_sub(&j->owners, 1); /* it never ran */
         job_release(j);

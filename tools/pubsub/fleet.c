@@ -199,7 +199,7 @@ void ps_fleet_stop(ps_fleet *f)
         return;
     if (f->task) {
         corio_task_cancel(f->task);
-        corio_join(f->task, NULL);
+        corio_join(f->task, NULL, -1);
     }
     if (f->reader)
         corio_redis_close(f->reader);
