@@ -136,7 +136,8 @@ static int script(fleet *f, const corio_redis_script *s, int argc, const char **
     if (argc > 8)
         return -EINVAL;
     memcpy(argv, f->keys, sizeof f->keys);
-    memcpy(argv + NKEYS, args, (size_t)argc * sizeof *args);
+    if (argc > 0) /* args may be NULL then, and memcpy must not see it */
+        memcpy(argv + NKEYS, args, (size_t)argc * sizeof *args);
     return call(f, s, NKEYS, NKEYS + argc, argv, out);
 }
 
