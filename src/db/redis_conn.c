@@ -231,6 +231,18 @@ int corio__redis_call1(corio_redis *c, const char *cmd, size_t len, corio_redis_
     return rc;
 }
 
+/* Sends a command hiredis formatted (len < 0: it could not: -2 a bad
+ * format, else no memory) and frees it. */
+static int call_formatted(corio_redis *c, char *cmd, int len, corio_redis_reply **out,
+                          int64_t deadline)
+{
+    if (len < 0)
+        return len == -2 ? -EINVAL : -ENOMEM;
+    int rc = corio__redis_call1(c, cmd, (size_t)len, out, deadline);
+    redisFreeCommand(cmd);
+    return rc;
+}
+
 int corio_redis_argv(corio_redis *c, int argc, const char *const *argv, const size_t *argvlen,
                      corio_redis_reply **out, int64_t deadline)
 {
@@ -239,11 +251,7 @@ int corio_redis_argv(corio_redis *c, int argc, const char *const *argv, const si
         return -EINVAL;
     char *cmd;
     int len = redisFormatCommandArgv(&cmd, argc, (const char **)argv, argvlen);
-    if (len < 0)
-        return -ENOMEM;
-    int rc = corio__redis_call1(c, cmd, (size_t)len, out, deadline);
-    redisFreeCommand(cmd);
-    return rc;
+    return call_formatted(c, cmd, len, out, deadline);
 }
 
 int corio_redis_vcommand(corio_redis *c, corio_redis_reply **out, int64_t deadline, const char *fmt,
@@ -252,13 +260,7 @@ int corio_redis_vcommand(corio_redis *c, corio_redis_reply **out, int64_t deadli
     *out = NULL;
     char *cmd;
     int len = redisvFormatCommand(&cmd, fmt, ap);
-    if (len == -2)
-        return -EINVAL;
-    if (len < 0)
-        return -ENOMEM;
-    int rc = corio__redis_call1(c, cmd, (size_t)len, out, deadline);
-    redisFreeCommand(cmd);
-    return rc;
+    return call_formatted(c, cmd, len, out, deadline);
 }
 
 int corio_redis_command(corio_redis *c, corio_redis_reply **out, int64_t deadline, const char *fmt,
