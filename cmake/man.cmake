@@ -18,7 +18,7 @@ set(CORIO_MAN_PAGES
   "corio-crawl|crawl web sites concurrently, host-restricted, to JSON Lines"
   "corio-fakeweb|a local web whose answers the URL sets, for checkers and crawlers"
   "corio-pubsub|publish and subscribe over HTTP server-sent events"
-  "corio-animals|the Animals API service and its client"
+  "corio-animals|the Animals API service and its client|serve say init-db"
   "corio-counter|a counter web service, in memory or in Redis"
   "hello-server|the plaintext HTTP benchmark server")
 set(CORIO_MAN_FILES)
@@ -26,10 +26,16 @@ foreach(entry ${CORIO_MAN_PAGES})
   string(REPLACE "|" ";" parts "${entry}")
   list(GET parts 0 tool)
   list(GET parts 1 what)
+  # A third field: the tool's commands, whose --help the page includes.
+  set(commands "")
+  list(LENGTH parts nparts)
+  if(nparts GREATER 2)
+    list(GET parts 2 commands)
+  endif()
   # help2man names the page after the program it runs: a wrapper of that name.
   set(wrapper ${CMAKE_BINARY_DIR}/man/bin/${tool})
   file(GENERATE OUTPUT ${wrapper}
-    CONTENT "#!/bin/sh\nexec sh '${PROJECT_SOURCE_DIR}/man/help-for-man' '$<TARGET_FILE:${tool}>' \"$@\"\n"
+    CONTENT "#!/bin/sh\nCORIO_MAN_COMMANDS='${commands}' exec sh '${PROJECT_SOURCE_DIR}/man/help-for-man' '$<TARGET_FILE:${tool}>' \"$@\"\n"
     FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
   set(page ${CMAKE_BINARY_DIR}/man/${tool}.1)
   add_custom_command(OUTPUT ${page}

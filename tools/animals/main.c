@@ -16,17 +16,17 @@ static void usage(void)
            "       %s say [--url U] [--sequential] [--log-level LEVEL] NAME...\n"
            "       %s init-db --pg URL\n"
            "The Animals API of the talk: what does the cow say?\n"
-           "  serve  answers GET /animals and GET /animals/{name} with JSON\n"
-           "  say    prints what each NAME says, asking the service for all at once\n"
+           "  serve    answers GET /animals and GET /animals/{name} with JSON\n"
+           "  say      prints what each NAME says, asking the service for all at once\n"
            "  init-db  creates and fills the PostgreSQL table serve --pg reads\n"
-           "Run '%s serve --help' or '%s say --help' for their options.\n",
-           ANIMALS_PROG, ANIMALS_PROG, ANIMALS_PROG, ANIMALS_PROG, ANIMALS_PROG);
+           "Run '%s COMMAND --help' for a command's options.\n",
+           ANIMALS_PROG, ANIMALS_PROG, ANIMALS_PROG, ANIMALS_PROG);
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        cli_usage_error(ANIMALS_PROG, "needs a subcommand, 'serve' or 'say'");
+        cli_usage_error(ANIMALS_PROG, "needs a command: 'serve', 'say' or 'init-db'");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
         usage();
