@@ -7,6 +7,7 @@
 
 #include <corio/common.h>
 
+#include "../base/misuse.h"
 #include "http.h"
 
 static const corio_http_limits defaults = {
@@ -113,7 +114,8 @@ static int split(route *r, const char *pattern)
 int corio_http_route(corio_http_app *app, const char *method, const char *pattern,
                      corio_http_handler *handler, void *arg)
 {
-    if (!app || !method || !*method || !pattern || pattern[0] != '/' || !handler)
+    CORIO__MISUSE_IF(!app, "the app is NULL");
+    if (!method || !*method || !pattern || pattern[0] != '/' || !handler)
         return -EINVAL;
     for (const char *m = method; *m; m++)
         if (*m != '*' && (*m < 'A' || *m > 'Z'))

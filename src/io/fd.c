@@ -108,7 +108,7 @@ int corio__fd_open_socket(int fd, corio_fd **out)
 int corio_fd_close(corio_fd *f)
 {
     if (!f)
-        return -EBADF;
+        return 0;
     corio__poller_del(&f->loop->poller, &f->io, true);
     corio__waitq_wake_all(f->loop, &f->readers, -EBADF);
     corio__waitq_wake_all(f->loop, &f->writers, -EBADF);

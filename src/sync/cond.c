@@ -14,8 +14,7 @@ struct corio_cond {
 
 int corio_cond_new(corio_lock *m, corio_cond **out)
 {
-    if (!m)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!m, "the lock is NULL");
     corio_cond *c = calloc(1, sizeof *c);
     if (!c)
         return -ENOMEM;

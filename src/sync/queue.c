@@ -290,8 +290,7 @@ void corio_queue_close(corio_queue *q)
 
 int corio_queue_task_done(corio_queue *q)
 {
-    if (q->unfinished == 0)
-        return -EINVAL;
+    CORIO__MISUSE_IF(q->unfinished == 0, "called more times than items were put");
     if (--q->unfinished == 0 && q->loop)
         corio__waitq_wake_all(q->loop, &q->joiners, 0);
     return 0;
