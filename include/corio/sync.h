@@ -43,7 +43,7 @@ CORIO_API bool corio_lock_owned(const corio_lock *m);
 
 /* --- event: a flag tasks can wait for ----------------------------------- */
 CORIO_API int corio_event_new(corio_event **out); /* -ENOMEM */
-CORIO_API int corio_event_free(corio_event *e); /* -EBUSY while waited on */
+CORIO_API int corio_event_free(corio_event *e);   /* -EBUSY while waited on */
 /* Sets the flag and wakes every waiter. Callable from any task of the loop
  * (not from other threads: see corio_call_soon_threadsafe). */
 CORIO_API void corio_event_set(corio_event *e);

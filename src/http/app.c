@@ -248,12 +248,14 @@ static int add_hook(hook ***tail, corio_http_hook *fn, void *arg)
 
 int corio_http_on_startup(corio_http_app *app, corio_http_hook *fn, void *arg)
 {
-    return app ? add_hook(&app->startup_tail, fn, arg) : -EINVAL;
+    CORIO__MISUSE_IF(!app, "the app is NULL");
+    return add_hook(&app->startup_tail, fn, arg);
 }
 
 int corio_http_on_shutdown(corio_http_app *app, corio_http_hook *fn, void *arg)
 {
-    return app ? add_hook(&app->shutdown_tail, fn, arg) : -EINVAL;
+    CORIO__MISUSE_IF(!app, "the app is NULL");
+    return add_hook(&app->shutdown_tail, fn, arg);
 }
 
 void corio_http_app_set_limits(corio_http_app *app, const corio_http_limits *l)
