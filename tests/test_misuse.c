@@ -147,3 +147,22 @@ Test(misuse, free_and_close_take_null, .timeout = 10)
 {
     close_nulls();
 }
+
+/* The failure half: corio_strerror says what went wrong for corio's uses of
+ * a code (not libc's generic text), and every code is one static string. */
+Test(errors, strerror_names_corio_meanings, .timeout = 10)
+{
+    static const int codes[] = {
+        ECANCELED,    ETIMEDOUT, EPERM,     EDEADLK, EALREADY, EBUSY,  EPIPE,        EMSGSIZE,
+        EINVAL,       EAGAIN,    ENOENT,    EBADF,   EBADMSG,  EPROTO, EKEYREJECTED, ECONNRESET,
+        ECONNABORTED, ECHILD,    EOVERFLOW, ENODATA, ERANGE,   EFBIG,  CORIO_EDNS,   CORIO_ESERVER};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *s = corio_strerror(-codes[i]);
+        cr_assert(codes[i] > 4095 || strcmp(s, strerror(codes[i])) != 0, "%d: libc's text %s",
+                  codes[i], s);
+        cr_assert_eq(s, corio_strerror(-codes[i]), "static");
+    }
+    cr_assert_str_eq(corio_strerror(0), "success");
+    cr_assert_str_eq(corio_strerror(-EHOSTUNREACH), strerror(EHOSTUNREACH));
+    cr_assert_str_eq(corio_strerror(-99999), "unknown error");
+}
