@@ -262,9 +262,9 @@ typedef struct corio_http_request_opts {
     size_t max_body;   /* default 64 MiB; beyond: -EMSGSIZE */
 } corio_http_request_opts;
 
-/* opts may be NULL (defaults). Errors: -EINVAL out NULL; -ENOMEM; -ENOENT /
- * -EINVAL the ca_file is unreadable / invalid. Usable by the tasks of the
- * loop that created it. */
+/* opts may be NULL (defaults). Errors: -EINVAL out NULL; -ENOENT the
+ * ca_file cannot be loaded; -ENOMEM. Usable by the tasks of the loop that
+ * created it. */
 CORIO_API int corio_http_client_new(const corio_http_client_opts *opts, corio_http_client **out);
 /* Closes the pooled connections; responses still open must be freed first. */
 CORIO_API void corio_http_client_free(corio_http_client *c);

@@ -152,8 +152,7 @@ CORIO_API int corio_pg_begin(corio_pg *c, int64_t deadline);
 CORIO_API int corio_pg_commit(corio_pg *c, int64_t deadline);
 /* ROLLBACK, shielded from cancellation so that a cancelled task can still
  * clean up (the deadline still holds; -1: at most one second). Errors: the
- * common ones, but -ECANCELED only when the deadline passes first
- * (-ETIMEDOUT). */
+ * common ones but -ECANCELED (shielded). */
 CORIO_API int corio_pg_rollback(corio_pg *c, int64_t deadline);
 /* Whether a transaction is open on c (failed or not). */
 CORIO_API bool corio_pg_in_transaction(const corio_pg *c);

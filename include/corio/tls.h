@@ -25,9 +25,9 @@ enum {
  * NULL or unknown flags; -ENOENT the CA file is unreadable; -ENOMEM.
  * Shareable by all tasks of all loops. */
 CORIO_API int corio_tls_ctx_client(const char *ca_file, unsigned flags, corio_tls_ctx **out);
-/* A server context from PEM files. Errors: -ENOENT a file is unreadable;
- * -EINVAL an argument NULL, or the key does not match the certificate;
- * -ENOMEM. */
+/* A server context from PEM files. Errors: -ENOENT a file is unreadable or
+ * not PEM; -EINVAL an argument NULL, or the key does not match the
+ * certificate; -ENOMEM. */
 CORIO_API int corio_tls_ctx_server(const char *cert_file, const char *key_file,
                                    corio_tls_ctx **out);
 CORIO_API void corio_tls_ctx_free(corio_tls_ctx *ctx);
