@@ -54,7 +54,8 @@ typedef struct corio_pg_result corio_pg_result;
  * the host name did not resolve; -ECONNREFUSED no server could be reached
  * (refused, no such socket); -CORIO_ESERVER a server answered but refused
  * the session (authentication, unknown role or database, too many
- * connections); the reason of either is logged (module "pg", level info). */
+ * connections); the reason of either is logged (module "pg", level info).
+ * Misuse (aborts): conninfo or out NULL; outside a task. */
 CORIO_API int corio_pg_connect(const char *conninfo, corio_pg **out, int64_t deadline);
 /* Ends the session (without waiting) and frees c and its statement cache;
  * not while a task is inside a call on c. NULL is a no-op. */
