@@ -117,6 +117,11 @@ IN_TASK(client_open_null, {
     corio_http_response *r;
     corio_http_client_open(NULL, "http://127.0.0.1:1/", NULL, &r, 0);
 })
+IN_TASK(redis_argv_null, {
+    const char *argv[] = {"PING"};
+    corio_redis_reply *r;
+    corio_redis_argv(NULL, 1, argv, NULL, &r, 0);
+})
 IN_TASK(pg_query_null, {
     corio_pg_result *r;
     corio_pg_query(NULL, "SELECT 1", NULL, &r, 0);
@@ -134,6 +139,7 @@ Test(misuse, io_http_db_null_handles_abort, .timeout = 30)
     assert_misuse(response_body_null, "corio: corio_http_response_body: the response is NULL");
     assert_misuse(client_open_null, "corio: corio_http_client_open: the client is NULL");
     assert_misuse(pg_query_null, "corio: corio_pg: the connection is NULL");
+    assert_misuse(redis_argv_null, "corio: corio_redis: the connection is NULL");
 }
 
 IN_TASK(close_nulls, {

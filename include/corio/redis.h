@@ -24,8 +24,9 @@
  * the server's bytes are not RESP (broken too); -EMSGSIZE a reply larger than
  * opts.max_reply, refused before it is all read (broken too); a call on a
  * broken connection returns the error that broke it; -ETIMEDOUT; -ECANCELED;
- * -ENOMEM. Misuse (aborts): a call outside a task of the loop that
- * connected (all calls on a connection come from that loop's tasks). */
+ * -ENOMEM. Misuse (aborts): a NULL connection; a call outside a task of the
+ * loop that connected (all calls on a connection come from that loop's
+ * tasks). */
 #ifndef CORIO_REDIS_H
 #define CORIO_REDIS_H
 
