@@ -30,7 +30,9 @@ typedef struct corio_addr {
 CORIO_API int corio_dns_resolve(const char *host, corio_addr *out, size_t max, int64_t deadline);
 
 /* Uses these servers ("ip[:port],ip[:port]...") for this loop instead of
- * /etc/resolv.conf's (tests point it at a local server). Clears the cache. */
+ * /etc/resolv.conf's (tests point it at a local server). Clears the cache.
+ * Errors: -EINVAL csv NULL or not such a list; -ENOMEM. Misuse (aborts):
+ * outside a loop's thread. */
 CORIO_API int corio_dns_set_servers(const char *csv);
 
 #ifdef __cplusplus

@@ -26,13 +26,16 @@ CORIO_API int corio_future_new(corio_future **out);
  * future (it goes with the task: corio_task_release). */
 CORIO_API int corio_future_free(corio_future *f);
 
-/* Resolve: value must be >= 0, err < 0 (-EINVAL otherwise). A second
- * resolution is refused with -EALREADY and changes nothing. Waiters wake,
- * done-callbacks are scheduled with corio_call_soon in the order added. */
+/* Resolve: waiters wake, done-callbacks are scheduled with corio_call_soon
+ * in the order added. Errors: -EINVAL value < 0 / err >= 0; -EALREADY f is
+ * resolved already (nothing changes). Misuse (aborts): f NULL; a future of
+ * another loop or thread (resolve it through corio_call_soon_threadsafe); a
+ * task's future (its task resolves it). */
 CORIO_API int corio_future_set_result(corio_future *f, intptr_t value);
 CORIO_API int corio_future_set_error(corio_future *f, intptr_t err);
 /* Resolves with -ECANCELED; for a task's future, cancels the task instead
- * (it resolves when the task ends). -EALREADY when done. */
+ * (it resolves when the task ends). Errors: -EALREADY f is done. Misuse
+ * (aborts): f NULL; a future of another loop. */
 CORIO_API int corio_future_cancel(corio_future *f);
 
 CORIO_API bool corio_future_done(const corio_future *f);
@@ -40,7 +43,8 @@ CORIO_API bool corio_future_done(const corio_future *f);
 CORIO_API intptr_t corio_future_result(const corio_future *f);
 
 /* Calls fn(f, arg) on the loop once f is done (at once if it is: scheduled
- * with corio_call_soon). Callbacks run in the order they were added. */
+ * with corio_call_soon). Callbacks run in the order they were added.
+ * Errors: -ENOMEM. Misuse (aborts): f or fn NULL; a future of another loop. */
 CORIO_API int corio_future_add_done_callback(corio_future *f, corio_done_fn *fn, void *arg);
 
 /* The wait contract, shared with corio_join: the awaited outcome and the
@@ -71,8 +75,8 @@ enum {
  * COLLECT_ALL, when all are done). A cancelled caller gets -ECANCELED, and
  * -ETIMEDOUT once the deadline (absolute corio_now() ms, -1 none, 0 do not
  * wait) passes; the futures still pending are cancelled then too, as with
- * asyncio's wait_for(gather(...)). Other errors: -EINVAL fs or one of them
- * NULL; -EDEADLK one is the caller's own task; -ENOMEM. Misuse (aborts):
+ * asyncio's wait_for(gather(...)). Other errors: -EDEADLK one is the
+ * caller's own task; -ENOMEM. Misuse (aborts): fs or one of them NULL;
  * outside a task; a future of another loop. */
 CORIO_API int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned flags,
                            int64_t deadline);
@@ -85,8 +89,10 @@ enum corio_wait_mode {
 
 /* Waits until `mode` holds or the deadline passes (absolute ms, -1 none) and
  * returns how many of the futures are done (check each with
- * corio_future_done). A deadline is not an error. Nothing is cancelled.
- * -ECANCELED when the caller is cancelled; -EINVAL bad mode. */
+ * corio_future_done). The call's own deadline is not an error. Nothing is
+ * cancelled. Errors: -ECANCELED the caller was cancelled; -ETIMEDOUT its
+ * scope's deadline passed; -EINVAL bad mode; -EDEADLK one is the caller's own
+ * task; -ENOMEM. Misuse (aborts): as corio_gather. */
 CORIO_API int corio_wait(corio_future *const *fs, size_t n, enum corio_wait_mode mode,
                          int64_t deadline);
 

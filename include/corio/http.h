@@ -17,7 +17,10 @@
  * that corio_http_error_class names: -CORIO_EDNS (dns), -ECONNREFUSED
  * (refused), -ECONNRESET / -EPIPE (reset), -ETIMEDOUT (timeout),
  * -EKEYREJECTED / -EPROTO (tls), -EBADMSG (protocol: the peer did not speak
- * HTTP/1.x), -EMSGSIZE (body over the limit), -EINVAL (invalid URL). */
+ * HTTP/1.x), -EMSGSIZE (body over the limit), -EINVAL (invalid URL).
+ *
+ * Misuse (aborts) for every call here: a NULL app, request, response,
+ * client or listener; a call that waits made outside a task. */
 #ifndef CORIO_HTTP_H
 #define CORIO_HTTP_H
 
@@ -77,7 +80,7 @@ typedef struct corio_http_limits {
     size_t body_min_rate;
 } corio_http_limits;
 
-CORIO_API int corio_http_app_new(corio_http_app **out);
+CORIO_API int corio_http_app_new(corio_http_app **out); /* -EINVAL out NULL; -ENOMEM */
 CORIO_API void corio_http_app_free(corio_http_app *app);
 
 /* Adds a route. method: "GET", "POST", ... or "*" for any. pattern: a path
@@ -85,11 +88,13 @@ CORIO_API void corio_http_app_free(corio_http_app *app);
  * (read it with corio_http_req_param) and a final "{name...}" matches the
  * rest of the path. Routes are tried in the order added; a path that matches
  * with another method gets 405 with an Allow header, none at all 404. GET
- * routes answer HEAD too (without the body). -EINVAL bad pattern, -ENOMEM. */
+ * routes answer HEAD too (without the body). Errors: -EINVAL a bad method
+ * or pattern, or handler NULL; -ENOMEM. */
 CORIO_API int corio_http_route(corio_http_app *app, const char *method, const char *pattern,
                                corio_http_handler *handler, void *arg);
 CORIO_API void corio_http_app_set_state(corio_http_app *app, void *state);
 CORIO_API void *corio_http_app_state(const corio_http_app *app);
+/* Adds a hook, run in the order added. Errors: -EINVAL hook NULL; -ENOMEM. */
 CORIO_API int corio_http_on_startup(corio_http_app *app, corio_http_hook *hook, void *arg);
 CORIO_API int corio_http_on_shutdown(corio_http_app *app, corio_http_hook *hook, void *arg);
 /* Defaults are filled in for zero fields. */
@@ -105,7 +110,10 @@ CORIO_API void corio_http_app_set_server_name(corio_http_app *app, const char *n
  * shutdown hooks and returns 0 (or -ECANCELED when cancelled). tls: NULL for
  * plain HTTP, or a server context for HTTPS. Several loops may serve one app
  * (corio_run_threads with SO_REUSEPORT listeners): routes and limits are
- * read-only once serving; hooks run once per corio_http_serve call. */
+ * read-only once serving; hooks run once per corio_http_serve call.
+ * Errors: a startup hook's own error (nothing is served); accept(2)'s
+ * errors other than running out of descriptors (which pauses accepting);
+ * -ENOMEM. */
 CORIO_API int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls);
 /* Asks every corio_http_serve of app (on any loop, from any thread) to stop
  * gracefully, giving requests in flight grace_ms to finish. */
@@ -113,8 +121,13 @@ CORIO_API void corio_http_stop(corio_http_app *app, int grace_ms);
 /* Connections open right now on the calling loop's servers of app. */
 CORIO_API size_t corio_http_app_connections(const corio_http_app *app);
 
-/* Serves one already-accepted connection (a stream) until it closes: what
- * corio_http_serve runs per connection; also the fuzz target's entry. */
+/* Serves one already-accepted connection (a stream; it stays the caller's
+ * to close) until it ends: what corio_http_serve runs per connection; also
+ * the fuzz target's entry. Returns why it ended: 0 the client closed or
+ * reset it, or keep-alive ended; -ETIMEDOUT a limit's timeout; -EBADMSG
+ * a malformed request (answered 400 first); -EMSGSIZE over a limit
+ * (answered 4xx); -ECANCELED; -ENOMEM; a handler's negative return after a
+ * streamed answer had started. */
 CORIO_API int corio_http_serve_conn(corio_http_app *app, corio_stream *conn);
 
 /* --- requests --- */
@@ -134,8 +147,8 @@ CORIO_API const char *corio_http_req_param(const corio_http_req *req, const char
 CORIO_API const char *corio_http_req_header(const corio_http_req *req, const char *name);
 CORIO_API size_t corio_http_req_header_count(const corio_http_req *req);
 CORIO_API int corio_http_req_header_at(const corio_http_req *req, size_t i, const char **name,
-                                       const char **value);
-/* 0 for HTTP/1.0, 1 for HTTP/1.1. */
+                                       const char **value); /* -ERANGE i >= count */
+/* 0 for HTTP/1.0, 1 for HTTP/1.1 (never an error). */
 CORIO_API int corio_http_req_minor_version(const corio_http_req *req);
 CORIO_API corio_http_app *corio_http_req_app(const corio_http_req *req);
 /* The peer's address as text ("127.0.0.1"), "" if unknown. */
@@ -146,18 +159,30 @@ CORIO_API const char *corio_http_req_peer(const corio_http_req *req);
 CORIO_API corio_fd *corio_http_req_fd(const corio_http_req *req);
 
 /* The whole body (Content-Length or chunked), NUL-terminated after len
- * bytes, owned by the request. -EMSGSIZE over max_body (the server then
- * answers 413 and closes), -ETIMEDOUT, -EBADMSG malformed chunks, -ECONNRESET.
- * Sends "100 Continue" first when the client asked for it. */
+ * bytes, owned by the request. Errors: -EMSGSIZE over max_body (the server
+ * then answers 413 and closes); -ETIMEDOUT the body timeouts of the limits;
+ * -EBADMSG malformed chunks; -ECONNRESET the client went away mid-body (or
+ * another socket error); -ECANCELED; -ENOMEM. Sends "100 Continue" first
+ * when the client asked for it (-EPIPE if that cannot be sent). */
 CORIO_API int corio_http_req_body(corio_http_req *req, const char **body, size_t *len);
-/* Streams the body: > 0 bytes, 0 at its end, < 0 as above. */
+/* Streams the body: > 0 bytes, 0 at its end, or the errors above. */
 CORIO_API ssize_t corio_http_req_read(corio_http_req *req, void *buf, size_t len);
 
 /* --- responses --- */
 /* Adds a response header (copied). Content-Length, Transfer-Encoding, Date,
- * Server and Connection are the server's own. -EALREADY once started. */
+ * Server and Connection are the server's own. Errors: -EALREADY the
+ * response has started; -EINVAL name or value NULL or empty name, a CR or
+ * LF in either, or one of the server's own names; -ENOMEM.
+ *
+ * The calls that send (send, file, text, json, start, write_chunk, end,
+ * sse_*) fail with: -EALREADY the response has started (send, file, start);
+ * -EINVAL status not 100..999; -EPIPE the connection is already broken; a
+ * socket error such as -ECONNRESET; -ETIMEDOUT no progress within
+ * write_timeout_ms; -ECANCELED the handler was cancelled (the server is
+ * stopping); -ENOMEM. After a failure the connection closes. */
 CORIO_API int corio_http_resp_header(corio_http_resp *resp, const char *name, const char *value);
-/* A whole response with Content-Length (content_type NULL: none). */
+/* A whole response with Content-Length (content_type NULL: none). Errors:
+ * those above; -EINVAL body NULL with len > 0. */
 CORIO_API int corio_http_resp_send(corio_http_resp *resp, int status, const char *content_type,
                                    const void *body, size_t len);
 /* A whole response whose body is len bytes of file descriptor fd from
@@ -166,28 +191,35 @@ CORIO_API int corio_http_resp_send(corio_http_resp *resp, int status, const char
  * sendfile(2) on plain connections (page-cache reads happen on the loop's
  * thread, as in nginx without aio), pieces read on the thread pool over
  * TLS. Each piece must make progress within the write_timeout_ms limit.
- * Errors: -EINVAL bad arguments; -EALREADY the response has started; -EIO
- * the file ended before len bytes; what writing returned (-ETIMEDOUT,
- * -EPIPE, ...). After a failure once the head went out, the connection
+ * Errors: -EINVAL fd, offset or len negative; -EALREADY the response has
+ * started; -EIO the file ended before len bytes; what writing returned
+ * (-ETIMEDOUT, -EPIPE, ...). After a failure once the head went out, the connection
  * closes (the client can tell a cut body by its length). */
 CORIO_API int corio_http_resp_file(corio_http_resp *resp, int status, const char *content_type,
                                    int fd, int64_t offset, int64_t len);
-/* Shorthands: text/plain; charset=utf-8 and application/json. */
+/* Shorthands: text/plain; charset=utf-8 and application/json (text or json
+ * NULL: an empty body); the errors of corio_http_resp_send. */
 CORIO_API int corio_http_resp_text(corio_http_resp *resp, int status, const char *text);
 CORIO_API int corio_http_resp_json(corio_http_resp *resp, int status, const char *json);
 /* Streaming: start sends the head with Transfer-Encoding: chunked (HTTP/1.1;
  * for 1.0 the body is close-delimited); write_chunk sends one chunk now
  * (len 0 does nothing); end sends the last chunk. Each waits while the
- * client is slow and fails with -ECONNRESET/-EPIPE once it is gone. */
+ * client is slow and fails with -ECONNRESET/-EPIPE once it is gone (the
+ * errors above). write_chunk and end: -EINVAL the response was not started
+ * with start, or has ended (end twice: 0); write_chunk: -EINVAL data NULL
+ * with len > 0. */
 CORIO_API int corio_http_resp_start(corio_http_resp *resp, int status, const char *content_type);
 CORIO_API int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t len);
 CORIO_API int corio_http_resp_end(corio_http_resp *resp);
-/* Whether the response has started (head sent or queued). */
+/* Whether the response has started (head sent or queued): 1 or 0, never an
+ * error. */
 CORIO_API int corio_http_resp_started(const corio_http_resp *resp);
 
 /* Server-sent events: start answers 200 text/event-stream (no caching);
  * send writes one event (id and event may be NULL; data may hold newlines,
- * each line gets its own "data:"); comment writes ": text" (a heartbeat). */
+ * each line gets its own "data:"); comment writes ": text" (a heartbeat).
+ * The errors of the sending calls above; send and comment: -EINVAL the
+ * stream was not started with sse_start, or has ended. */
 CORIO_API int corio_http_sse_start(corio_http_resp *resp);
 CORIO_API int corio_http_sse_send(corio_http_resp *resp, const char *id, const char *event,
                                   const char *data);
@@ -230,7 +262,8 @@ typedef struct corio_http_request_opts {
     size_t max_body;   /* default 64 MiB; beyond: -EMSGSIZE */
 } corio_http_request_opts;
 
-/* opts may be NULL (defaults). -ENOMEM. Usable by the tasks of the loop that
+/* opts may be NULL (defaults). Errors: -EINVAL out NULL; -ENOENT the
+ * ca_file cannot be loaded; -ENOMEM. Usable by the tasks of the loop that
  * created it. */
 CORIO_API int corio_http_client_new(const corio_http_client_opts *opts, corio_http_client **out);
 /* Closes the pooled connections; responses still open must be freed first. */
@@ -259,15 +292,20 @@ CORIO_API int corio_http_client_request(corio_http_client *c, const char *url,
 CORIO_API int corio_http_get(const char *url, const corio_http_request_opts *opts,
                              corio_http_response **out, int64_t deadline);
 
+/* The status code (100..999); never an error. */
 CORIO_API int corio_http_response_status(const corio_http_response *r);
 CORIO_API const char *corio_http_response_header(const corio_http_response *r, const char *name);
 /* The URL that answered (after redirects). */
 CORIO_API const char *corio_http_response_url(const corio_http_response *r);
 /* Whether the connection was reused from the pool. */
 CORIO_API bool corio_http_response_reused(const corio_http_response *r);
-/* > 0 bytes of body, 0 at its end, < 0 error. */
+/* > 0 bytes of body, 0 at its end, or: -EMSGSIZE over max_body; -EBADMSG
+ * malformed chunks or gzip; -ECONNRESET the server closed mid-body (or
+ * another socket error); -ETIMEDOUT the request's deadline or
+ * read_timeout_ms; -ECANCELED; -EINVAL buf NULL with len > 0. */
 CORIO_API ssize_t corio_http_response_read(corio_http_response *r, void *buf, size_t len);
-/* Reads the rest of the body (NUL-terminated, owned by r). */
+/* Reads the rest of the body (NUL-terminated, owned by r): the errors of
+ * corio_http_response_read; -ENOMEM. */
 CORIO_API int corio_http_response_body(corio_http_response *r, const char **body, size_t *len);
 /* Frees r; its connection goes back to the pool if the body was read to the
  * end and the server keeps it alive, else it is closed. */

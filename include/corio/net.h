@@ -4,7 +4,13 @@
  * Hosts are IP literals (IPv4, IPv6) or names; names are resolved by
  * corio_dns_resolve (dns.h: c-ares on the loop, /etc/hosts first), and IP
  * literals never touch it. Ports are 0..65535 (0 to listen: the kernel picks one;
- * corio_tcp_local_port tells which). */
+ * corio_tcp_local_port tells which).
+ *
+ * Misuse (aborts) for every call here: a NULL listener or fd; an fd of
+ * another loop; a waiting call outside a task, the others outside a loop's
+ * thread. Waiting calls also return -ETIMEDOUT (the deadline, or the
+ * caller's scope's) and -ECANCELED; reads and writes return a socket error
+ * such as -ECONNRESET, -EPIPE. */
 #ifndef CORIO_NET_H
 #define CORIO_NET_H
 
@@ -34,7 +40,10 @@ CORIO_API int corio_tcp_connect_addrs(const corio_addr *addrs, size_t n, int por
                                       int64_t deadline);
 
 /* Listens on host:port (host NULL or "": every IPv4 address), with
- * SO_REUSEADDR; backlog 0: 511. */
+ * SO_REUSEADDR; backlog 0: 511. Errors: -EINVAL out NULL, a bad port or
+ * unknown flags; -ENOENT the name has no address (a name is resolved as for
+ * connect, with no deadline); -EADDRINUSE the port is taken; -EACCES a
+ * privileged port; -EMFILE, -ENOMEM. */
 CORIO_API int corio_tcp_listen(const char *host, int port, int backlog, corio_fd **out);
 
 enum {
@@ -42,13 +51,16 @@ enum {
      * the same port; the kernel spreads the connections. */
     CORIO_LISTEN_REUSEPORT = 1u << 0,
 };
+/* corio_tcp_listen with flags; the same errors. */
 CORIO_API int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags,
                                   corio_fd **out);
-/* The local port a socket is bound to, or a negative errno. */
+/* The local port a socket is bound to; -EBADF f NULL or not a socket;
+ * -EAFNOSUPPORT not an IP socket. */
 CORIO_API int corio_tcp_local_port(const corio_fd *f);
 
-/* Accepts a connection (waiting for one): 0 and *conn, or a negative errno
- * (-EMFILE when out of descriptors: the listener stays usable). */
+/* Accepts a connection (waiting for one): 0 and *conn, or a negative errno:
+ * -EMFILE / -ENFILE out of descriptors (the listener stays usable), -ENOMEM,
+ * -EINVAL conn NULL or f not listening; -ETIMEDOUT; -ECANCELED. */
 CORIO_API int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline);
 
 /* Socket options on any socket corio_fd. */
@@ -59,22 +71,37 @@ enum corio_sockopt {
     CORIO_SO_RCVBUF,    /* SO_RCVBUF, bytes */
     CORIO_SO_SNDBUF,    /* SO_SNDBUF, bytes */
 };
+/* Errors: -EINVAL unknown opt; setsockopt(2)'s (-ENOPROTOOPT the option
+ * does not apply to this socket, -ENOTSOCK). */
 CORIO_API int corio_socket_set(corio_fd *f, enum corio_sockopt opt, int value);
 
 /* --- Unix stream sockets ------------------------------------------------- */
-/* Listens on a filesystem path (an existing socket file there is replaced). */
+/* Listens on a filesystem path (an existing socket file there is
+ * replaced). Errors: -EINVAL path NULL, empty or over 107 bytes, or out NULL;
+ * bind(2)'s (-EADDRINUSE a file that is not a socket is there, -EACCES,
+ * -ENOENT no such directory). */
 CORIO_API int corio_unix_listen(const char *path, int backlog, corio_fd **out);
+/* Errors: -EINVAL as for listen; -ENOENT no socket there; -ECONNREFUSED
+ * nobody listens on it; -EAGAIN its backlog is full; -ETIMEDOUT;
+ * -ECANCELED. */
 CORIO_API int corio_unix_connect(const char *path, corio_fd **out, int64_t deadline);
 /* corio_tcp_accept and corio_serve_tcp work on Unix listeners too. */
 
 /* --- UDP -------------------------------------------------------------------- */
-/* A datagram socket bound to host:port (host NULL: any IPv4; port 0: any). */
+/* A datagram socket bound to host:port (host NULL: any IPv4; port 0: any).
+ * Errors: -EINVAL out NULL, a bad port, host not an IP literal;
+ * -EADDRINUSE; -EMFILE, -ENOMEM. */
 CORIO_API int corio_udp_open(const char *host, int port, corio_fd **out);
-/* Sends one datagram to host:port (an IP literal). */
+/* Sends one datagram to host:port (an IP literal): its length. Errors:
+ * -EINVAL buf NULL with len > 0, host not an IP literal, port not 1..65535;
+ * -EMSGSIZE too large for a datagram; sendto(2)'s (-ENETUNREACH,
+ * -ECONNREFUSED an earlier datagram was refused); -ETIMEDOUT; -ECANCELED. */
 CORIO_API ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *host,
                                  int port, int64_t deadline);
 /* Receives one datagram (waiting for one): its length (truncated to len);
- * the sender's address into from (>= 46 bytes, may be NULL) and port. */
+ * the sender's address into from (>= 46 bytes, may be NULL) and port.
+ * Errors: -EINVAL buf NULL with len > 0; recvfrom(2)'s (-ECONNREFUSED a
+ * datagram sent earlier was refused); -ETIMEDOUT; -ECANCELED. */
 CORIO_API ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from, int *port,
                                  int64_t deadline);
 
@@ -90,7 +117,9 @@ typedef intptr_t corio_conn_fn(corio_stream *conn, void *arg);
  * through the log hook (corio/log.h), module "tcp": at CORIO_LOG_WARN, at
  * most once a second with a count; -EPIPE and -ECONNRESET (the peer went
  * away) at CORIO_LOG_DEBUG; -ECANCELED (the server stopping) not at all.
- * The listener stays the caller's. */
+ * The listener stays the caller's. Errors: -ECANCELED, or -ETIMEDOUT for a
+ * scope's deadline (how it normally ends); -EINVAL handler NULL; accept(2)'s
+ * other errors, or -ENOMEM starting the nursery. */
 CORIO_API int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg);
 
 #ifdef __cplusplus

@@ -21,7 +21,9 @@ extern "C" {
 CORIO_API int corio_nursery_open(corio_nursery **out);
 
 /* Waits for every child of n (including those they spawn into n meanwhile),
- * frees n and returns the first failure of a child, or 0. Handles still held
+ * frees n and returns 0, or the first failure of a child: the negative errno
+ * that child returned (not the cancellation the children were under: a
+ * cancelled nursery closes with 0). Handles still held
  * stay valid until corio_task_release (task.h). Not a checkpoint: the owner
  * waits even when cancelled (the children are cancelled with it). Misuse
  * (aborts): n NULL; the caller is not the task that opened n; a scope or

@@ -19,8 +19,9 @@
  * that it stays usable; if that cannot be done within a second the
  * connection is marked broken (corio_pg_ok() false) and a pool discards it.
  *
- * Errors common to the calls below: -EINVAL a NULL or bad argument; misuse
- * (aborts): outside a task, or a task of another loop than the connection's; -EBUSY
+ * Errors common to the calls below: -EINVAL a NULL or bad argument other
+ * than the connection or pool; misuse (aborts): a NULL connection or pool,
+ * outside a task, or a task of another loop than the connection's; -EBUSY
  * another task is using the connection, or a COPY is in progress on it
  * (other than the COPY calls); -EPIPE the connection is broken
  * (lost, or left in an unknown state: close it); -ENOMEM; -ECANCELED and
@@ -53,7 +54,8 @@ typedef struct corio_pg_result corio_pg_result;
  * the host name did not resolve; -ECONNREFUSED no server could be reached
  * (refused, no such socket); -CORIO_ESERVER a server answered but refused
  * the session (authentication, unknown role or database, too many
- * connections); the reason of either is logged (module "pg", level info). */
+ * connections); the reason of either is logged (module "pg", level info).
+ * Misuse (aborts): conninfo or out NULL; outside a task. */
 CORIO_API int corio_pg_connect(const char *conninfo, corio_pg **out, int64_t deadline);
 /* Ends the session (without waiting) and frees c and its statement cache;
  * not while a task is inside a call on c. NULL is a no-op. */
@@ -82,17 +84,20 @@ typedef struct corio_pg_params {
 /* Runs one statement, prepared on c the first time this SQL text is seen
  * and executed by name afterwards (a per-connection cache of up to 256
  * statements, least recently used evicted). params may be NULL. *out (out
- * may be NULL to drop it) is the result, the caller's to free. */
+ * may be NULL to drop it) is the result, the caller's to free. Errors: the
+ * common ones (-EINVAL sql NULL or params->n < 0). */
 CORIO_API int corio_pg_query(corio_pg *c, const char *sql, const corio_pg_params *params,
                              corio_pg_result **out, int64_t deadline);
 /* The same without preparing. With params NULL, sql may hold several
- * statements ("CREATE ...; INSERT ...") and *out is the last one's result. */
+ * statements ("CREATE ...; INSERT ...") and *out is the last one's result.
+ * Errors: as corio_pg_query. */
 CORIO_API int corio_pg_exec(corio_pg *c, const char *sql, const corio_pg_params *params,
                             corio_pg_result **out, int64_t deadline);
 
 /* --- Results (no call blocks; pointers stay valid until the free) ------- */
 
 CORIO_API void corio_pg_result_free(corio_pg_result *r);
+/* Row and column counts (0 for NULL); never an error. */
 CORIO_API int corio_pg_nrows(const corio_pg_result *r);
 CORIO_API int corio_pg_ncols(const corio_pg_result *r);
 /* The column's name, NULL out of range. */
@@ -109,9 +114,10 @@ CORIO_API bool corio_pg_isnull(const corio_pg_result *r, int row, int col);
 /* Typed reads of one value. Errors: -ERANGE row or col out of range, or a
  * number that does not fit; -ENODATA the value is NULL (*out unchanged);
  * -EINVAL the value is not of that type ("t"/"f" for bool, decimal integers,
- * floating point numbers incl. NaN and Infinity). Text and bytea point into
- * the result (bytea is decoded once, on first read); len may be NULL for
- * text, which is NUL-terminated. */
+ * floating point numbers incl. NaN and Infinity; bytea: not a bytea
+ * column); -ENOMEM decoding bytea. Text and bytea point into the result
+ * (bytea is decoded once, on first read); len may be NULL for text, which
+ * is NUL-terminated. */
 CORIO_API int corio_pg_get_bool(const corio_pg_result *r, int row, int col, bool *out);
 CORIO_API int corio_pg_get_int32(const corio_pg_result *r, int row, int col, int32_t *out);
 CORIO_API int corio_pg_get_int64(const corio_pg_result *r, int row, int col, int64_t *out);
@@ -141,11 +147,13 @@ CORIO_API int corio_pg_pipeline(corio_pg *c, const corio_pg_stmt *stmts, size_t 
 /* --- Transactions ----------------------------------------------------- */
 
 /* BEGIN and COMMIT (a COMMIT of a failed transaction rolls back and gives
- * -CORIO_ESERVER, SQLSTATE 25P02 or the deferred error's). */
+ * -CORIO_ESERVER, SQLSTATE 25P02 or the deferred error's). Errors: the
+ * common ones. */
 CORIO_API int corio_pg_begin(corio_pg *c, int64_t deadline);
 CORIO_API int corio_pg_commit(corio_pg *c, int64_t deadline);
 /* ROLLBACK, shielded from cancellation so that a cancelled task can still
- * clean up (the deadline still holds; -1: at most one second). */
+ * clean up (the deadline still holds; -1: at most one second). Errors: the
+ * common ones but -ECANCELED (shielded). */
 CORIO_API int corio_pg_rollback(corio_pg *c, int64_t deadline);
 /* Whether a transaction is open on c (failed or not). */
 CORIO_API bool corio_pg_in_transaction(const corio_pg *c);
@@ -155,13 +163,20 @@ CORIO_API bool corio_pg_in_transaction(const corio_pg *c);
 /* COPY ... FROM STDIN: start, write the data in chunks of any size (each
  * write waits until the chunk has gone out, so memory stays bounded), end.
  * An end with error non-NULL aborts the copy with that message (and returns
- * -CORIO_ESERVER); *rows (may be NULL) gets the rows copied. */
+ * -CORIO_ESERVER); *rows (may be NULL) gets the rows copied. Errors: the
+ * common ones; start: -EINVAL sql NULL, or sql is not a COPY in that
+ * direction (it ran: a COPY the other way is drained), -EBUSY a COPY is in
+ * progress; write and end: -EINVAL no COPY FROM STDIN in progress, data
+ * NULL with len > 0, or len over 2 GiB; -CORIO_ESERVER the server refused
+ * the data (end reports it). */
 CORIO_API int corio_pg_copy_in_start(corio_pg *c, const char *sql, int64_t deadline);
 CORIO_API int corio_pg_copy_in_write(corio_pg *c, const void *data, size_t len, int64_t deadline);
 CORIO_API int corio_pg_copy_in_end(corio_pg *c, const char *error, int64_t *rows, int64_t deadline);
 /* COPY ... TO STDOUT: start, then read until it returns 0. Each read gives
  * one chunk (a row, in text format) in *data, *len bytes, valid until the
- * next call on c: 1 a chunk, 0 the end (the copy succeeded). */
+ * next call on c: 1 a chunk, 0 the end (the copy succeeded). Errors: as
+ * for COPY FROM STDIN (read: -EINVAL no COPY TO STDOUT in progress, data or
+ * len NULL). */
 CORIO_API int corio_pg_copy_out_start(corio_pg *c, const char *sql, int64_t deadline);
 CORIO_API int corio_pg_copy_out_read(corio_pg *c, const char **data, size_t *len, int64_t deadline);
 
@@ -173,11 +188,13 @@ typedef struct corio_pg_notify {
     int pid; /* the notifying backend's */
 } corio_pg_notify;
 
-/* LISTEN channel (quoted as an identifier: any name). */
+/* LISTEN channel (quoted as an identifier: any name). Errors: the common
+ * ones (-EINVAL channel NULL). */
 CORIO_API int corio_pg_listen(corio_pg *c, const char *channel, int64_t deadline);
 /* Takes the next notification, in the order the server sent them, waiting
  * for one if none has arrived (as corio_queue_get does); those that arrive
- * during queries are kept for it. The caller frees *out. */
+ * during queries are kept for it. The caller frees *out. Errors: the
+ * common ones (-EINVAL out NULL; -EPIPE the server went away). */
 CORIO_API int corio_pg_notify_get(corio_pg *c, corio_pg_notify **out, int64_t deadline);
 CORIO_API void corio_pg_notify_free(corio_pg_notify *n);
 
@@ -192,23 +209,26 @@ typedef struct corio_pg_pool_opts {
     int64_t idle_timeout_ms; /* one idle longer is closed; 0: never */
 } corio_pg_pool_opts;
 
-/* opts may be NULL for the defaults. No connection is made yet. -EINVAL
- * (conninfo does not parse, or a bad option), -ENOMEM. */
+/* opts may be NULL for the defaults. No connection is made yet. Errors:
+ * -EINVAL conninfo or out NULL, conninfo does not parse, or a bad option;
+ * -ENOMEM. */
 CORIO_API int corio_pg_pool_new(const char *conninfo, const corio_pg_pool_opts *opts,
                                 corio_pg_pool **out);
 /* Gets a connection: an idle one (checked as said above; a dead one is
  * replaced), or a new one while fewer than max exist, else waits for a
  * release (first come, first served). Errors: those of corio_pg_connect;
- * -ETIMEDOUT, -ECANCELED; -EPIPE the pool is closing. */
+ * -ETIMEDOUT, -ECANCELED; -EPIPE the pool is closing; -EINVAL out NULL.
+ * Misuse (aborts): p NULL; outside a task. */
 CORIO_API int corio_pg_pool_acquire(corio_pg_pool *p, corio_pg **out, int64_t deadline);
 /* Gives c back. A broken connection, or one busy with a query, is closed; one
  * inside a transaction is rolled back first (shielded from cancellation,
  * bounded by the deadline; -1: one second) and closed if that fails. Always
- * takes c; 0, or the rollback's error when c was closed for it. */
+ * takes c; 0, or the rollback's error (-ETIMEDOUT, -EPIPE, -CORIO_ESERVER)
+ * when c was closed for it. Misuse (aborts): p or c NULL. */
 CORIO_API int corio_pg_pool_release(corio_pg_pool *p, corio_pg *c, int64_t deadline);
 /* Refuses new acquires (-EPIPE), waits until every acquired connection is
- * released, closes them all and frees p. -ETIMEDOUT / -ECANCELED: p is left
- * closing (call again). */
+ * released, closes them all and frees p (NULL: 0). -ETIMEDOUT /
+ * -ECANCELED: p is left closing (call again). */
 CORIO_API int corio_pg_pool_close(corio_pg_pool *p, int64_t deadline);
 
 #ifdef __cplusplus

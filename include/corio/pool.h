@@ -30,7 +30,9 @@ CORIO_API int corio_pool_configure(unsigned min_threads, unsigned max_threads);
  * started). Misuse (aborts): outside a task. */
 CORIO_API int corio_to_thread(corio_fn *fn, void *arg, intptr_t *result, int64_t deadline);
 
-/* concurrent.futures for threads without a loop. */
+/* concurrent.futures for threads without a loop: queues fn(arg) and
+ * returns 0 with *out, the job to wait for and free. Errors: -EINVAL fn or
+ * out NULL; -ENOMEM; -EAGAIN no pool thread could be started. */
 typedef struct corio_job corio_job;
 CORIO_API int corio_pool_submit(corio_fn *fn, void *arg, corio_job **out);
 /* Blocks the calling thread until the job is done or deadline_ms (absolute

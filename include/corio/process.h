@@ -38,17 +38,21 @@ CORIO_API int corio_process_spawn(const char *const *argv, const corio_process_o
 CORIO_API corio_stream *corio_process_stdin(corio_process *p);
 CORIO_API corio_stream *corio_process_stdout(corio_process *p);
 CORIO_API corio_stream *corio_process_stderr(corio_process *p);
-/* Closes our end of stdin, so the child reads end of file. */
+/* Closes our end of stdin, so the child reads end of file. Errors: -EINVAL
+ * stdin is not a pipe or was closed already; what corio_stream_close
+ * returns. Misuse (aborts): p NULL (as for wait and kill). */
 CORIO_API int corio_process_close_stdin(corio_process *p);
 
 CORIO_API pid_t corio_process_pid(const corio_process *p);
 
 /* Waits for the child to exit: its exit code (0..255), or 128 + the signal
  * that killed it (as a shell reports it). Can be called again: same answer.
- * -ETIMEDOUT (deadline: absolute corio_now() ms, -1 none), -ECANCELED. */
+ * Errors: -ETIMEDOUT (deadline: absolute corio_now() ms, -1 none);
+ * -ECANCELED; -ECHILD the child was reaped by someone else (waitpid). */
 CORIO_API int corio_process_wait(corio_process *p, int64_t deadline);
 
-/* Sends sig (no-op with 0 once it has exited). */
+/* Sends sig (no-op with 0 once it has exited). Errors: -EINVAL sig is not a
+ * signal; -EPERM not allowed to signal it (pidfd_send_signal). */
 CORIO_API int corio_process_kill(corio_process *p, int sig);
 
 /* Closes the pipes and frees p; a child still running is killed (SIGKILL)

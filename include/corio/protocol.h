@@ -32,10 +32,13 @@ typedef struct corio_protocol {
     void (*resume_writing)(corio_transport *t, void *ctx);
 } corio_protocol;
 
-/* Queues bytes (sent at once when the socket has room). -EPIPE after close
- * or a failure, -ENOMEM. */
+/* Queues bytes (sent at once when the socket has room). Errors: -EPIPE the
+ * transport is closing or closed, or failed (connection_lost tells why);
+ * -EINVAL data NULL with len > 0; -ENOMEM. Misuse (aborts): t NULL (for
+ * every call here). */
 CORIO_API int corio_transport_write(corio_transport *t, const void *data, size_t len);
-/* Half close once the queued bytes are out. */
+/* Half close once the queued bytes are out. Errors: -EINVAL the transport
+ * is finished; a socket error such as -ECONNRESET, -EPIPE. */
 CORIO_API int corio_transport_write_eof(corio_transport *t);
 /* Closes once the queued bytes are out; connection_lost(0) follows. */
 CORIO_API void corio_transport_close(corio_transport *t);
@@ -47,7 +50,10 @@ CORIO_API size_t corio_transport_buffered(const corio_transport *t);
  * corio_unix_listen socket) and drives each with proto, its ctx from
  * make_ctx(arg) (NULL make_ctx: arg itself; freeing ctx is the protocol's
  * job, in connection_lost). Returns when the calling task is cancelled
- * (-ECANCELED), after aborting the connections still open. */
+ * (-ECANCELED, or -ETIMEDOUT for its scope's deadline), or on an accept(2)
+ * error other than running out of descriptors (which pauses accepting),
+ * after aborting the connections still open. Misuse (aborts): listener or
+ * proto NULL; outside a task. */
 CORIO_API int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto,
                                    void *(*make_ctx)(void *arg), void *arg);
 

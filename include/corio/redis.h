@@ -24,8 +24,9 @@
  * the server's bytes are not RESP (broken too); -EMSGSIZE a reply larger than
  * opts.max_reply, refused before it is all read (broken too); a call on a
  * broken connection returns the error that broke it; -ETIMEDOUT; -ECANCELED;
- * -ENOMEM. Misuse (aborts): a call outside a task of the loop that
- * connected (all calls on a connection come from that loop's tasks). */
+ * -ENOMEM. Misuse (aborts): a NULL connection; a call outside a task of the
+ * loop that connected (all calls on a connection come from that loop's
+ * tasks). */
 #ifndef CORIO_REDIS_H
 #define CORIO_REDIS_H
 
@@ -119,6 +120,7 @@ CORIO_API int corio_redis_argv(corio_redis *c, int argc, const char *const *argv
  * arguments must come last. Errors: as corio_redis_argv; -EINVAL a bad format. */
 CORIO_API int corio_redis_command(corio_redis *c, corio_redis_reply **out, int64_t deadline,
                                   const char *fmt, ...);
+/* corio_redis_command with a va_list; the same errors. */
 CORIO_API int corio_redis_vcommand(corio_redis *c, corio_redis_reply **out, int64_t deadline,
                                    const char *fmt, va_list ap);
 
@@ -128,7 +130,9 @@ CORIO_API int corio_redis_vcommand(corio_redis *c, corio_redis_reply **out, int6
  * _str: a bulk string (GET): 0 and *out (malloc'd, NUL-terminated, len in
  *       *len if len is not NULL; free it), -ENOENT for nil.
  * _ok:  a status reply (SET, "OK"), or an integer / string (any but nil,
- *       error). */
+ *       error).
+ * Errors of all three: the common ones (-CORIO_ESERVER: the error text is
+ * in corio_redis_errstr); -EBADMSG; _str: -ENOENT. */
 CORIO_API int corio_redis_int(corio_redis *c, long long *out, int64_t deadline, const char *fmt,
                               ...);
 CORIO_API int corio_redis_str(corio_redis *c, char **out, size_t *len, int64_t deadline,
@@ -145,7 +149,8 @@ CORIO_API int corio_redis_pipe_new(corio_redis_pipe **out); /* -ENOMEM */
 CORIO_API void corio_redis_pipe_free(corio_redis_pipe *p);
 CORIO_API void corio_redis_pipe_clear(corio_redis_pipe *p);
 CORIO_API size_t corio_redis_pipe_count(const corio_redis_pipe *p);
-/* Queues a command (argv as corio_redis_argv, or a format). -EINVAL, -ENOMEM. */
+/* Queues a command (argv as corio_redis_argv, or a format). Errors:
+ * -EINVAL argc < 1 or a bad format; -ENOMEM. */
 CORIO_API int corio_redis_pipe_argv(corio_redis_pipe *p, int argc, const char *const *argv,
                                     const size_t *argvlen);
 CORIO_API int corio_redis_pipe_add(corio_redis_pipe *p, const char *fmt, ...);
@@ -178,7 +183,8 @@ typedef struct corio_redis_script {
 /* Fills s for source (computes the SHA1). */
 CORIO_API void corio_redis_script_init(corio_redis_script *s, const char *source);
 /* EVALSHA sha1 nkeys args... (argc arguments: the keys first), falling back
- * to EVAL on NOSCRIPT. Reply and errors as corio_redis_argv. */
+ * to EVAL on NOSCRIPT. Reply and errors as corio_redis_argv; -EINVAL nkeys
+ * < 0 or > argc. */
 CORIO_API int corio_redis_eval(corio_redis *c, const corio_redis_script *s, int nkeys, int argc,
                                const char *const *argv, const size_t *argvlen,
                                corio_redis_reply **out, int64_t deadline);
@@ -215,15 +221,16 @@ typedef struct corio_redis_msg {
     int error;       /* RECONNECTED: why the connection was lost */
 } corio_redis_msg;
 
-/* Connects a subscriber to url (as corio_redis_connect). */
+/* Connects a subscriber to url (as corio_redis_connect; its errors). */
 CORIO_API int corio_redis_sub_open(const char *url, const corio_redis_opts *opts,
                                    corio_redis_sub **out, int64_t deadline);
 CORIO_API void corio_redis_sub_close(corio_redis_sub *s);
 /* Subscribes to a channel / a pattern, or unsubscribes (name NULL: from all).
  * The request is sent; the server's confirmation comes through
  * corio_redis_sub_get. Remembered for re-subscribing after a reconnection
- * even if the send failed (the next get reconnects). Errors: -ENOMEM;
- * -ETIMEDOUT, -ECANCELED while sending. */
+ * even if the send failed (the next get reconnects). Errors of all four:
+ * -ENOMEM; -ETIMEDOUT, -ECANCELED while sending; subscribe and psubscribe:
+ * -EINVAL name NULL. */
 CORIO_API int corio_redis_subscribe(corio_redis_sub *s, const char *channel, int64_t deadline);
 CORIO_API int corio_redis_psubscribe(corio_redis_sub *s, const char *pattern, int64_t deadline);
 CORIO_API int corio_redis_unsubscribe(corio_redis_sub *s, const char *channel, int64_t deadline);
@@ -249,8 +256,10 @@ CORIO_API int corio_redis_pool_free(corio_redis_pool *p);
  * opts.check_after_ms is PINGed first and replaced if that fails. Errors: what
  * corio_redis_connect returns; -ETIMEDOUT; -ECANCELED. */
 CORIO_API int corio_redis_pool_acquire(corio_redis_pool *p, corio_redis **out, int64_t deadline);
-/* Gives c back. A connection that is broken, or that had a command cancelled
- * in flight while it was out, is closed instead, never handed out again. */
+/* Gives c back; returns 0. A connection that is broken, or that had a
+ * command cancelled in flight while it was out, is closed instead, never
+ * handed out again. Misuse (aborts): more releases than acquires; outside
+ * a task. */
 CORIO_API int corio_redis_pool_release(corio_redis_pool *p, corio_redis *c);
 CORIO_API size_t corio_redis_pool_idle(const corio_redis_pool *p);
 CORIO_API size_t corio_redis_pool_in_use(const corio_redis_pool *p);

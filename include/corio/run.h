@@ -67,19 +67,26 @@ typedef struct corio_config {
  * waits for something that nothing can deliver (those tasks are abandoned and
  * their stacks freed, without running further). */
 CORIO_API intptr_t corio_run(corio_fn *main, void *arg);
+/* corio_run with settings (NULL: the defaults). Errors: those of corio_run;
+ * -EINVAL also for a stack_size over CORIO_STACK_MAX; the poller's error
+ * when cfg->backend asks for io_uring and it cannot start (-ENOSYS,
+ * -EPERM, ...). */
 CORIO_API intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg);
 
 /* One loop per core: runs main(arg) in n threads (0: one per core), each
  * its own loop (corio_run), and returns when all have: 0, or the first
- * negative result. main can tell the loops apart by corio_loop_index().
+ * negative result (a loop's, or -EAGAIN when a thread could not be
+ * started; -EINVAL main NULL or n over 1024; -ENOMEM). main can tell the
+ * loops apart by corio_loop_index().
  * Listeners meant to share a port use CORIO_LISTEN_REUSEPORT (net.h). */
 CORIO_API intptr_t corio_run_threads(unsigned n, corio_fn *main, void *arg);
 /* 0..n-1 inside corio_run_threads' loops, 0 in a plain corio_run. */
 CORIO_API unsigned corio_loop_index(void);
 
 /* Writes one line per live task of this thread's loop: id, name, state and
- * what it waits on. Returns the number of tasks listed. Misuse (aborts):
- * outside a loop's thread. Safe to call from any task. */
+ * what it waits on. Returns the number of tasks listed; it cannot fail (no
+ * negative errno). Misuse (aborts): outside a loop's thread. Safe to call
+ * from any task. */
 CORIO_API int corio_dump_tasks(FILE *out);
 
 #ifdef __cplusplus

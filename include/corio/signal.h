@@ -30,7 +30,9 @@ CORIO_API int corio_signal_wait(const sigset_t *set, int64_t deadline);
 
 /* The tools' graceful shutdown: waits for SIGINT or SIGTERM and then
  * cancels task t; returns the signal number, or 0 if t ended first. The
- * caller still joins t. */
+ * caller still joins t. Errors: -ENOMEM starting the watcher task;
+ * -ECANCELED / -ETIMEDOUT the caller was cancelled while waiting (t is left
+ * running). Misuse (aborts): t NULL; outside a task. */
 CORIO_API int corio_signal_wait_shutdown(corio_task *t);
 
 #ifdef __cplusplus

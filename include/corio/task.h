@@ -26,9 +26,13 @@ typedef struct corio_spawn_opts {
  * the loop ends). Without a handle a task's memory goes back to the pool as
  * soon as it ends.
  * Errors: -EINVAL stack size over CORIO_STACK_MAX; -ENOMEM no memory or
- * memory maps left. Misuse (aborts): fn NULL; outside a loop's thread; into a
- * nursery of another task or of a task that has ended. */
+ * memory maps left; -EPERM the nursery's task has ended, so nothing would
+ * wait for the new one (a loop callback spawning after the root task ended).
+ * Misuse (aborts): fn NULL; outside a loop's thread; into a nursery of
+ * another loop. */
 CORIO_API int corio_spawn(corio_nursery *n, corio_fn *fn, void *arg, corio_task **handle);
+/* corio_spawn with a name and stack size (opts NULL: the defaults); the
+ * same errors and misuse. */
 CORIO_API int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg,
                              const corio_spawn_opts *opts, corio_task **handle);
 

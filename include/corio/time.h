@@ -20,7 +20,8 @@ CORIO_API int64_t corio_now_ns(void);
  * heap full. Misuse (aborts): outside a task. */
 CORIO_API int corio_sleep(int64_t ms);
 
-/* The same with an absolute deadline in corio_now_ns() time. */
+/* The same with an absolute deadline in corio_now_ns() time: -ECANCELED,
+ * -ETIMEDOUT as above; -ENOMEM. */
 CORIO_API int corio_sleep_until_ns(int64_t deadline_ns);
 
 #ifdef __cplusplus

@@ -40,23 +40,25 @@ extern "C" {
 typedef struct corio_tsqueue corio_tsqueue;
 
 /* capacity 0: unbounded (the buffer grows, -ENOMEM if it cannot); else a
- * ring of that many items allocated here, never grown. -EINVAL: out is
- * NULL; -ENOMEM. */
+ * ring of that many items allocated here, never grown. Errors: -EINVAL out
+ * NULL or capacity too large to allocate; -ENOMEM. */
 CORIO_API int corio_tsqueue_new(size_t capacity, corio_tsqueue **out);
 /* Frees q; -EBUSY (nothing freed) while anyone waits on it. Items still in it
  * are dropped (they are the caller's). The caller makes sure no other thread
  * uses q any more. NULL: 0. */
 CORIO_API int corio_tsqueue_free(corio_tsqueue *q);
 
-/* Errors: -EINVAL q is NULL; -EPIPE closed (the item was not enqueued);
- * -ENOMEM growing an unbounded queue; -ETIMEDOUT, -ECANCELED as above. */
+/* Errors: -EPIPE closed (the item was not enqueued); -ENOMEM growing an
+ * unbounded queue; -ETIMEDOUT, -ECANCELED as above. Misuse (aborts), for
+ * put, get, their try_ forms and size: q NULL. */
 CORIO_API int corio_tsqueue_put(corio_tsqueue *q, void *item, int64_t deadline);
-/* Never blocks: -EAGAIN when full. */
+/* Never blocks: -EAGAIN when full; -EPIPE; -ENOMEM. */
 CORIO_API int corio_tsqueue_try_put(corio_tsqueue *q, void *item);
 
-/* item may be NULL (the item is dropped). Once closed and drained: -EPIPE. */
+/* item may be NULL (the item is dropped). Errors: -EPIPE closed and
+ * drained; -ETIMEDOUT, -ECANCELED as above. */
 CORIO_API int corio_tsqueue_get(corio_tsqueue *q, void **item, int64_t deadline);
-/* Never blocks: -EAGAIN when empty. */
+/* Never blocks: -EAGAIN when empty; -EPIPE closed and drained. */
 CORIO_API int corio_tsqueue_try_get(corio_tsqueue *q, void **item);
 
 /* No more puts: waiting putters get -EPIPE at once, getters take what is

@@ -46,7 +46,7 @@ CORIO_API int corio_url_parse(const char *s, corio_url *u);
 CORIO_API void corio_url_free(corio_url *u);
 
 /* The port, or the scheme's default (http 80, https 443, ws 80, wss 443),
- * or -1 if unknown. */
+ * or -1 if unknown (not an errno: nothing else can go wrong). */
 CORIO_API int corio_url_port(const corio_url *u);
 
 /* RFC 3986 section 5.2 (strict): resolves reference ref against the absolute

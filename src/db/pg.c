@@ -14,6 +14,7 @@
 #include <corio/task.h>
 #include <corio/time.h>
 
+#include "../base/misuse.h"
 #include "../base/log.h"
 #include "../io/fd.h"
 #include "pg_internal.h"
@@ -57,8 +58,8 @@ void *corio_pg_native(corio_pg *c)
 
 int corio__pg_enter(corio_pg *c)
 {
-    if (!c)
-        return -EINVAL;
+    if (!c) /* every call on a connection comes through here */
+        corio__misuse("corio_pg", "the connection is NULL");
     if (c->busy)
         return -EBUSY;
     PQclear(c->err);

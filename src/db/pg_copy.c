@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/misuse.h"
 #include "pg_internal.h"
 
 /* Starts a COPY: 0 once the server is in the expected copy state. */
@@ -131,7 +132,8 @@ int corio_pg_copy_out_read(corio_pg *c, const char **data, size_t *len, int64_t 
 
 int corio_pg_listen(corio_pg *c, const char *channel, int64_t deadline)
 {
-    if (!c || !channel)
+    CORIO__MISUSE_IF(!c, "the connection is NULL");
+    if (!channel)
         return -EINVAL;
     char *id = PQescapeIdentifier(c->conn, channel, strlen(channel));
     if (!id)

@@ -9,6 +9,7 @@
 #include <corio/sync.h>
 #include <corio/time.h>
 
+#include "../base/misuse.h"
 #include "../io/fd.h"
 #include "pg_internal.h"
 
@@ -85,7 +86,8 @@ static bool alive(corio_pg_pool *p, corio_pg *c, int64_t deadline)
 
 int corio_pg_pool_acquire(corio_pg_pool *p, corio_pg **out, int64_t deadline)
 {
-    if (!p || !out)
+    CORIO__MISUSE_IF(!p, "the pool is NULL");
+    if (!out)
         return -EINVAL;
     if (p->closing)
         return -EPIPE;
@@ -108,8 +110,7 @@ int corio_pg_pool_acquire(corio_pg_pool *p, corio_pg **out, int64_t deadline)
 
 int corio_pg_pool_release(corio_pg_pool *p, corio_pg *c, int64_t deadline)
 {
-    if (!p || !c)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!p || !c, "the pool or the connection is NULL");
     int rc = 0;
     bool broken = !corio_pg_ok(c) || c->busy || c->copy != PG_COPY_NONE ||
                   PQtransactionStatus(c->conn) == PQTRANS_ACTIVE;
@@ -127,7 +128,7 @@ int corio_pg_pool_release(corio_pg_pool *p, corio_pg *c, int64_t deadline)
 int corio_pg_pool_close(corio_pg_pool *p, int64_t deadline)
 {
     if (!p)
-        return -EINVAL;
+        return 0;
     p->closing = true;
     int rc = corio_event_wait(p->all_in, deadline);
     if (rc < 0)

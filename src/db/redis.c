@@ -307,6 +307,8 @@ int corio__redis_call(corio_redis *c, const char *cmd, size_t len, size_t n,
     corio__loop *l = corio__task_loop();
     if (!l)
         corio__misuse("corio_redis", "called outside a task");
+    if (!c)
+        corio__misuse("corio_redis", "the connection is NULL");
     if (l != c->loop)
         corio__misuse("corio_redis", "a connection of another loop");
     int rc = corio_checkpoint();

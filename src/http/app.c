@@ -7,6 +7,7 @@
 
 #include <corio/common.h>
 
+#include "../base/misuse.h"
 #include "http.h"
 
 static const corio_http_limits defaults = {
@@ -113,7 +114,8 @@ static int split(route *r, const char *pattern)
 int corio_http_route(corio_http_app *app, const char *method, const char *pattern,
                      corio_http_handler *handler, void *arg)
 {
-    if (!app || !method || !*method || !pattern || pattern[0] != '/' || !handler)
+    CORIO__MISUSE_IF(!app, "the app is NULL");
+    if (!method || !*method || !pattern || pattern[0] != '/' || !handler)
         return -EINVAL;
     for (const char *m = method; *m; m++)
         if (*m != '*' && (*m < 'A' || *m > 'Z'))
@@ -246,12 +248,14 @@ static int add_hook(hook ***tail, corio_http_hook *fn, void *arg)
 
 int corio_http_on_startup(corio_http_app *app, corio_http_hook *fn, void *arg)
 {
-    return app ? add_hook(&app->startup_tail, fn, arg) : -EINVAL;
+    CORIO__MISUSE_IF(!app, "the app is NULL");
+    return add_hook(&app->startup_tail, fn, arg);
 }
 
 int corio_http_on_shutdown(corio_http_app *app, corio_http_hook *fn, void *arg)
 {
-    return app ? add_hook(&app->shutdown_tail, fn, arg) : -EINVAL;
+    CORIO__MISUSE_IF(!app, "the app is NULL");
+    return add_hook(&app->shutdown_tail, fn, arg);
 }
 
 void corio_http_app_set_limits(corio_http_app *app, const corio_http_limits *l)

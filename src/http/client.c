@@ -19,6 +19,7 @@
 #include <corio/time.h>
 #include <corio/url.h>
 
+#include "../base/misuse.h"
 #include "../base/list.h"
 #include "http.h"
 
@@ -389,7 +390,8 @@ static ssize_t read_raw(corio_http_response *r, void *buf, size_t len)
 
 ssize_t corio_http_response_read(corio_http_response *r, void *buf, size_t len)
 {
-    if (!r || (!buf && len))
+    CORIO__MISUSE_IF(!r, "the response is NULL");
+    if (!buf && len)
         return -EINVAL;
     if (!r->z)
         return read_raw(r, buf, len);
@@ -425,8 +427,7 @@ ssize_t corio_http_response_read(corio_http_response *r, void *buf, size_t len)
 
 int corio_http_response_body(corio_http_response *r, const char **body, size_t *len)
 {
-    if (!r)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!r, "the response is NULL");
     if (!r->whole) {
         size_t cap = 4096, n = 0;
         const char *cl = corio_http_response_header(r, "Content-Length");
@@ -668,7 +669,9 @@ static int open_request(corio_http_client *c, bool own, const char *url,
 {
     static const corio_http_request_opts none = {0};
     const corio_http_request_opts *o = opts ? opts : &none;
-    if (!c || !url || !out)
+    if (!c)
+        corio__misuse("corio_http_client_open", "the client is NULL");
+    if (!url || !out)
         return -EINVAL;
     corio_http_response *r = calloc(1, sizeof *r);
     if (!r)

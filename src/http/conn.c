@@ -10,6 +10,7 @@
 
 #include <corio/url.h>
 
+#include "../base/misuse.h"
 #include "../base/log.h"
 #include "../io/fd.h"
 #include "../io/stream.h"
@@ -169,8 +170,7 @@ static void request_reset(conn *c)
 
 int corio_http_serve_conn(corio_http_app *app, corio_stream *s)
 {
-    if (!app || !s)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!app || !s, "the app or the stream is NULL");
     return corio__http_conn_run(app, NULL, s);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/misuse.h"
 #include "resp.h"
 #include "wire.h"
 
@@ -13,7 +14,8 @@
 
 int corio_http_resp_header(corio_http_resp *resp, const char *name, const char *value)
 {
-    if (!resp || !name || !value || !*name)
+    CORIO__MISUSE_IF(!resp, "the response is NULL");
+    if (!name || !value || !*name)
         return -EINVAL;
     if (resp->started)
         return -EALREADY;
@@ -134,7 +136,8 @@ int corio__http_head(corio_http_resp *resp, int status, const char *type, long l
 int corio_http_resp_send(corio_http_resp *resp, int status, const char *type, const void *body,
                          size_t len)
 {
-    if (!resp || (!body && len))
+    CORIO__MISUSE_IF(!resp, "the response is NULL");
+    if (!body && len)
         return -EINVAL;
     int rc = corio__http_head(resp, status, type, (long long)len);
     if (rc < 0)
@@ -159,15 +162,15 @@ int corio_http_resp_json(corio_http_resp *resp, int status, const char *json)
 
 int corio_http_resp_start(corio_http_resp *resp, int status, const char *type)
 {
-    if (!resp)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!resp, "the response is NULL");
     int rc = corio__http_head(resp, status, type, -1);
     return rc ? rc : corio__http_flush(resp->c);
 }
 
 int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t len)
 {
-    if (!resp || (!data && len))
+    CORIO__MISUSE_IF(!resp, "the response is NULL");
+    if (!data && len)
         return -EINVAL;
     if (!resp->started || resp->ended)
         return -EINVAL;
@@ -189,7 +192,8 @@ int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t 
 
 int corio_http_resp_end(corio_http_resp *resp)
 {
-    if (!resp || !resp->started)
+    CORIO__MISUSE_IF(!resp, "the response is NULL");
+    if (!resp->started)
         return -EINVAL;
     if (resp->ended)
         return 0;
@@ -234,7 +238,10 @@ static int sse_field(conn *c, const char *field, const char *value)
 static int sse_emit(corio_http_resp *resp, const char *id, const char *event, const char *data,
                     const char *comment)
 {
-    if (!resp || !resp->started || resp->ended)
+    if (!resp)
+        corio__misuse(comment ? "corio_http_sse_comment" : "corio_http_sse_send",
+                      "the response is NULL");
+    if (!resp->started || resp->ended)
         return -EINVAL;
     conn *c = resp->c;
     if (c->req.head)

@@ -12,6 +12,7 @@
 #include <corio/task.h>
 #include <corio/time.h>
 
+#include "../base/misuse.h"
 #include "../io/fd.h"
 #include "resp.h"
 #include "wire.h"
@@ -89,7 +90,8 @@ static int send_pieces(conn *c, int fd, int64_t off, int64_t len)
 int corio_http_resp_file(corio_http_resp *resp, int status, const char *content_type, int fd,
                          int64_t offset, int64_t len)
 {
-    if (!resp || fd < 0 || offset < 0 || len < 0)
+    CORIO__MISUSE_IF(!resp, "the response is NULL");
+    if (fd < 0 || offset < 0 || len < 0)
         return -EINVAL;
     conn *c = resp->c;
     int rc = corio__http_head(resp, status, content_type, len);

@@ -11,6 +11,7 @@
 #include <corio/time.h>
 #include <corio/tls.h>
 
+#include "../base/misuse.h"
 #include "../io/fd.h"
 #include "conn.h"
 
@@ -138,8 +139,7 @@ static int run_hooks(corio_http_app *app, hook *h)
 
 int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls)
 {
-    if (!app || !listener)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!app || !listener, "the app or the listener is NULL");
     int rc = run_hooks(app, app->startup);
     if (rc < 0)
         return rc;

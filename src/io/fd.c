@@ -108,7 +108,7 @@ int corio__fd_open_socket(int fd, corio_fd **out)
 int corio_fd_close(corio_fd *f)
 {
     if (!f)
-        return -EBADF;
+        return 0;
     corio__poller_del(&f->loop->poller, &f->io, true);
     corio__waitq_wake_all(f->loop, &f->readers, -EBADF);
     corio__waitq_wake_all(f->loop, &f->writers, -EBADF);
@@ -158,9 +158,12 @@ int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline)
 /* One read or write, waiting for readiness while the kernel says EAGAIN. */
 static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bool out)
 {
-    corio__loop *l = CORIO__TASK_LOOP();
-    CORIO__MISUSE_IF(!f, "the fd is NULL");
-    CORIO__MISUSE_IF(f->loop != l, "an fd of another loop");
+    const char *func = out ? "corio_fd_write" : "corio_fd_read"; /* for misuse messages */
+    corio__loop *l = corio__task_loop_or_die(func);
+    if (!f)
+        corio__misuse(func, "the fd is NULL");
+    if (f->loop != l)
+        corio__misuse(func, "an fd of another loop");
     if (!buf && len)
         return -EFAULT;
     uint32_t bit = out ? EPOLLOUT : EPOLLIN;

@@ -13,6 +13,8 @@
 #include <corio/file.h>
 #include <corio/pool.h>
 
+#include "../base/misuse.h"
+
 #define MAX_DEFAULT (1u << 30)
 
 typedef struct request {
@@ -238,7 +240,9 @@ int corio_file_open(const char *path, int flags, int mode, corio_file **out)
  * not cancellable once started (short, bounded calls). */
 static ssize_t io_call(corio_file *f, int op, void *buf, size_t len)
 {
-    if (!f || (!buf && len))
+    if (!f)
+        corio__misuse(op == OP_READ ? "corio_file_read" : "corio_file_write", "the file is NULL");
+    if (!buf && len)
         return -EINVAL;
     request *r = new_request(op, NULL);
     if (!r)
@@ -269,7 +273,7 @@ ssize_t corio_file_write(corio_file *f, const void *buf, size_t len)
 int corio_file_close(corio_file *f)
 {
     if (!f)
-        return -EINVAL;
+        return 0;
     int rc = close(f->fd) < 0 && errno != EINTR ? -errno : 0;
     free(f);
     return rc;

@@ -125,7 +125,8 @@ corio_stream *corio_process_stderr(corio_process *p)
 
 int corio_process_close_stdin(corio_process *p)
 {
-    if (!p || !p->io[0])
+    CORIO__MISUSE_IF(!p, "the process is NULL");
+    if (!p->io[0])
         return -EINVAL;
     int rc = corio_stream_close(p->io[0]);
     p->io[0] = NULL;
@@ -139,8 +140,7 @@ pid_t corio_process_pid(const corio_process *p)
 
 int corio_process_wait(corio_process *p, int64_t deadline)
 {
-    if (!p)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!p, "the process is NULL");
     while (p->status < 0) {
         int rc = reap(p, WNOHANG);
         if (rc == 0)
@@ -156,8 +156,7 @@ int corio_process_wait(corio_process *p, int64_t deadline)
 
 int corio_process_kill(corio_process *p, int sig)
 {
-    if (!p)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!p, "the process is NULL");
     if (p->status >= 0)
         return 0;
     return pidfd_send_signal(corio_fd_fileno(p->pidfd), sig, NULL, 0) < 0 ? -errno : 0;

@@ -127,7 +127,8 @@ static void ready(corio__io *io, uint32_t events)
 
 int corio_transport_write(corio_transport *t, const void *data, size_t len)
 {
-    if (!t || (!data && len))
+    CORIO__MISUSE_IF(!t, "the transport is NULL");
+    if (!data && len)
         return -EINVAL;
     if (t->lost || t->closing || t->finished)
         return -EPIPE;
@@ -159,7 +160,8 @@ int corio_transport_write(corio_transport *t, const void *data, size_t len)
 
 int corio_transport_write_eof(corio_transport *t)
 {
-    if (!t || t->finished)
+    CORIO__MISUSE_IF(!t, "the transport is NULL");
+    if (t->finished)
         return -EINVAL;
     t->eof_pending = true;
     return flush(t);

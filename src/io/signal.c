@@ -46,8 +46,7 @@ static intptr_t wait_shutdown_signal(void *arg)
 int corio_signal_wait_shutdown(corio_task *t)
 {
     corio_task *sig;
-    if (!t)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!t, "the task is NULL");
     static const corio_spawn_opts opts = {.name = "signal watcher"};
     int rc = corio_spawn_ex(NULL, wait_shutdown_signal, NULL, &opts, &sig);
     if (rc < 0)

@@ -7,6 +7,7 @@
 
 #include <corio/stream.h>
 
+#include "../base/misuse.h"
 #include "stream.h"
 
 #define CHUNK 16384
@@ -57,7 +58,8 @@ int corio__stream_new(corio_fd *f, const corio__transport *ops, void *t, corio_s
 
 int corio_stream_open(corio_fd *f, corio_stream **out)
 {
-    if (!f || !out)
+    CORIO__MISUSE_IF(!f, "the fd is NULL");
+    if (!out)
         return -EINVAL;
     int rc = corio__stream_new(f, &plain, f, out);
     if (rc < 0)
@@ -68,7 +70,7 @@ int corio_stream_open(corio_fd *f, corio_stream **out)
 int corio_stream_close(corio_stream *s)
 {
     if (!s)
-        return -EINVAL;
+        return 0;
     int rc = s->ops->close(s->t);
     free(s->buf);
     free(s);
@@ -130,7 +132,8 @@ static ssize_t fill(corio_stream *s, size_t limit, int64_t deadline)
 
 ssize_t corio_stream_read(corio_stream *s, void *buf, size_t len, int64_t deadline)
 {
-    if (!s || (!buf && len))
+    CORIO__MISUSE_IF(!s, "the stream is NULL");
+    if (!buf && len)
         return -EINVAL;
     if (len == 0)
         return 0;
@@ -172,7 +175,8 @@ static void *find(const char *hay, size_t n, const void *delim, size_t dlen)
 ssize_t corio_stream_read_until(corio_stream *s, const void *delim, size_t dlen, void *buf,
                                 size_t max, int64_t deadline)
 {
-    if (!s || !delim || dlen == 0 || (!buf && max) || max < dlen)
+    CORIO__MISUSE_IF(!s, "the stream is NULL");
+    if (!delim || dlen == 0 || (!buf && max) || max < dlen)
         return -EINVAL;
     size_t scanned = 0; /* bytes already searched, less a delimiter's overlap */
     for (;;) {
@@ -211,14 +215,14 @@ ssize_t corio_stream_read_line(corio_stream *s, char *buf, size_t max, int64_t d
 
 int corio_stream_write(corio_stream *s, const void *buf, size_t len, int64_t deadline)
 {
-    if (!s || (!buf && len))
+    CORIO__MISUSE_IF(!s, "the stream is NULL");
+    if (!buf && len)
         return -EINVAL;
     return s->ops->write_all(s->t, buf, len, deadline);
 }
 
 int corio_stream_shutdown_write(corio_stream *s)
 {
-    if (!s)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!s, "the stream is NULL");
     return s->ops->shutdown_write(s->t);
 }

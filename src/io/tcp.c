@@ -404,7 +404,8 @@ int corio_tcp_local_port(const corio_fd *f)
 
 int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline)
 {
-    if (!listener || !conn)
+    CORIO__MISUSE_IF(!listener, "the listener is NULL");
+    if (!conn)
         return -EINVAL;
     for (;;) {
         int fd = accept4(corio_fd_fileno(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -470,7 +471,8 @@ int corio_socket_set(corio_fd *f, enum corio_sockopt opt, int value)
 {
     static const int level[] = {IPPROTO_TCP, SOL_SOCKET, SOL_SOCKET, SOL_SOCKET, SOL_SOCKET};
     static const int name[] = {TCP_NODELAY, SO_KEEPALIVE, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF};
-    if (!f || (unsigned)opt >= sizeof name / sizeof name[0])
+    CORIO__MISUSE_IF(!f, "the fd is NULL");
+    if ((unsigned)opt >= sizeof name / sizeof name[0])
         return -EINVAL;
     return setsockopt(corio_fd_fileno(f), level[opt], name[opt], &value, sizeof value) < 0 ? -errno
                                                                                            : 0;
@@ -538,8 +540,8 @@ ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *hos
 {
     struct sockaddr_storage ss;
     socklen_t alen;
-    if (!f || (!buf && len) || !host || port <= 0 || port > 65535 ||
-        !literal(host, port, &ss, &alen))
+    CORIO__MISUSE_IF(!f, "the fd is NULL");
+    if ((!buf && len) || !host || port <= 0 || port > 65535 || !literal(host, port, &ss, &alen))
         return -EINVAL;
     for (;;) {
         ssize_t n =
@@ -558,7 +560,8 @@ ssize_t corio_udp_send(corio_fd *f, const void *buf, size_t len, const char *hos
 
 ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from, int *port, int64_t deadline)
 {
-    if (!f || (!buf && len))
+    CORIO__MISUSE_IF(!f, "the fd is NULL");
+    if (!buf && len)
         return -EINVAL;
     for (;;) {
         struct sockaddr_storage ss;
@@ -620,7 +623,8 @@ static intptr_t serve_one(void *arg)
 
 int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg)
 {
-    if (!listener || !handler)
+    CORIO__MISUSE_IF(!listener, "the listener is NULL");
+    if (!handler)
         return -EINVAL;
     corio_nursery *n;
     int rc = corio_nursery_open(&n);

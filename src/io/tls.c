@@ -16,6 +16,7 @@
 
 #include <corio/tls.h>
 
+#include "../base/misuse.h"
 #include "fd.h"
 #include "stream.h"
 
@@ -299,9 +300,9 @@ static int handshake(corio_tls_ctx *ctx, corio_fd *f, const char *host, int64_t 
 int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, corio_stream **out,
                       int64_t deadline)
 {
-    if (!ctx || !f || !out || !ctx->client || (ctx->verify && (!host || !*host))) {
-        if (f)
-            corio_fd_close(f);
+    CORIO__MISUSE_IF(!ctx || !f, "the context or the fd is NULL");
+    if (!out || !ctx->client || (ctx->verify && (!host || !*host))) {
+        corio_fd_close(f);
         return -EINVAL;
     }
     return handshake(ctx, f, host, deadline, out);
@@ -309,9 +310,9 @@ int corio_tls_connect(corio_tls_ctx *ctx, corio_fd *f, const char *host, corio_s
 
 int corio_tls_accept(corio_tls_ctx *ctx, corio_fd *f, corio_stream **out, int64_t deadline)
 {
-    if (!ctx || !f || !out || ctx->client) {
-        if (f)
-            corio_fd_close(f);
+    CORIO__MISUSE_IF(!ctx || !f, "the context or the fd is NULL");
+    if (!out || ctx->client) {
+        corio_fd_close(f);
         return -EINVAL;
     }
     return handshake(ctx, f, NULL, deadline, out);

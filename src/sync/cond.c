@@ -14,8 +14,7 @@ struct corio_cond {
 
 int corio_cond_new(corio_lock *m, corio_cond **out)
 {
-    if (!m)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!m, "the lock is NULL");
     corio_cond *c = calloc(1, sizeof *c);
     if (!c)
         return -ENOMEM;
@@ -37,6 +36,7 @@ int corio_cond_free(corio_cond *c)
 
 int corio_cond_wait(corio_cond *c, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!c, "the condition is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__BIND_OR_DIE(c, l, !corio__list_empty(&c->waiters));
     CORIO__MISUSE_IF(!corio_lock_owned(c->lock), "the condition's lock is not held by the caller");
@@ -55,7 +55,9 @@ int corio_cond_wait(corio_cond *c, int64_t deadline)
 
 static int notify(corio_cond *c, long n)
 {
-    corio__loop *l = CORIO__TASK_LOOP();
+    corio__loop *l = corio__task_loop_or_die("corio_cond_notify");
+    if (!c)
+        corio__misuse("corio_cond_notify", "the condition is NULL");
     CORIO__BIND_OR_DIE(c, l, !corio__list_empty(&c->waiters));
     if (!corio_lock_owned(c->lock))
         corio__misuse("corio_cond_notify", "the condition's lock is not held by the caller");

@@ -33,6 +33,7 @@ int corio_event_free(corio_event *e)
 
 void corio_event_set(corio_event *e)
 {
+    CORIO__MISUSE_IF(!e, "the event is NULL");
     e->set = true;
     if (e->loop)
         corio__waitq_wake_all(e->loop, &e->waiters, 0);
@@ -40,16 +41,19 @@ void corio_event_set(corio_event *e)
 
 void corio_event_clear(corio_event *e)
 {
+    CORIO__MISUSE_IF(!e, "the event is NULL");
     e->set = false;
 }
 
 bool corio_event_is_set(const corio_event *e)
 {
+    CORIO__MISUSE_IF(!e, "the event is NULL");
     return e->set;
 }
 
 int corio_event_wait(corio_event *e, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!e, "the event is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__BIND_OR_DIE(e, l, !corio__list_empty(&e->waiters));
     if (e->set)

@@ -41,15 +41,17 @@ static int wait_change(corio__loop *l, corio_future *const *fs, size_t n, corio_
     return rc;
 }
 
-static int validate(corio__loop **lp, corio_future *const *fs, size_t n)
+/* func names the public call in misuse messages. */
+static int validate(const char *func, corio__loop **lp, corio_future *const *fs, size_t n)
 {
-    corio__loop *l = CORIO__TASK_LOOP();
+    corio__loop *l = corio__task_loop_or_die(func);
     if (n && !fs)
-        return -EINVAL;
+        corio__misuse(func, "fs is NULL");
     for (size_t i = 0; i < n; i++) {
         if (!fs[i])
-            return -EINVAL;
-        CORIO__MISUSE_IF(fs[i]->loop != l, "a future of another loop");
+            corio__misuse(func, "a future is NULL");
+        if (fs[i]->loop != l)
+            corio__misuse(func, "a future of another loop");
         if (fs[i]->task == l->current)
             return -EDEADLK;
     }
@@ -95,7 +97,7 @@ int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned 
                  int64_t deadline)
 {
     corio__loop *l;
-    int rc = validate(&l, fs, n);
+    int rc = validate(__func__, &l, fs, n);
     if (rc < 0)
         return rc;
     corio__listener local[LOCAL_LISTENERS];
@@ -141,7 +143,7 @@ int corio_wait(corio_future *const *fs, size_t n, enum corio_wait_mode mode, int
     corio__loop *l;
     if (mode != CORIO_FIRST_COMPLETED && mode != CORIO_FIRST_ERROR && mode != CORIO_ALL_COMPLETED)
         return -EINVAL;
-    int rc = validate(&l, fs, n);
+    int rc = validate(__func__, &l, fs, n);
     if (rc < 0)
         return rc;
     corio__listener local[LOCAL_LISTENERS];

@@ -9,6 +9,7 @@
 #include <corio/gen.h>
 
 #include "../base/context.h"
+#include "../base/misuse.h"
 #include "../base/sanitizer.h"
 
 #define GEN_STACK_DEFAULT (64u * 1024u)
@@ -112,8 +113,7 @@ int corio_gen_new(corio_gen_fn *fn, void *arg, size_t stack_size, corio_gen **ou
 
 int corio_gen_send(corio_gen *g, intptr_t in, intptr_t *out)
 {
-    if (!g)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!g, "the generator is NULL");
     if (g->state == GEN_RUNNING)
         return -EBUSY;
     if (g->state == GEN_DONE || g->closing)
@@ -131,13 +131,14 @@ int corio_gen_send(corio_gen *g, intptr_t in, intptr_t *out)
 
 int corio_gen_next(corio_gen *g, intptr_t *out)
 {
+    CORIO__MISUSE_IF(!g, "the generator is NULL");
     return corio_gen_send(g, 0, out);
 }
 
 int corio_gen_yield(corio_gen *g, intptr_t value, intptr_t *sent)
 {
-    if (!g || g->state != GEN_RUNNING)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!g, "the generator is NULL");
+    CORIO__MISUSE_IF(g->state != GEN_RUNNING, "called outside the generator's body");
     if (g->closing)
         return -ECANCELED;
     g->value = value;
@@ -151,8 +152,7 @@ int corio_gen_yield(corio_gen *g, intptr_t value, intptr_t *sent)
 
 int corio_gen_close(corio_gen *g)
 {
-    if (!g)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!g, "the generator is NULL");
     if (g->state == GEN_RUNNING)
         return -EBUSY;
     if (g->state == GEN_DONE)

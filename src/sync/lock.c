@@ -34,6 +34,7 @@ int corio_lock_free(corio_lock *m)
 
 int corio_lock_try_acquire(corio_lock *m)
 {
+    CORIO__MISUSE_IF(!m, "the lock is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__BIND_OR_DIE(m, l, m->owner || !corio__list_empty(&m->waiters));
     if (m->owner)
@@ -44,6 +45,7 @@ int corio_lock_try_acquire(corio_lock *m)
 
 int corio_lock_acquire(corio_lock *m, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!m, "the lock is NULL");
     int rc = corio_lock_try_acquire(m);
     if (rc != -EBUSY)
         return rc;
@@ -55,6 +57,7 @@ int corio_lock_acquire(corio_lock *m, int64_t deadline)
 
 int corio_lock_release(corio_lock *m)
 {
+    CORIO__MISUSE_IF(!m, "the lock is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__MISUSE_IF(m->owner != l->current, "the lock is not held by the calling task");
     corio_task *next = NULL;
@@ -68,11 +71,13 @@ int corio_lock_release(corio_lock *m)
 
 bool corio_lock_locked(const corio_lock *m)
 {
+    CORIO__MISUSE_IF(!m, "the lock is NULL");
     return m->owner != NULL;
 }
 
 bool corio_lock_owned(const corio_lock *m)
 {
+    CORIO__MISUSE_IF(!m, "the lock is NULL");
     corio__loop *l = corio__task_loop();
     return l && m->owner == l->current;
 }

@@ -214,7 +214,8 @@ int corio_procpool_call(corio_procpool *p, unsigned fn, const void *in, size_t i
                         size_t *out_len, int64_t deadline)
 {
     corio__loop *l = CORIO__TASK_LOOP();
-    if (!p || fn >= p->nfns || (in_len && !in) || !out || !out_len)
+    CORIO__MISUSE_IF(!p, "the pool is NULL");
+    if (fn >= p->nfns || (in_len && !in) || !out || !out_len)
         return -EINVAL;
     if (in_len > MAX_MSG)
         return -EMSGSIZE;

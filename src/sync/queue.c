@@ -157,7 +157,7 @@ static int try_put(corio__loop *l, corio_queue *q, void *item, int64_t prio)
 static inline bool put_fast(corio_queue *q, void *item)
 {
     corio__loop *l = corio__tls_loop;
-    if (!l || !l->current || q->loop != l || l->ncancelled || q->closed ||
+    if (!q || !l || !l->current || q->loop != l || l->ncancelled || q->closed ||
         corio__list_empty(&q->getters))
         return false;
     corio_task *g = corio__container_of(q->getters.next, corio_task, wait_node);
@@ -181,7 +181,9 @@ int corio_queue_put_prio(corio_queue *q, void *item, int64_t prio, int64_t deadl
 
 static int put_slow(corio_queue *q, void *item, int64_t prio, int64_t deadline)
 {
-    corio__loop *l = CORIO__TASK_LOOP();
+    corio__loop *l = corio__task_loop_or_die("corio_queue_put");
+    if (!q)
+        corio__misuse("corio_queue_put", "the queue is NULL");
     CORIO__BIND_OR_DIE(q, l, busy(q));
     int rc = corio__cancelled(l, l->current);
     if (rc)
@@ -203,6 +205,7 @@ int corio_queue_put(corio_queue *q, void *item, int64_t deadline)
 
 int corio_queue_try_put(corio_queue *q, void *item)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__BIND_OR_DIE(q, l, busy(q));
     return try_put(l, q, item, 0);
@@ -239,7 +242,7 @@ int corio_queue_get(corio_queue *q, void **item, int64_t deadline)
     /* Fast path: empty, nobody cancelled, no deadline: park for a hand-off.
      * Everything else is get_slow's, out of line so this stays small. */
     corio__loop *fl = corio__tls_loop;
-    if (fl && fl->current && q->loop == fl && !fl->ncancelled && q->n == 0 && !q->closed &&
+    if (q && fl && fl->current && q->loop == fl && !fl->ncancelled && q->n == 0 && !q->closed &&
         deadline < 0 && corio__list_empty(&q->putters) && item) {
         corio_task *t = fl->current;
         corio__list_push(&q->getters, &t->wait_node);
@@ -252,7 +255,9 @@ int corio_queue_get(corio_queue *q, void **item, int64_t deadline)
 
 static int get_slow(corio_queue *q, void **item, int64_t deadline)
 {
-    corio__loop *l = CORIO__TASK_LOOP();
+    corio__loop *l = corio__task_loop_or_die("corio_queue_get");
+    if (!q)
+        corio__misuse("corio_queue_get", "the queue is NULL");
     CORIO__BIND_OR_DIE(q, l, busy(q));
     int rc = corio__cancelled(l, l->current);
     if (rc)
@@ -271,6 +276,7 @@ static int get_slow(corio_queue *q, void **item, int64_t deadline)
 
 int corio_queue_try_get(corio_queue *q, void **item)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__BIND_OR_DIE(q, l, busy(q));
     return try_get(l, q, item);
@@ -278,6 +284,7 @@ int corio_queue_try_get(corio_queue *q, void **item)
 
 void corio_queue_close(corio_queue *q)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     if (q->closed)
         return;
     q->closed = true;
@@ -290,8 +297,8 @@ void corio_queue_close(corio_queue *q)
 
 int corio_queue_task_done(corio_queue *q)
 {
-    if (q->unfinished == 0)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
+    CORIO__MISUSE_IF(q->unfinished == 0, "called more times than items were put");
     if (--q->unfinished == 0 && q->loop)
         corio__waitq_wake_all(q->loop, &q->joiners, 0);
     return 0;
@@ -299,6 +306,7 @@ int corio_queue_task_done(corio_queue *q)
 
 int corio_queue_join(corio_queue *q, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__BIND_OR_DIE(q, l, busy(q));
     if (q->unfinished == 0 || q->closed)
@@ -309,5 +317,6 @@ int corio_queue_join(corio_queue *q, int64_t deadline)
 
 size_t corio_queue_size(const corio_queue *q)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     return q->n;
 }

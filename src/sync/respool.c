@@ -77,7 +77,8 @@ static void pass_slot(corio__loop *l, corio_respool *p)
 
 int corio_respool_set_idle_timeout(corio_respool *p, int64_t ms)
 {
-    if (!p || ms < 0)
+    CORIO__MISUSE_IF(!p, "the pool is NULL");
+    if (ms < 0)
         return -EINVAL;
     p->idle_timeout = ms;
     return 0;
@@ -140,21 +141,22 @@ int corio_respool_acquire(corio_respool *p, void **res, int64_t deadline)
     return 0;
 }
 
-/* Common checks of the calls that give back what was acquired. */
-static int holder_check(corio_respool *p)
+/* Common checks of the calls that give back what was acquired; func names
+ * the caller in the misuse message. */
+static void holder_check(corio_respool *p, const char *func)
 {
-    corio__loop *l = CORIO__TASK_LOOP();
-    CORIO__MISUSE_IF(!p, "the pool is NULL");
-    CORIO__MISUSE_IF(p->loop != l, "a pool of another loop");
-    CORIO__MISUSE_IF(p->nidle + 1 > p->open, "more releases than acquires");
-    return 0;
+    corio__loop *l = corio__task_loop_or_die(func);
+    if (!p)
+        corio__misuse(func, "the pool is NULL");
+    if (p->loop != l)
+        corio__misuse(func, "a pool of another loop");
+    if (p->nidle + 1 > p->open)
+        corio__misuse(func, "more releases than acquires");
 }
 
 int corio_respool_release(corio_respool *p, void *res, bool broken)
 {
-    int rc = holder_check(p);
-    if (rc < 0)
-        return rc;
+    holder_check(p, __func__);
     corio__loop *l = p->loop;
     if (broken) {
         p->ops.close(p->ctx, res);
@@ -174,14 +176,11 @@ int corio_respool_release(corio_respool *p, void *res, bool broken)
 
 int corio_respool_reopen(corio_respool *p, void **res, int64_t deadline)
 {
-    int rc = holder_check(p);
-    if (rc < 0)
-        return rc;
-    if (!res)
-        return -EINVAL;
+    holder_check(p, __func__);
+    CORIO__MISUSE_IF(!res, "res is NULL");
     p->ops.close(p->ctx, *res);
     *res = NULL;
-    rc = corio__cancelled(p->loop, p->loop->current);
+    int rc = corio__cancelled(p->loop, p->loop->current);
     if (rc) {
         pass_slot(p->loop, p);
         return rc;

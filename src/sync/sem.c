@@ -38,6 +38,7 @@ int corio_sem_free(corio_sem *s)
 
 int corio_sem_try_acquire(corio_sem *s)
 {
+    CORIO__MISUSE_IF(!s, "the semaphore is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__BIND_OR_DIE(s, l, !corio__list_empty(&s->waiters));
     if (s->value == 0)
@@ -48,6 +49,7 @@ int corio_sem_try_acquire(corio_sem *s)
 
 int corio_sem_acquire(corio_sem *s, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!s, "the semaphore is NULL");
     int rc = corio_sem_try_acquire(s);
     if (rc != -EAGAIN)
         return rc;
@@ -57,6 +59,7 @@ int corio_sem_acquire(corio_sem *s, int64_t deadline)
 
 int corio_sem_release(corio_sem *s)
 {
+    CORIO__MISUSE_IF(!s, "the semaphore is NULL");
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__BIND_OR_DIE(s, l, !corio__list_empty(&s->waiters));
     if (corio__waitq_wake_one(l, &s->waiters, 0))
@@ -69,5 +72,6 @@ int corio_sem_release(corio_sem *s)
 
 long corio_sem_value(const corio_sem *s)
 {
+    CORIO__MISUSE_IF(!s, "the semaphore is NULL");
     return s->value;
 }

@@ -292,8 +292,6 @@ static int wait_on(corio_tsqueue *q, waiter *w, corio__list *list, const char *w
  * call is a checkpoint and a full or empty queue makes it wait. */
 static int transfer(corio_tsqueue *q, bool put, void **slot, int64_t deadline, bool wait)
 {
-    if (!q)
-        return -EINVAL;
     corio__loop *l = corio__task_loop();
     int rc = wait && l ? corio__cancelled(l, l->current) : 0;
     if (rc)
@@ -315,21 +313,25 @@ static int transfer(corio_tsqueue *q, bool put, void **slot, int64_t deadline, b
 
 int corio_tsqueue_put(corio_tsqueue *q, void *item, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     return transfer(q, true, &item, deadline, true);
 }
 
 int corio_tsqueue_try_put(corio_tsqueue *q, void *item)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     return transfer(q, true, &item, -1, false);
 }
 
 int corio_tsqueue_get(corio_tsqueue *q, void **item, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     return transfer(q, false, item, deadline, true);
 }
 
 int corio_tsqueue_try_get(corio_tsqueue *q, void **item)
 {
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     return transfer(q, false, item, -1, false);
 }
 
@@ -352,8 +354,7 @@ void corio_tsqueue_close(corio_tsqueue *q)
 
 size_t corio_tsqueue_size(corio_tsqueue *q)
 {
-    if (!q)
-        return 0;
+    CORIO__MISUSE_IF(!q, "the queue is NULL");
     pthread_mutex_lock(&q->lock);
     size_t n = q->n;
     pthread_mutex_unlock(&q->lock);
