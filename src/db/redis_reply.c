@@ -57,6 +57,8 @@ static void *create_array(const redisReadTask *t, int n)
     if (!r)
         return NULL;
     r->elements = (corio_redis_reply **)(r + 1);
+    /* Empty slots until filled: a tree freed half-read frees only those. */
+    memset(r->elements, 0, (size_t)n * sizeof *r->elements);
     r->len = (size_t)n;
     return r;
 }
