@@ -450,6 +450,17 @@ RUN(blpop_cancelled_by_a_deadline)
     cr_assert_eq(corio_redis_command(c, &r, in(100), "XREAD BLOCK 0 STREAMS events $"), -ETIMEDOUT);
     cr_assert_eq(corio_redis_broken(c), -ECONNABORTED);
     corio_redis_close(c);
+    /* The same through corio_redis_argv, whatever the names' case. */
+    const char *const blpop[] = {"blpop", "queue", "0"};
+    const char *const xread[] = {"xread", "block", "0", "STREAMS", "events", "$"};
+    c = connect_to(srv.url);
+    cr_assert_eq(corio_redis_argv(c, 3, blpop, NULL, &r, in(100)), -ETIMEDOUT);
+    cr_assert_eq(corio_redis_broken(c), -ECONNABORTED);
+    corio_redis_close(c);
+    c = connect_to(srv.url);
+    cr_assert_eq(corio_redis_argv(c, 6, xread, NULL, &r, in(100)), -ETIMEDOUT);
+    cr_assert_eq(corio_redis_broken(c), -ECONNABORTED);
+    corio_redis_close(c);
     /* Without BLOCK, XREAD is an ordinary command: cut off in flight (behind
      * a DEBUG SLEEP), its reply is discarded and the connection stays. */
     shared = connect_to(srv.url);
