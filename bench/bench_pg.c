@@ -10,7 +10,11 @@
  * loopback; the contenders alternate, each run several times: the median
  * and the spread of queries/s, and client CPU (user + system) per query.
  *
- * usage: bench-pg [--seconds S] [--runs N] */
+ * usage: bench-pg [--seconds S] [--runs N] [--only NAME [--tcp]]
+ *
+ * --only runs one contender (corio, pipeline, pgbench or asyncpg) over the
+ * Unix socket, or over TCP with --tcp, to profile it (valgrind
+ * --tool=callgrind, perf): its figures and query count, no ratios. */
 #include <errno.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -29,7 +33,11 @@ typedef struct sample {
     double qps, cpu_us; /* queries per second, client CPU microseconds per query */
 } sample;
 
+static const char *const keys[NCONTENDERS] = {"corio", "pipeline", "pgbench", "asyncpg"};
+
 static double seconds = 2;
+static long last_queries;  /* of the last corio run */
+static double last_sys_us; /* of the last corio run: the kernel's part of cpu_us */
 static const char *anchor_dir = BENCH_ANCHORS;
 
 static double cpu_of(const struct rusage *a, const struct rusage *b)
@@ -142,6 +150,10 @@ static intptr_t corio_main(void *arg)
     }
     double elapsed = (double)(corio_now_ns() - t0) / 1e9;
     getrusage(RUSAGE_SELF, &r1);
+    last_queries = r->queries;
+    struct rusage u0 = r0, u1 = r1; /* the system time alone */
+    u0.ru_utime = u1.ru_utime = (struct timeval){0, 0};
+    last_sys_us = r->queries ? cpu_of(&u0, &u1) * 1e6 / (double)r->queries : 0;
     r->out.qps = (double)r->queries / elapsed;
     r->out.cpu_us = r->queries ? cpu_of(&r0, &r1) * 1e6 / (double)r->queries : 0;
     return corio_pg_pool_close(r->pool, -1);
@@ -275,13 +287,15 @@ typedef struct result {
     stat3 qps, cpu;
 } result;
 
-static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
+static int measure(const pg_server *srv, bool tcp, const char *script, int runs, int only,
                    result res[NCONTENDERS])
 {
     const char *conninfo = tcp ? srv->tcp : srv->local;
     double qps[NCONTENDERS][MAX_RUNS], cpu[NCONTENDERS][MAX_RUNS];
     for (int r = 0; r < runs; r++) {
         for (int k = 0; k < NCONTENDERS; k++) {
+            if (only >= 0 && k != only)
+                continue;
             sample s = {0, 0};
             int rc = k == C_PREPARED   ? run_corio(conninfo, false, &s)
                      : k == C_PIPELINE ? run_corio(conninfo, true, &s)
@@ -297,6 +311,8 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
     }
     printf("%s:\n", tcp ? "TCP loopback" : "Unix socket");
     for (int k = 0; k < NCONTENDERS; k++) {
+        if (only >= 0 && k != only)
+            continue;
         res[k] = (result){stats(qps[k], runs), stats(cpu[k], runs)};
         printf("  %-20s %9.0f q/s (%.0f..%.0f)  client CPU %6.2f us/query (%.2f..%.2f)\n", names[k],
                res[k].qps.median, res[k].qps.lo, res[k].qps.hi, res[k].cpu.median, res[k].cpu.lo,
@@ -320,10 +336,28 @@ static double min2(double a, double b)
 
 int main(int argc, char **argv)
 {
-    bench_usage(argc, argv, "[--seconds S] [--runs N] [--anchors DIR]");
-    int runs = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--seconds"))
+    bench_usage(argc, argv, "[--seconds S] [--runs N] [--anchors DIR] [--only NAME [--tcp]]");
+    int runs = 3, only = -1;
+    bool only_tcp = false;
+    for (int i = 1; i < argc; i += 2) {
+        if (!strcmp(argv[i], "--tcp")) {
+            only_tcp = true;
+            i--;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "%s: '%s' wants a value\n", argv[0], argv[i]);
+            return 2;
+        }
+        if (!strcmp(argv[i], "--only")) {
+            for (int k = 0; k < NCONTENDERS; k++)
+                if (!strcmp(argv[i + 1], keys[k]))
+                    only = k;
+            if (only < 0) {
+                fprintf(stderr, "%s: --only: one of corio, pipeline, pgbench, asyncpg\n", argv[0]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--seconds"))
             seconds = (double)bench_count(argv[0], argv[i + 1]);
         else if (!strcmp(argv[i], "--runs"))
             runs = (int)bench_count(argv[0], argv[i + 1]);
@@ -353,14 +387,22 @@ int main(int argc, char **argv)
            TASKS, TASKS, runs, seconds,
            two ? "; server on CPU 0, clients on CPU 1" : "; one CPU, not pinned");
     result unix_res[NCONTENDERS], tcp_res[NCONTENDERS];
-    int rc = measure(&srv, false, script, runs, unix_res);
-    if (rc == 0)
-        rc = measure(&srv, true, script, runs, tcp_res);
+    int rc = only >= 0 && only_tcp ? 0 : measure(&srv, false, script, runs, only, unix_res);
+    if (rc == 0 && (only < 0 || only_tcp))
+        rc = measure(&srv, true, script, runs, only, tcp_res);
     pg_ctl(&srv, "stop");
     pg_release_port(&srv);
     pg_rmdir(srv.dir);
     if (rc < 0)
         return 1;
+    if (only >= 0) {
+        result *x = only_tcp ? tcp_res : unix_res;
+        printf("{\"bench\":\"pg\",\"only\":\"%s\",\"transport\":\"%s\",\"qps\":%.0f,"
+               "\"cpu_us\":%.2f,\"last_corio_queries\":%ld,\"last_corio_sys_us\":%.2f}\n",
+               keys[only], only_tcp ? "tcp" : "unix", x[only].qps.median, x[only].cpu.median,
+               last_queries, last_sys_us);
+        return 0;
+    }
     result *u = unix_res, *t = tcp_res;
     /* The headline ratios are the worse of the two transports. */
     double vs_pgbench = min2(u[C_PREPARED].qps.median / u[C_PGBENCH].qps.median,

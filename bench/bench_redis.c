@@ -10,7 +10,11 @@
  * this process's for corio, the child's for the anchors) per op; median of
  * the runs (contenders alternate), and the spread. Last line: JSON.
  *
- *     bench-redis [--runs N] [--scale X]
+ *     bench-redis [--runs N] [--scale X] [--only KEY]
+ *
+ * --only runs one contender (KEY as in the JSON: corio_shared, ...), to
+ * profile it (valgrind --tool=callgrind, perf); its figures are printed,
+ * the ratios are not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +51,18 @@ static const char *const names[NCONTENDERS] = {
     "corio, pipelines of 16 per task", "redis-benchmark -c 50 -P 1",
     "redis-benchmark -c 50 -P 16",     "redis-py asyncio, 50 tasks",
 };
+
+static const char *const keys[NCONTENDERS] = {"corio_per_task",      "corio_shared",
+                                              "corio_pipe16",        "redis_benchmark_p1",
+                                              "redis_benchmark_p16", "redis_py"};
+
+static int key_index(const char *key)
+{
+    for (int c = 0; c < NCONTENDERS; c++)
+        if (!strcmp(key, keys[c]))
+            return c;
+    return -1;
+}
 
 static void pin(int cpu)
 {
@@ -315,14 +331,16 @@ static double spread(double *v, int n) /* (max - min) / median, in % */
 
 int main(int argc, char **argv)
 {
-    bench_usage(argc, argv, "[--runs N] [--scale X]");
-    int runs = 3;
+    bench_usage(argc, argv, "[--runs N] [--scale X] [--only KEY]");
+    int runs = 3, only = -1;
     double scale = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = (int)bench_count(argv[0], argv[++i]);
         else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
             scale = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc && (only = key_index(argv[++i])) >= 0)
+            ;
         else {
             fprintf(stderr, "%s: unknown argument '%s'\n", argv[0], argv[i]);
             return 2;
@@ -351,6 +369,8 @@ int main(int argc, char **argv)
     double ops_s[NCONTENDERS][MAX_RUNS], cpu[NCONTENDERS][MAX_RUNS];
     for (int run = 0; run < runs; run++)
         for (int c = 0; c < NCONTENDERS; c++) {
+            if (only >= 0 && c != only)
+                continue;
             long n = (long)(ops[c] * scale) / (TASKS * PIPE) * (TASKS * PIPE);
             n = n > 0 ? n : TASKS * PIPE;
             result r;
@@ -380,10 +400,17 @@ int main(int argc, char **argv)
            runs);
     printf("%-34s %12s %8s %14s %8s\n", "", "ops/s", "spread", "client CPU/op", "spread");
     for (int c = 0; c < NCONTENDERS; c++) {
+        if (only >= 0 && c != only)
+            continue;
         m[c] = median(ops_s[c], runs);
         mc[c] = median(cpu[c], runs);
         printf("%-34s %12.0f %7.1f%% %11.2f us %7.1f%%\n", names[c], m[c], spread(ops_s[c], runs),
                mc[c], spread(cpu[c], runs));
+    }
+    if (only >= 0) {
+        printf("{\"bench\":\"redis\",\"runs\":%d,\"%s_ops_s\":%.0f,\"%s_cpu_us_per_op\":%.3f}\n",
+               runs, keys[only], m[only], keys[only], mc[only]);
+        return 0;
     }
     double r1 = m[PER_TASK] / m[RB_P1], r16 = m[PIPELINED] / m[RB_P16];
     double rs = m[SHARED] / m[RB_P1];
@@ -393,9 +420,6 @@ int main(int argc, char **argv)
     printf("client CPU/op, redis-benchmark's over corio's: P1 %.2f, P16 %.2f\n", c1, c16);
     printf("ops/s vs redis-py asyncio: %.1fx (shared connection %.1fx)\n", py, pys);
     printf("{\"bench\":\"redis\",\"runs\":%d", runs);
-    static const char *const keys[NCONTENDERS] = {"corio_per_task",      "corio_shared",
-                                                  "corio_pipe16",        "redis_benchmark_p1",
-                                                  "redis_benchmark_p16", "redis_py"};
     for (int c = 0; c < NCONTENDERS; c++)
         printf(",\"%s_ops_s\":%.0f,\"%s_cpu_us_per_op\":%.3f", keys[c], m[c], keys[c], mc[c]);
     printf(",\"ratio_p1\":%.3f,\"ratio_shared_p1\":%.3f,\"ratio_p16\":%.3f", r1, rs, r16);

@@ -126,6 +126,30 @@ RUN(types)
     cr_assert_eq(corio_pg_get_int32(r, 0, -1, &i32), -ERANGE);
     corio_pg_result_free(r);
 
+    /* Integers at the edges of int64, and text that only strtoll reads. */
+    cr_assert_eq(corio_pg_exec(c,
+                               "SELECT '-9223372036854775808'::int8, 9223372036854775807::int8, "
+                               "'9223372036854775808', '-9223372036854775809', ' 7', '+7', '-', "
+                               "'12a', '', '-0'",
+                               NULL, &r, -1),
+                 0, "%s", corio_pg_error(c));
+    cr_assert_eq(corio_pg_get_int64(r, 0, 0, &i64), 0);
+    cr_assert_eq(i64, INT64_MIN);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 1, &i64), 0);
+    cr_assert_eq(i64, INT64_MAX);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 2, &i64), -ERANGE);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 3, &i64), -ERANGE);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 4, &i64), 0);
+    cr_assert_eq(i64, 7);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 5, &i64), 0);
+    cr_assert_eq(i64, 7);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 6, &i64), -EINVAL);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 7, &i64), -EINVAL);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 8, &i64), -EINVAL);
+    cr_assert_eq(corio_pg_get_int64(r, 0, 9, &i64), 0);
+    cr_assert_eq(i64, 0);
+    corio_pg_result_free(r);
+
     /* The server's errors: code, SQLSTATE, message; the connection goes on. */
     cr_assert_eq(corio_pg_query(c, "SELECT 1/0", NULL, &r, -1), -CORIO_ESERVER);
     cr_assert_null(r);

@@ -1,6 +1,7 @@
 /* The Redis client against a real redis-server of the test's own. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,14 @@ RUN(binary_values)
     (void)arg;
     corio_redis *c = connect_to(srv.url);
     check_roundtrip(c, "nul", 5);
+    /* Lengths of one, two, three, four and five digits in the RESP that
+     * corio writes for an argv. */
+    static const size_t sizes[] = {1, 9, 10, 99, 100, 999, 1000, 12345};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "len%zu", sizes[i]);
+        check_roundtrip(c, key, sizes[i]);
+    }
     check_roundtrip(c, "mib", 1 << 20);
     check_roundtrip(c, "big", 64u << 20);
     /* Keys are binary-safe too. */
@@ -153,6 +162,18 @@ RUN(binary_values)
     cr_assert_eq(n, 1);
     cr_assert_eq(corio_redis_int(c, &n, in(5000), "EXISTS a"), 0);
     cr_assert_eq(n, 0);
+    /* Empty arguments, the command's name among them. */
+    const char *empty[] = {"SET", "empty", ""};
+    size_t elens[] = {3, 5, 0};
+    cr_assert_eq(corio_redis_argv(c, 3, empty, elens, &r, in(5000)), 0);
+    corio_redis_reply_free(r);
+    cr_assert_eq(corio_redis_int(c, &n, in(5000), "STRLEN empty"), 0);
+    cr_assert_eq(n, 0);
+    const char *noname[] = {"", "x"};
+    size_t nlens[] = {0, 1};
+    cr_assert_eq(corio_redis_argv(c, 2, noname, nlens, &r, in(5000)), -CORIO_ESERVER);
+    corio_redis_reply_free(r);
+    cr_assert_eq(corio_redis_ok(c, in(5000), "PING"), 0);
     corio_redis_close(c);
     return 0;
 }
@@ -427,6 +448,17 @@ RUN(blpop_cancelled_by_a_deadline)
     corio_redis_close(c);
     c = connect_to(srv.url);
     cr_assert_eq(corio_redis_command(c, &r, in(100), "XREAD BLOCK 0 STREAMS events $"), -ETIMEDOUT);
+    cr_assert_eq(corio_redis_broken(c), -ECONNABORTED);
+    corio_redis_close(c);
+    /* The same through corio_redis_argv, whatever the names' case. */
+    const char *const blpop[] = {"blpop", "queue", "0"};
+    const char *const xread[] = {"xread", "block", "0", "STREAMS", "events", "$"};
+    c = connect_to(srv.url);
+    cr_assert_eq(corio_redis_argv(c, 3, blpop, NULL, &r, in(100)), -ETIMEDOUT);
+    cr_assert_eq(corio_redis_broken(c), -ECONNABORTED);
+    corio_redis_close(c);
+    c = connect_to(srv.url);
+    cr_assert_eq(corio_redis_argv(c, 6, xread, NULL, &r, in(100)), -ETIMEDOUT);
     cr_assert_eq(corio_redis_broken(c), -ECONNABORTED);
     corio_redis_close(c);
     /* Without BLOCK, XREAD is an ordinary command: cut off in flight (behind

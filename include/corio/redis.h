@@ -1,5 +1,6 @@
 /* A Redis client (aioredis's job) on corio's streams, with hiredis's RESP
- * reader and command formatter underneath.
+ * reader and its formatter for printf-style commands underneath (argv
+ * commands are written as RESP straight into the connection's buffer).
  *
  * One connection (corio_redis) may be shared by any number of tasks of its
  * loop: their commands are queued in arrival order, those queued in the same

@@ -18,6 +18,7 @@ typedef struct pg_stmt {
     uint64_t used;  /* c->clock at its last use: the smallest is evicted */
     unsigned id;    /* its name is "corio_<id>" */
     bool confirmed; /* the server said it is prepared (not just sent in a pipeline) */
+    char name[24];  /* "corio_<id>", written once rather than at every use */
 } pg_stmt;
 
 enum pg_copy { PG_COPY_NONE, PG_COPY_IN, PG_COPY_OUT };
@@ -39,6 +40,7 @@ struct corio_pg {
     char *chunk;     /* the last COPY TO chunk handed out */
     pg_stmt *stmts;
     size_t nstmts;
+    size_t hot; /* the entry found last: tried first (may be stale: checked) */
     uint64_t clock;
     unsigned next_id;
     int64_t idle_since; /* corio_now() of its last release to a pool */
@@ -100,7 +102,6 @@ pg_stmt *corio__pg_stmt_find(corio_pg *c, const char *sql);
  * sent first when it was confirmed): NULL on -ENOMEM, or *rc another error. */
 pg_stmt *corio__pg_stmt_add(corio_pg *c, const char *sql, int *rc, int64_t deadline);
 void corio__pg_stmt_drop(corio_pg *c, pg_stmt *s);
-void corio__pg_stmt_name(const pg_stmt *s, char name[24]);
 void corio__pg_stmts_free(corio_pg *c);
 
 /* One-shot bound on cleanup (rollback, cancellation, drain) when the

@@ -29,19 +29,15 @@ static int send_one(corio_pg *c, const corio_pg_stmt *st, unsigned *fresh)
         int rc;
         if (!(s = corio__pg_stmt_add(c, st->sql, &rc, -1)))
             return rc;
-        char name[24];
-        corio__pg_stmt_name(s, name);
         *fresh = s->id;
-        if (!PQsendPrepare(c->conn, name, st->sql, 0, NULL))
+        if (!PQsendPrepare(c->conn, s->name, st->sql, 0, NULL))
             return corio__pg_lost(c);
     }
     if (!s)
         return PQsendQueryParams(c->conn, st->sql, p->n, NULL, p->values, p->lengths, p->formats, 0)
                    ? 0
                    : corio__pg_lost(c);
-    char name[24];
-    corio__pg_stmt_name(s, name);
-    return PQsendQueryPrepared(c->conn, name, p->n, p->values, p->lengths, p->formats, 0)
+    return PQsendQueryPrepared(c->conn, s->name, p->n, p->values, p->lengths, p->formats, 0)
                ? 0
                : corio__pg_lost(c);
 }

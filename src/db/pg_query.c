@@ -19,18 +19,19 @@ static uint64_t hash_sql(const char *s)
     return h;
 }
 
-void corio__pg_stmt_name(const pg_stmt *s, char name[24])
-{
-    snprintf(name, 24, "corio_%u", s->id);
-}
-
 pg_stmt *corio__pg_stmt_find(corio_pg *c, const char *sql)
 {
+    /* A connection mostly runs one statement again and again. */
+    if (c->hot < c->nstmts && !strcmp(c->stmts[c->hot].sql, sql)) {
+        c->stmts[c->hot].used = ++c->clock;
+        return &c->stmts[c->hot];
+    }
     uint64_t h = hash_sql(sql);
     for (size_t i = 0; i < c->nstmts; i++) {
         pg_stmt *s = &c->stmts[i];
         if (s->hash == h && !strcmp(s->sql, sql)) {
             s->used = ++c->clock;
+            c->hot = i;
             return s;
         }
     }
@@ -85,7 +86,8 @@ pg_stmt *corio__pg_stmt_add(corio_pg *c, const char *sql, int *rc, int64_t deadl
         return NULL;
     }
     pg_stmt *s = &c->stmts[c->nstmts++];
-    *s = (pg_stmt){copy, hash_sql(sql), ++c->clock, c->next_id++, false};
+    *s = (pg_stmt){copy, hash_sql(sql), ++c->clock, c->next_id++, false, ""};
+    snprintf(s->name, sizeof s->name, "corio_%u", s->id);
     return s;
 }
 
@@ -110,9 +112,7 @@ static int prepare(corio_pg *c, const char *sql, pg_stmt **out, int64_t deadline
     pg_stmt *s = corio__pg_stmt_add(c, sql, &rc, deadline);
     if (!s)
         return rc;
-    char name[24];
-    corio__pg_stmt_name(s, name);
-    if (!PQsendPrepare(c->conn, name, sql, 0, NULL)) {
+    if (!PQsendPrepare(c->conn, s->name, sql, 0, NULL)) {
         corio__pg_stmt_drop(c, s);
         return corio__pg_lost(c);
     }
@@ -149,9 +149,7 @@ static int run(corio_pg *c, const char *sql, const corio_pg_params *params, bool
             corio__pg_leave(c);
             return rc;
         }
-        char name[24];
-        corio__pg_stmt_name(s, name);
-        sent = PQsendQueryPrepared(c->conn, name, p->n, p->values, p->lengths, p->formats, 0);
+        sent = PQsendQueryPrepared(c->conn, s->name, p->n, p->values, p->lengths, p->formats, 0);
     } else if (params) {
         sent = PQsendQueryParams(c->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
     } else {

@@ -16,7 +16,8 @@ typedef struct pg_blob {
 
 int corio__pg_wrap(PGresult *res, corio_pg_result **out)
 {
-    corio_pg_result *r = malloc(sizeof *r);
+    /* Inside the PGresult's own memory: PQclear frees it, no malloc of its own. */
+    corio_pg_result *r = PQresultAlloc(res, sizeof *r);
     if (!r) {
         PQclear(res);
         return -ENOMEM;
@@ -37,8 +38,7 @@ void corio_pg_result_free(corio_pg_result *r)
         PQfreemem(b->data);
         free(b);
     }
-    PQclear(r->res);
-    free(r);
+    PQclear(r->res); /* r with it */
 }
 
 int corio_pg_nrows(const corio_pg_result *r)
@@ -106,14 +106,34 @@ int corio_pg_get_int64(const corio_pg_result *r, int row, int col, int64_t *out)
     int rc = value(r, row, col, &v);
     if (rc < 0)
         return rc;
+    /* PostgreSQL writes integers as [-]digits: those are read here, without
+     * strtoll's locale and base machinery; anything else (spaces, '+')
+     * goes to strtoll as before. */
+    bool neg = *v == '-';
+    const char *p = v + neg;
+    uint64_t n = 0, max = neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX;
+    bool range = false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (n > (max - d) / 10)
+            range = true;
+        else
+            n = n * 10 + d;
+    }
+    if (p > v + neg && !*p) {
+        if (range)
+            return -ERANGE;
+        *out = neg ? (int64_t)(0 - n) : (int64_t)n;
+        return 0;
+    }
     char *end;
     errno = 0;
-    long long n = strtoll(v, &end, 10);
+    long long ll = strtoll(v, &end, 10);
     if (end == v || *end)
         return -EINVAL;
     if (errno == ERANGE)
         return -ERANGE;
-    *out = n;
+    *out = ll;
     return 0;
 }
 

@@ -15,6 +15,7 @@
  * Writes are shielded from cancellation, so a command is never half sent;
  * reads may stop anywhere, as hiredis's reader keeps partial replies. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,20 +33,83 @@
 /* A woken waiter's park returns this when it is to read next. */
 #define LEAD 1
 
+/* Room for len more bytes in b. */
+static int buf_reserve(corio__redis_buf *b, size_t len)
+{
+    if (b->cap - b->len >= len)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->len < len) {
+        if (cap > SIZE_MAX / 2)
+            return -ENOMEM;
+        cap *= 2;
+    }
+    char *n = realloc(b->p, cap);
+    if (!n)
+        return -ENOMEM;
+    b->p = n;
+    b->cap = cap;
+    return 0;
+}
+
 int corio__redis_buf_add(corio__redis_buf *b, const char *p, size_t len)
 {
-    if (b->cap - b->len < len) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->len < len)
-            cap *= 2;
-        char *n = realloc(b->p, cap);
-        if (!n)
-            return -ENOMEM;
-        b->p = n;
-        b->cap = cap;
-    }
+    if (buf_reserve(b, len) < 0)
+        return -ENOMEM;
     memcpy(b->p + b->len, p, len);
     b->len += len;
+    return 0;
+}
+
+/* "<mark><n>\r\n" at p; returns the end. Arguments are mostly short: their
+ * lengths take one or two digits. */
+static inline char *put_header(char *p, char mark, size_t n)
+{
+    *p++ = mark;
+    if (n < 10) {
+        *p++ = (char)('0' + n);
+    } else if (n < 100) {
+        *p++ = (char)('0' + n / 10);
+        *p++ = (char)('0' + n % 10);
+    } else {
+        int len = 3;
+        for (size_t m = n / 1000; m; m /= 10)
+            len++;
+        for (int i = len - 1; i >= 0; i--, n /= 10)
+            p[i] = (char)('0' + n % 10);
+        p += len;
+    }
+    *p++ = '\r';
+    *p++ = '\n';
+    return p;
+}
+
+/* hiredis's redisFormatCommandArgv writes each "$<len>" with sprintf, and
+ * allocates the command: for a GET that is most of the client's work per
+ * command. The same RESP, written in place. */
+int corio__redis_buf_argv(corio__redis_buf *b, int argc, const char *const *argv,
+                          const size_t *argvlen)
+{
+    enum { HEADER = 1 + 20 + 2 }; /* "$" or "*", a size_t's digits, CRLF */
+    size_t need = HEADER;
+    for (int i = 0; i < argc; i++) {
+        size_t n = argvlen ? argvlen[i] : strlen(argv[i]);
+        if (n > SIZE_MAX / 2 - need)
+            return -ENOMEM;
+        need += HEADER + n + 2;
+    }
+    if (buf_reserve(b, need) < 0)
+        return -ENOMEM;
+    char *p = put_header(b->p + b->len, '*', (size_t)argc);
+    for (int i = 0; i < argc; i++) {
+        size_t n = argvlen ? argvlen[i] : strlen(argv[i]);
+        p = put_header(p, '$', n);
+        memcpy(p, argv[i], n);
+        p += n;
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+    b->len = (size_t)(p - b->p);
     return 0;
 }
 
@@ -157,8 +221,10 @@ static void hand_over(corio_redis *c)
 int corio__redis_fill(corio_redis *c, int64_t deadline)
 {
     ssize_t n = corio_stream_read(c->s, c->rbuf, RBUF, deadline);
-    if (n > 0)
+    if (n > 0) {
+        c->last_used = corio_now(); /* once a read, not once a command */
         return corio__redis_rd_feed(&c->rd, c->rbuf, (size_t)n);
+    }
     return corio__redis_io_err(n);
 }
 
@@ -270,6 +336,23 @@ int corio__redis_write(corio_redis *c, const char *p, size_t len)
     return rc < 0 ? c->broken : 0;
 }
 
+/* The decimal number at p (as far as its digits go). */
+static size_t digits_at(const char *p, const char *end)
+{
+    size_t n = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++)
+        n = n * 10 + (size_t)(*p - '0');
+    return n;
+}
+
+/* Whether a command named first... may be one of those below: each starts
+ * with B or W, or is XREAD (BLOCK) or XREADGROUP. Most commands stop here. */
+static bool may_block(char first)
+{
+    first = (char)(first & ~0x20);
+    return first == 'B' || first == 'W' || first == 'X';
+}
+
 /* Whether cmd is a command that blocks on the server until data comes
  * (cmd is RESP we formatted: "*N\r\n$L\r\nNAME\r\n..."). */
 static bool is_blocking(const char *cmd, size_t len)
@@ -280,12 +363,14 @@ static bool is_blocking(const char *cmd, size_t len)
     const char *p = memchr(cmd, '\n', len);
     bool xread = false;
     for (int arg = 0; p && ++p < end && *p == '$'; arg++) {
-        size_t n = strtoul(p + 1, NULL, 10);
+        size_t n = digits_at(p + 1, end);
         const char *s = memchr(p, '\n', (size_t)(end - p));
         if (!s || (size_t)(end - s - 1) < n)
             return false;
         s++;
         if (arg == 0) {
+            if (!may_block(*s))
+                return false;
             for (size_t i = 0; i < sizeof names / sizeof *names; i++)
                 if (strlen(names[i]) == n && strncasecmp(s, names[i], n) == 0)
                     return true;
@@ -301,7 +386,7 @@ static bool is_blocking(const char *cmd, size_t len)
     return false;
 }
 
-int corio__redis_call(corio_redis *c, const char *cmd, size_t len, size_t n,
+int corio__redis_call(corio_redis *c, const corio__redis_cmd *cmd, size_t n,
                       corio_redis_reply **dst, int64_t deadline)
 {
     corio__loop *l = corio__task_loop();
@@ -319,7 +404,11 @@ int corio__redis_call(corio_redis *c, const char *cmd, size_t len, size_t n,
     if (rc < 0)
         return rc;
     corio__redis_req *q = req_new(c);
-    if (!q || corio__redis_buf_add(&c->out, cmd, len) < 0) {
+    size_t start = c->out.len;
+    if (q)
+        rc = cmd->resp ? corio__redis_buf_add(&c->out, cmd->resp, cmd->len)
+                       : corio__redis_buf_argv(&c->out, cmd->argc, cmd->argv, cmd->argvlen);
+    if (!q || rc < 0) {
         if (q)
             req_recycle(c, q);
         return -ENOMEM;
@@ -327,7 +416,10 @@ int corio__redis_call(corio_redis *c, const char *cmd, size_t len, size_t n,
     q->task = l->current;
     q->dst = dst;
     q->n = n;
-    q->blocking = n == 1 && is_blocking(cmd, len);
+    /* An argv call's name says at once whether its RESP needs a look. */
+    bool maybe =
+        cmd->resp || (!(cmd->argvlen && cmd->argvlen[0] == 0) && may_block(cmd->argv[0][0]));
+    q->blocking = n == 1 && maybe && is_blocking(c->out.p + start, c->out.len - start);
     if (c->tail)
         c->tail->next = q;
     else
@@ -340,6 +432,5 @@ int corio__redis_call(corio_redis *c, const char *cmd, size_t len, size_t n,
         return rc;
     rc = q->rc;
     req_recycle(c, q);
-    c->last_used = corio_now();
     return rc;
 }

@@ -219,27 +219,15 @@ void corio__redis_set_errstr(corio_redis *c, const char *msg)
     c->errstr = msg ? strdup(msg) : NULL;
 }
 
-int corio__redis_call1(corio_redis *c, const char *cmd, size_t len, corio_redis_reply **out,
+int corio__redis_call1(corio_redis *c, const corio__redis_cmd *cmd, corio_redis_reply **out,
                        int64_t deadline)
 {
     *out = NULL;
-    int rc = corio__redis_call(c, cmd, len, 1, out, deadline);
+    int rc = corio__redis_call(c, cmd, 1, out, deadline);
     if (rc == 0 && (*out)->type == CORIO_REDIS_ERROR) {
         corio__redis_set_errstr(c, (*out)->str);
         rc = -CORIO_ESERVER;
     }
-    return rc;
-}
-
-/* Sends a command hiredis formatted (len < 0: it could not: -2 a bad
- * format, else no memory) and frees it. */
-static int call_formatted(corio_redis *c, char *cmd, int len, corio_redis_reply **out,
-                          int64_t deadline)
-{
-    if (len < 0)
-        return len == -2 ? -EINVAL : -ENOMEM;
-    int rc = corio__redis_call1(c, cmd, (size_t)len, out, deadline);
-    redisFreeCommand(cmd);
     return rc;
 }
 
@@ -249,18 +237,22 @@ int corio_redis_argv(corio_redis *c, int argc, const char *const *argv, const si
     *out = NULL;
     if (argc < 1)
         return -EINVAL;
-    char *cmd;
-    int len = redisFormatCommandArgv(&cmd, argc, (const char **)argv, argvlen);
-    return call_formatted(c, cmd, len, out, deadline);
+    corio__redis_cmd cmd = {.argc = argc, .argv = argv, .argvlen = argvlen};
+    return corio__redis_call1(c, &cmd, out, deadline);
 }
 
 int corio_redis_vcommand(corio_redis *c, corio_redis_reply **out, int64_t deadline, const char *fmt,
                          va_list ap)
 {
     *out = NULL;
-    char *cmd;
-    int len = redisvFormatCommand(&cmd, fmt, ap);
-    return call_formatted(c, cmd, len, out, deadline);
+    char *resp;
+    int len = redisvFormatCommand(&resp, fmt, ap);
+    if (len < 0) /* -2 a bad format, else no memory */
+        return len == -2 ? -EINVAL : -ENOMEM;
+    corio__redis_cmd cmd = {.resp = resp, .len = (size_t)len};
+    int rc = corio__redis_call1(c, &cmd, out, deadline);
+    redisFreeCommand(resp);
+    return rc;
 }
 
 int corio_redis_command(corio_redis *c, corio_redis_reply **out, int64_t deadline, const char *fmt,

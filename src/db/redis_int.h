@@ -61,13 +61,24 @@ struct corio_redis {
     corio_redis_opts opts;
 };
 
-/* Queues cmd (len bytes of RESP, n commands) and waits for its n replies into
- * dst: 0, or a negative errno (nothing left in dst then). */
-int corio__redis_call(corio_redis *c, const char *cmd, size_t len, size_t n,
+/* What a call sends: len bytes of RESP at resp, or (resp NULL) argc
+ * arguments as corio_redis_argv takes them, encoded straight into the
+ * connection's output. */
+typedef struct corio__redis_cmd {
+    const char *resp;
+    size_t len;
+    int argc;
+    const char *const *argv;
+    const size_t *argvlen;
+} corio__redis_cmd;
+
+/* Queues cmd (n commands) and waits for its n replies into dst: 0, or a
+ * negative errno (nothing left in dst then). */
+int corio__redis_call(corio_redis *c, const corio__redis_cmd *cmd, size_t n,
                       corio_redis_reply **dst, int64_t deadline);
 /* One command's reply: 0, -CORIO_ESERVER (an error reply, in *out too: its
  * text becomes c's errstr), or the call's error. */
-int corio__redis_call1(corio_redis *c, const char *cmd, size_t len, corio_redis_reply **out,
+int corio__redis_call1(corio_redis *c, const corio__redis_cmd *cmd, corio_redis_reply **out,
                        int64_t deadline);
 void corio__redis_set_errstr(corio_redis *c, const char *msg);
 /* Marks c broken with err, fails every queued caller, shuts the socket. */
@@ -82,5 +93,8 @@ int corio__redis_fill(corio_redis *c, int64_t deadline);
 /* -ETIMEDOUT when a deadline of 0 (or past) forbids waiting, else 0. */
 int corio__redis_deadline_check(int64_t deadline);
 int corio__redis_buf_add(corio__redis_buf *b, const char *p, size_t len);
+/* Appends argc arguments as one RESP command (argvlen NULL: C strings). */
+int corio__redis_buf_argv(corio__redis_buf *b, int argc, const char *const *argv,
+                          const size_t *argvlen);
 
 #endif

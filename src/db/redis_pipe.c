@@ -58,9 +58,10 @@ int corio_redis_pipe_argv(corio_redis_pipe *p, int argc, const char *const *argv
 {
     if (argc < 1)
         return -EINVAL;
-    char *cmd = NULL;
-    int len = redisFormatCommandArgv(&cmd, argc, (const char **)argv, argvlen);
-    return take(p, cmd, len);
+    int rc = corio__redis_buf_argv(&p->b, argc, argv, argvlen);
+    if (rc == 0)
+        p->n++;
+    return rc;
 }
 
 int corio_redis_pipe_add(corio_redis_pipe *p, const char *fmt, ...)
@@ -79,7 +80,8 @@ int corio_redis_pipe_run(corio_redis *c, const corio_redis_pipe *p, corio_redis_
     if (p->n == 0)
         return -EINVAL;
     memset(replies, 0, p->n * sizeof *replies);
-    return corio__redis_call(c, p->b.p, p->b.len, p->n, replies, deadline);
+    corio__redis_cmd cmd = {.resp = p->b.p, .len = p->b.len};
+    return corio__redis_call(c, &cmd, p->n, replies, deadline);
 }
 
 static void free_all(corio_redis_reply **r, size_t n)
@@ -105,8 +107,10 @@ int corio_redis_pipe_exec(corio_redis *c, const corio_redis_pipe *p, corio_redis
         rc = corio__redis_buf_add(&b, p->b.p, p->b.len);
     if (rc == 0)
         rc = corio__redis_buf_add(&b, exec, sizeof exec - 1);
-    if (rc == 0)
-        rc = corio__redis_call(c, b.p, b.len, n, r, deadline);
+    if (rc == 0) {
+        corio__redis_cmd cmd = {.resp = b.p, .len = b.len};
+        rc = corio__redis_call(c, &cmd, n, r, deadline);
+    }
     free(b.p);
     if (rc == 0) {
         corio_redis_reply *e = r[n - 1];

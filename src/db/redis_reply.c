@@ -16,11 +16,11 @@ static corio_redis_reply *node(const redisReadTask *t, corio_redis_type type, si
         rd->too_big = true;
         return NULL;
     }
-    corio_redis_reply *r = calloc(1, sizeof *r + extra);
+    corio_redis_reply *r = malloc(sizeof *r + extra);
     if (!r)
         return NULL;
     rd->built += sizeof *r + extra;
-    r->type = type;
+    *r = (corio_redis_reply){.type = type};
     if (t->parent) {
         corio_redis_reply *p = t->parent->obj;
         p->elements[t->idx] = r;
@@ -57,6 +57,8 @@ static void *create_array(const redisReadTask *t, int n)
     if (!r)
         return NULL;
     r->elements = (corio_redis_reply **)(r + 1);
+    /* Empty slots until filled: a tree freed half-read frees only those. */
+    memset(r->elements, 0, (size_t)n * sizeof *r->elements);
     r->len = (size_t)n;
     return r;
 }
