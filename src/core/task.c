@@ -17,7 +17,7 @@ static void copy_name(corio_task *t, const char *name)
 }
 
 /* Every task starts here, on its own stack, and never returns: it ends by
- * switching away for the last time. */
+ * switching away for the last time (corio__exit). */
 static void task_entry(void *arg)
 {
     corio_task *t = arg;
@@ -52,10 +52,7 @@ static void task_entry(void *arg)
     corio__future_resolve(l, &t->future, result);
     if (t->parent)
         corio__nursery_child_done(l, t->parent, t);
-    if (!t->has_handle)
-        l->zombie = t; /* freed by whoever runs next, off this stack */
-    corio__schedule(l);
-    corio__die_in_task("internal error: task resumed after it ended", t);
+    corio__exit(l); /* last: a tail call (sched.c) */
 }
 
 /* corio's own use of a task's stack: the task record at its top, the saved
@@ -190,8 +187,7 @@ int corio_yield(void)
     corio__loop *l = corio__loop_get();
     CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
     corio__runq_push(l, l->current);
-    corio__schedule(l);
-    return corio__cancelled(l, l->current);
+    return corio__yield(l); /* a tail call (sched.c) */
 }
 
 corio_task *corio_current(void)
