@@ -112,8 +112,8 @@ static inline int corio__cancelled(const corio__loop *l, const corio_task *t)
  * one, or the scheduler context when the round is over. */
 void corio__schedule(corio__loop *l);
 
-/* corio__schedule for corio_yield (the running task already queued), which
- * returns what this returns: the yield's checkpoint. */
+/* corio_yield after its checks: queues the running task, lets the others
+ * run and returns the checkpoint's result. */
 int corio__yield(corio__loop *l);
 
 /* The running task has ended: leaves it for good (its record is freed by

@@ -186,7 +186,6 @@ int corio_yield(void)
 {
     corio__loop *l = corio__loop_get();
     CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
-    corio__runq_push(l, l->current);
     return corio__yield(l); /* a tail call (sched.c) */
 }
 
