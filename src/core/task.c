@@ -40,7 +40,9 @@ static void task_entry(void *arg)
         corio__die_in_task("task returned with a nursery or cancel scope still open", t);
     /* A child's failure cancels its siblings and the parent's body, which may
      * then return -ECANCELED: the failure is the better result. */
-    intptr_t children = corio_nursery_close(&t->implicit);
+    corio_nursery *n = &t->implicit;
+    intptr_t children =
+        n->running || !corio__list_empty(&n->children) ? corio_nursery_close(n) : n->first_error;
     if (children < 0 && (result >= 0 || result == -ECANCELED))
         result = children;
     t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
@@ -72,10 +74,12 @@ size_t corio_stack_min(void)
 static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
                  const corio_spawn_opts *opts, corio_task **handle)
 {
-    size_t want = opts && opts->stack_size ? opts->stack_size : l->cfg.stack_size;
-    size_t size = corio__stack_round(&l->stacks, want);
-    if (!size)
-        return -EINVAL;
+    size_t size = l->cfg.stack_size; /* rounded by corio_run */
+    if (opts && opts->stack_size) {
+        size = corio__stack_round(&l->stacks, opts->stack_size);
+        if (!size)
+            return -EINVAL;
+    }
 
     corio__stack st;
     int rc = corio__stack_get(&l->stacks, size, &st);
