@@ -116,7 +116,7 @@ size_t corio__stack_round(const corio__stacks *s, size_t size)
     return (size + s->page - 1) & ~(s->page - 1);
 }
 
-static corio__stack_pool *find_pool(corio__stacks *s, size_t size)
+static __attribute__((noinline)) corio__stack_pool *find_pool(corio__stacks *s, size_t size)
 {
     for (size_t i = 0; i < s->npools; i++) {
         if (s->pools[i].size == size) {
