@@ -80,13 +80,11 @@ static intptr_t yield_until_deadline(void *arg)
 {
     corio_scope s;
     int rc;
-    long n = 0;
     cr_assert_eq(corio_scope_enter_timeout(&s, (intptr_t)arg, 0), 0);
     while ((rc = corio_yield()) == 0)
-        n++;
+        ;
     cr_assert_eq(rc, -ETIMEDOUT);
     cr_assert_eq(corio_scope_exit(&s), -ETIMEDOUT);
-    cr_assert_gt(n, 0);
     return 0;
 }
 

@@ -14,8 +14,11 @@
  * value (corio__ctx_swap_val, see switch_x86_64.S), which the scheduler uses
  * for corio_yield. Not with AddressSanitizer: its fiber annotations need code
  * of the resumed side to run right after every switch, which a context
- * resumed straight into its caller's caller skips. */
-#if defined(CORIO_CONTEXT_ASM) && defined(__x86_64__) && !defined(CORIO__ASAN)
+ * resumed straight into its caller's caller skips; nor with ThreadSanitizer,
+ * whose shadow call stacks are kept per fiber and are safest left to plain
+ * calls and returns. */
+#if defined(CORIO_CONTEXT_ASM) && defined(__x86_64__) && !defined(CORIO__ASAN) &&                  \
+    !defined(CORIO__TSAN)
 #define CORIO__CTX_JUMP 1
 #endif
 
