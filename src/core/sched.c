@@ -115,7 +115,8 @@ static int yield_queued(corio__loop *l)
 #endif
 }
 
-/* With the jump protocol a yielding task leaves through tail calls from
+/* Here, next to the scheduler, so that its common case is one function.
+ * With the jump protocol a yielding task leaves through tail calls from
  * corio_yield, and whoever resumes it jumps straight back into corio_yield's
  * caller with the checkpoint's result (resume_value): no return that the
  * CPU could mispredict when the tasks run different code. Nothing of its
@@ -125,8 +126,10 @@ static int yield_queued(corio__loop *l)
  * started in place) and nothing to check, is a hand-off: the running task
  * goes to the run queue's tail and its head runs, the queue's length
  * unchanged; the same as yield_queued does, in half the instructions. */
-int corio__yield(corio__loop *l)
+int corio_yield(void)
 {
+    corio__loop *l = corio__loop_get();
+    CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
 #if defined(CORIO__CTX_JUMP)
     corio_task *cur = l->current, *next = l->runq_head;
     if (CORIO__UNLIKELY(!next || l->zombie || l->ncancelled ||

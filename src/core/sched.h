@@ -112,10 +112,6 @@ static inline int corio__cancelled(const corio__loop *l, const corio_task *t)
  * one, or the scheduler context when the round is over. */
 void corio__schedule(corio__loop *l);
 
-/* corio_yield after its checks: queues the running task, lets the others
- * run and returns the checkpoint's result. */
-int corio__yield(corio__loop *l);
-
 /* The running task has ended: leaves it for good (its record is freed by
  * whoever runs next unless someone holds a handle). Does not return. */
 void corio__exit(corio__loop *l);

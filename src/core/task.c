@@ -203,13 +203,6 @@ void corio__task_free(corio__loop *l, corio_task *t)
     corio__stack_put(&l->stacks, &st);
 }
 
-int corio_yield(void)
-{
-    corio__loop *l = corio__loop_get();
-    CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
-    return corio__yield(l); /* a tail call (sched.c) */
-}
-
 corio_task *corio_current(void)
 {
     corio__loop *l = corio__loop_get();
