@@ -95,8 +95,17 @@ static inline bool corio__task_failed(const corio_task *t)
 }
 
 /* Sets up n for owner; its scope sits inside parent_scope. */
-void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope,
-                         bool implicit);
+static inline void corio__nursery_init(corio_nursery *n, corio_task *owner,
+                                       corio__scope *parent_scope, bool implicit)
+{
+    corio__scope_init(&n->scope, parent_scope, owner, false);
+    n->owner = owner;
+    corio__list_init(&n->children);
+    n->running = 0;
+    n->first_error = 0;
+    n->waiting = false;
+    n->implicit = implicit;
+}
 /* A child of n ended: account for it and wake a waiting owner. */
 void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t);
 
