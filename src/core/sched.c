@@ -226,9 +226,3 @@ void corio__waitq_leave(corio_task *t)
 {
     corio__list_unlink(&t->wait_node);
 }
-
-void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code)
-{
-    while (corio__waitq_wake_one(l, q, code))
-        ;
-}

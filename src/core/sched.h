@@ -203,6 +203,10 @@ static inline corio_task *corio__waitq_wake_one(corio__loop *l, corio__waitq *q,
 }
 
 /* Wakes every task in q with code, in arrival order. */
-void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code);
+static inline void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code)
+{
+    while (corio__waitq_wake_one(l, q, code))
+        ;
+}
 
 #endif
