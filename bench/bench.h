@@ -40,6 +40,19 @@ static inline long bench_count(const char *prog, const char *s)
     return v;
 }
 
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts v[0..n) (so v[0] and v[n - 1] are the spread) and returns its median. */
+static inline double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static inline void bench_usage(int argc, char **argv, const char *usage)
 {
     for (int i = 1; i < argc; i++) {

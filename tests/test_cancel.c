@@ -74,6 +74,42 @@ Test(cancel, yield_is_a_checkpoint_and_children_are_cancelled_too, .timeout = 10
     cr_assert_eq(corio_run(cancel_tree_main, NULL), 0);
 }
 
+/* A yielding task is resumed by another task's yield, a task's park or the
+ * loop itself once a timer is due; whichever it is hands it its checkpoint. */
+static intptr_t yield_until_deadline(void *arg)
+{
+    corio_scope s;
+    int rc;
+    cr_assert_eq(corio_scope_enter_timeout(&s, (intptr_t)arg, 0), 0);
+    while ((rc = corio_yield()) == 0)
+        ;
+    cr_assert_eq(rc, -ETIMEDOUT);
+    cr_assert_eq(corio_scope_exit(&s), -ETIMEDOUT);
+    return 0;
+}
+
+static intptr_t sleep_in_steps(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 10; i++)
+        corio_sleep(1);
+    return 0;
+}
+
+static intptr_t yield_deadline_main(void *arg)
+{
+    (void)arg;
+    corio_spawn(NULL, yield_until_deadline, (void *)(intptr_t)10, NULL);
+    corio_spawn(NULL, yield_until_deadline, (void *)(intptr_t)20, NULL);
+    corio_spawn(NULL, sleep_in_steps, NULL, NULL);
+    return 0;
+}
+
+Test(cancel, yielding_tasks_see_their_deadline, .timeout = 10)
+{
+    cr_assert_eq(corio_run(yield_deadline_main, NULL), 0);
+}
+
 /* --- deadlines ------------------------------------------------------- */
 
 static intptr_t fail_after_main(void *arg)

@@ -39,6 +39,93 @@ Test(task, ping_pong_alternates, .timeout = 10)
     cr_assert_str_eq(order_log, "abababab");
 }
 
+/* --- yields mixed with parks and ends -------------------------------- */
+
+/* A task resumed after corio_yield goes straight back into its caller, one
+ * resumed after a park returns through the scheduler, and a new one starts
+ * afresh: every pairing of the three, with tasks ending in between (their
+ * records freed by whoever runs next), must keep each side's state. */
+#define MIX_ROUNDS 2000
+static corio_future *mix_future;
+static long mix_yields, mix_parks, mix_ended;
+
+static intptr_t mix_yielder(void *arg)
+{
+    long sum = 0;
+    for (long i = 0; i < MIX_ROUNDS; i++) {
+        cr_assert_eq(corio_yield(), 0);
+        sum += i;
+        mix_yields++;
+    }
+    return sum + (intptr_t)arg;
+}
+
+static intptr_t mix_short(void *arg)
+{
+    (void)arg;
+    mix_ended++;
+    return 0;
+}
+
+static intptr_t mix_parker(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < MIX_ROUNDS; i++) {
+        intptr_t r;
+        corio_future *f;
+        cr_assert_eq(corio_future_new(&f), 0);
+        mix_future = f;
+        cr_assert_eq(corio_future_await(f, &r, -1), 0);
+        cr_assert_eq(r, i);
+        cr_assert_eq(corio_future_free(f), 0);
+        mix_parks++;
+    }
+    return 0;
+}
+
+static intptr_t mix_waker(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < MIX_ROUNDS; i++) {
+        while (!mix_future)
+            cr_assert_eq(corio_yield(), 0);
+        corio_future *f = mix_future;
+        mix_future = NULL;
+        cr_assert_eq(corio_spawn(NULL, mix_short, NULL, NULL), 0); /* no handle: a zombie */
+        cr_assert_eq(corio_future_set_result(f, i), 0);
+        cr_assert_eq(corio_yield(), 0);
+    }
+    return 0;
+}
+
+static intptr_t mix_main(void *arg)
+{
+    (void)arg;
+    corio_task *a, *b;
+    intptr_t ra, rb;
+    cr_assert_eq(corio_spawn(NULL, mix_yielder, (void *)1, &a), 0);
+    cr_assert_eq(corio_spawn(NULL, mix_parker, NULL, NULL), 0);
+    cr_assert_eq(corio_spawn(NULL, mix_waker, NULL, NULL), 0);
+    cr_assert_eq(corio_spawn(NULL, mix_yielder, (void *)2, &b), 0);
+    cr_assert_eq(corio_join(a, &ra, -1), 0);
+    cr_assert_eq(corio_join(b, &rb, -1), 0);
+    cr_assert_eq(ra, (intptr_t)MIX_ROUNDS * (MIX_ROUNDS - 1) / 2 + 1);
+    cr_assert_eq(rb, (intptr_t)MIX_ROUNDS * (MIX_ROUNDS - 1) / 2 + 2);
+    corio_task_release(a);
+    corio_task_release(b);
+    return 0;
+}
+
+Test(task, yields_parks_and_ends_interleaved, .timeout = 20)
+{
+    mix_future = NULL;
+    mix_yields = mix_parks = mix_ended = 0;
+    cr_assert_eq(corio_run(mix_main, NULL), 0);
+    cr_assert_eq(mix_yields, 2 * MIX_ROUNDS);
+    cr_assert_eq(mix_parks, MIX_ROUNDS);
+    cr_assert_eq(mix_ended, MIX_ROUNDS);
+}
+
 /* --- many tasks, fairness --------------------------------------------- */
 
 #define FAIR_TASKS  100

@@ -4,7 +4,23 @@
 #ifndef CORIO_CORE_CONTEXT_H
 #define CORIO_CORE_CONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "sanitizer.h"
+
+/* x86-64's assembly can also resume a context by a jump to its caller with a
+ * value (corio__ctx_swap_val, see switch_x86_64.S), which the scheduler uses
+ * for corio_yield. Not with AddressSanitizer: its fiber annotations need code
+ * of the resumed side to run right after every switch, which a context
+ * resumed straight into its caller's caller skips; nor with ThreadSanitizer,
+ * whose shadow call stacks are kept per fiber and are safest left to plain
+ * calls and returns. */
+#if defined(CORIO_CONTEXT_ASM) && defined(__x86_64__) && !defined(CORIO__ASAN) &&                  \
+    !defined(CORIO__TSAN)
+#define CORIO__CTX_JUMP 1
+#endif
 
 #if defined(CORIO_CONTEXT_UCONTEXT)
 #include <ucontext.h>
@@ -31,6 +47,20 @@ void corio__ctx_swap(void **save_sp, void *load_sp);
 static inline void corio__ctx_switch(corio__ctx *from, corio__ctx *to)
 {
     corio__ctx_swap(&from->sp, to->sp);
+}
+#endif
+
+#if defined(CORIO__CTX_JUMP)
+int corio__ctx_swap_val(void **save_sp, void *load_sp, int val, bool jump);
+
+/* Saves the running context in from and resumes to, whose suspended switch
+ * returns val. from is resumed by a return to where this is called (jump
+ * false) or by a jump there (jump true: for a caller that returns this call's
+ * value at once, which with optimisation is a tail call, so the jump lands in
+ * its own caller). Returns the val of the switch that resumes from. */
+static inline int corio__ctx_switch_val(corio__ctx *from, corio__ctx *to, int val, bool jump)
+{
+    return corio__ctx_swap_val(&from->sp, to->sp, val, jump);
 }
 #endif
 

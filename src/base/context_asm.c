@@ -8,8 +8,8 @@
 void corio__ctx_start(void);
 
 #if defined(__x86_64__)
-/* Low to high: r15, r14, r13, r12, rbx, rbp, return address. */
-enum { FRAME_WORDS = 7 };
+/* Low to high: the jump flag, r15, r14, r13, r12, rbx, rbp, return address. */
+enum { FRAME_WORDS = 8 };
 
 void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg)
 {
@@ -18,9 +18,10 @@ void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void 
      * return address is padding. */
     uint64_t *f = (uint64_t *)(top - 16) - FRAME_WORDS;
     memset(f, 0, FRAME_WORDS * sizeof *f);
-    f[2] = (uint64_t)(uintptr_t)arg;   /* r13 */
-    f[3] = (uint64_t)(uintptr_t)entry; /* r12 */
-    f[6] = (uint64_t)(uintptr_t)corio__ctx_start;
+    f[0] = 1;                          /* entered by a jump: corio__ctx_start is no return site */
+    f[3] = (uint64_t)(uintptr_t)arg;   /* r13 */
+    f[4] = (uint64_t)(uintptr_t)entry; /* r12 */
+    f[7] = (uint64_t)(uintptr_t)corio__ctx_start;
     ctx->sp = f;
 }
 #elif defined(__aarch64__)

@@ -116,19 +116,32 @@ size_t corio__stack_round(const corio__stacks *s, size_t size)
     return (size + s->page - 1) & ~(s->page - 1);
 }
 
-static corio__stack_pool *pool_for(corio__stacks *s, size_t size)
+static __attribute__((noinline)) corio__stack_pool *find_pool(corio__stacks *s, size_t size)
 {
-    for (size_t i = 0; i < s->npools; i++)
-        if (s->pools[i].size == size)
+    for (size_t i = 0; i < s->npools; i++) {
+        if (s->pools[i].size == size) {
+            s->last = i;
             return &s->pools[i];
+        }
+    }
     corio__stack_pool *p = realloc(s->pools, (s->npools + 1) * sizeof *p);
     if (!p)
         return NULL;
     s->pools = p;
+    s->last = s->npools;
     p = &s->pools[s->npools++];
     memset(p, 0, sizeof *p);
     p->size = size;
     return p;
+}
+
+/* Most tasks have the default size: the pool used last is tried first, with
+ * the search out of line so the common case saves no registers. */
+static inline corio__stack_pool *pool_for(corio__stacks *s, size_t size)
+{
+    if (s->last < s->npools && s->pools[s->last].size == size)
+        return &s->pools[s->last];
+    return find_pool(s, size);
 }
 
 static int map_guarded(corio__stacks *s, size_t size, corio__stack *out)
@@ -183,17 +196,22 @@ static int carve_slab(corio__stacks *s, corio__stack_pool *p, corio__stack *out)
     return 0;
 }
 
-int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
+static void write_canary(const corio__stack *st)
 {
-    corio__stack_pool *p = pool_for(s, size);
+    if (st->flags & CORIO__STACK_SLAB) {
+        uint64_t *c = (uint64_t *)st->lo;
+        for (int i = 0; i < CORIO__CANARY_WORDS; i++)
+            c[i] = CORIO__CANARY;
+    }
+}
+
+/* corio__stack_get when no pooled stack with its pages is there. */
+static __attribute__((noinline)) int stack_get_slow(corio__stacks *s, corio__stack_pool *p,
+                                                    size_t size, corio__stack *out)
+{
     if (!p)
         return -ENOMEM;
-    if (p->free) {
-        free_node *n = p->free;
-        p->free = n->next;
-        p->nfree--;
-        *out = n->st;
-    } else if (p->trimmed) {
+    if (p->trimmed) {
         free_node *n = p->trimmed;
         p->trimmed = n->next;
         *out = n->st;
@@ -203,11 +221,20 @@ int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
             return rc;
         out->vg_id = CORIO__VG_REGISTER(out->lo, out->lo + out->size);
     }
-    if (out->flags & CORIO__STACK_SLAB) {
-        uint64_t *c = (uint64_t *)out->lo;
-        for (int i = 0; i < CORIO__CANARY_WORDS; i++)
-            c[i] = CORIO__CANARY;
-    }
+    write_canary(out);
+    return 0;
+}
+
+int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
+{
+    corio__stack_pool *p = pool_for(s, size);
+    if (!p || !p->free)
+        return stack_get_slow(s, p, size, out);
+    free_node *n = p->free;
+    p->free = n->next;
+    p->nfree--;
+    *out = n->st;
+    write_canary(out);
     return 0;
 }
 

@@ -30,6 +30,7 @@ typedef struct corio__stack_pool corio__stack_pool;
 typedef struct corio__stacks {
     corio__stack_pool *pools; /* one per distinct stack size in use */
     size_t npools;
+    size_t last;  /* index of the pool used last */
     void **slabs; /* every slab mapping, unmapped at loop end */
     size_t *slab_len;
     size_t nslabs, slabs_cap;

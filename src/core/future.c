@@ -15,17 +15,6 @@ typedef struct done_cb {
     bool scheduled;
 } done_cb;
 
-void corio__future_init(corio_future *f, corio__loop *l, corio_task *task)
-{
-    f->loop = l;
-    f->result = 0;
-    f->done = false;
-    f->task = task;
-    corio__waitq_init(&f->waiters);
-    corio__list_init(&f->listeners);
-    corio__list_init(&f->callbacks);
-}
-
 int corio_future_new(corio_future **out)
 {
     corio__loop *l = corio__loop_get();

@@ -33,7 +33,16 @@ struct corio_future {
     corio__list callbacks; /* user callbacks not yet run (struct done_cb) */
 };
 
-void corio__future_init(corio_future *f, corio__loop *l, corio_task *task);
+static inline void corio__future_init(corio_future *f, corio__loop *l, corio_task *task)
+{
+    f->loop = l;
+    f->result = 0;
+    f->done = false;
+    f->task = task;
+    corio__list_init(&f->waiters);
+    corio__list_init(&f->listeners);
+    corio__list_init(&f->callbacks);
+}
 /* corio_future_await without the misuse checks; what and n describe the
  * wait for corio_dump_tasks. */
 int corio__future_wait(corio__loop *l, corio_future *f, intptr_t *result, int64_t deadline,

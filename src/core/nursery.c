@@ -7,18 +7,6 @@
 
 #include "sched.h"
 
-void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope,
-                         bool implicit)
-{
-    corio__scope_init(&n->scope, parent_scope, owner, false);
-    n->owner = owner;
-    corio__list_init(&n->children);
-    n->running = 0;
-    n->first_error = 0;
-    n->waiting = false;
-    n->implicit = implicit;
-}
-
 void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t)
 {
     n->running--;

@@ -108,9 +108,13 @@ static inline int corio__cancelled(const corio__loop *l, const corio_task *t)
     return CORIO__LIKELY(l->ncancelled == 0) ? 0 : corio__cancelled_slow(t);
 }
 
-/* Leaves the running task (already queued, parked or ended) for the next
- * runnable one, or the scheduler context when the round is over. */
+/* Leaves the running task (already queued or parked) for the next runnable
+ * one, or the scheduler context when the round is over. */
 void corio__schedule(corio__loop *l);
+
+/* The running task has ended: leaves it for good (its record is freed by
+ * whoever runs next unless someone holds a handle). Does not return. */
+void corio__exit(corio__loop *l);
 
 /* Parks the running task, cancellable, without a deadline and without the
  * checkpoint test (callers of corio__park have done it). */
@@ -199,6 +203,10 @@ static inline corio_task *corio__waitq_wake_one(corio__loop *l, corio__waitq *q,
 }
 
 /* Wakes every task in q with code, in arrival order. */
-void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code);
+static inline void corio__waitq_wake_all(corio__loop *l, corio__waitq *q, int code)
+{
+    while (corio__waitq_wake_one(l, q, code))
+        ;
+}
 
 #endif

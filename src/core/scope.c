@@ -10,20 +10,6 @@
 _Static_assert(sizeof(corio__scope) <= sizeof(corio_scope), "corio_scope storage too small");
 _Static_assert(_Alignof(corio__scope) <= _Alignof(corio_scope), "corio_scope alignment");
 
-void corio__scope_init(corio__scope *s, corio__scope *parent, corio_task *owner, bool shield)
-{
-    s->parent = parent;
-    corio__list_init(&s->children);
-    if (parent)
-        corio__list_push(&parent->children, &s->sibling);
-    else
-        corio__list_init(&s->sibling);
-    s->owner = owner;
-    s->timer.index = SIZE_MAX;
-    s->cancelled = 0;
-    s->shield = shield;
-}
-
 void corio__scope_fini(corio__loop *l, corio__scope *s)
 {
     if (s->timer.index != SIZE_MAX)

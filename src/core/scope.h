@@ -27,7 +27,21 @@ struct corio__scope {
     bool shield;
 };
 
-void corio__scope_init(corio__scope *s, corio__scope *parent, corio_task *owner, bool shield);
+/* Inline: part of every spawn. */
+static inline void corio__scope_init(corio__scope *s, corio__scope *parent, corio_task *owner,
+                                     bool shield)
+{
+    s->parent = parent;
+    corio__list_init(&s->children);
+    if (parent)
+        corio__list_push(&parent->children, &s->sibling);
+    else
+        corio__list_init(&s->sibling);
+    s->owner = owner;
+    s->timer.index = SIZE_MAX;
+    s->cancelled = 0;
+    s->shield = shield;
+}
 /* Unlinks a scope from the tree; it must have no children left. */
 void corio__scope_fini(corio__loop *l, corio__scope *s);
 /* Cancels s with code and wakes every cancellable task parked below it. */

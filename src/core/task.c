@@ -17,7 +17,7 @@ static void copy_name(corio_task *t, const char *name)
 }
 
 /* Every task starts here, on its own stack, and never returns: it ends by
- * switching away for the last time. */
+ * switching away for the last time (corio__exit). */
 static void task_entry(void *arg)
 {
     corio_task *t = arg;
@@ -40,7 +40,9 @@ static void task_entry(void *arg)
         corio__die_in_task("task returned with a nursery or cancel scope still open", t);
     /* A child's failure cancels its siblings and the parent's body, which may
      * then return -ECANCELED: the failure is the better result. */
-    intptr_t children = corio_nursery_close(&t->implicit);
+    corio_nursery *n = &t->implicit;
+    intptr_t children =
+        n->running || !corio__list_empty(&n->children) ? corio_nursery_close(n) : n->first_error;
     if (children < 0 && (result >= 0 || result == -ECANCELED))
         result = children;
     t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
@@ -52,10 +54,7 @@ static void task_entry(void *arg)
     corio__future_resolve(l, &t->future, result);
     if (t->parent)
         corio__nursery_child_done(l, t->parent, t);
-    if (!t->has_handle)
-        l->zombie = t; /* freed by whoever runs next, off this stack */
-    corio__schedule(l);
-    corio__die_in_task("internal error: task resumed after it ended", t);
+    corio__exit(l); /* last: a tail call (sched.c) */
 }
 
 /* corio's own use of a task's stack: the task record at its top, the saved
@@ -75,10 +74,12 @@ size_t corio_stack_min(void)
 static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
                  const corio_spawn_opts *opts, corio_task **handle)
 {
-    size_t want = opts && opts->stack_size ? opts->stack_size : l->cfg.stack_size;
-    size_t size = corio__stack_round(&l->stacks, want);
-    if (!size)
-        return -EINVAL;
+    size_t size = l->cfg.stack_size; /* rounded by corio_run */
+    if (opts && opts->stack_size) {
+        size = corio__stack_round(&l->stacks, opts->stack_size);
+        if (!size)
+            return -EINVAL;
+    }
 
     corio__stack st;
     int rc = corio__stack_get(&l->stacks, size, &st);
@@ -89,17 +90,34 @@ static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
      * sleeping task touches a single page there. */
     uintptr_t top = (uintptr_t)st.lo + st.size;
     corio_task *t = (corio_task *)((top - sizeof(corio_task)) & ~(uintptr_t)63);
-    memset(t, 0, offsetof(corio_task, name) + 1);
-    t->stack = st;
-    t->magic = CORIO__TASK_MAGIC;
+    /* Field by field: a memset of the whole record was a tenth of a spawn.
+     * What is not set here is set by the init calls below (ctx, wait_node,
+     * scope, sibling, all, implicit, future) or by the run queue (run_next,
+     * state); the timer's other fields when it is armed. */
+    t->wait_data = NULL;
     t->loop = l;
     t->fn = fn;
     t->arg = arg;
+    t->result = 0;
     t->id = ++l->next_id;
+    t->magic = CORIO__TASK_MAGIC;
+    t->has_handle = handle != NULL;
+    t->ended_cancelled = false;
+    t->joined = false;
+    t->open_nurseries = 0;
+    t->wait_what = NULL;
+    t->wait_detail = 0;
+    t->wake_code = 0;
+    t->cancel_hook = NULL;
+    t->cancellable = false;
+    t->timer.index = SIZE_MAX;
+    t->stack = st;
+#if defined(CORIO__ASAN)
+    t->asan_fake_stack = NULL;
+#endif
+    t->name[0] = '\0';
     if (opts && opts->name)
         copy_name(t, opts->name);
-    t->timer.index = SIZE_MAX;
-    t->has_handle = handle != NULL;
     corio__list_init(&t->wait_node);
     corio__future_init(&t->future, l, t);
     corio__nursery_init(&t->implicit, t, n ? &n->scope : NULL, true);
@@ -183,15 +201,6 @@ void corio__task_free(corio__loop *l, corio_task *t)
     corio__list_unlink(&t->sibling);
     t->magic = 0;
     corio__stack_put(&l->stacks, &st);
-}
-
-int corio_yield(void)
-{
-    corio__loop *l = corio__loop_get();
-    CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
-    corio__runq_push(l, l->current);
-    corio__schedule(l);
-    return corio__cancelled(l, l->current);
 }
 
 corio_task *corio_current(void)

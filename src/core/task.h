@@ -38,7 +38,13 @@ typedef void corio__cancel_hook(corio_task *t);
 
 struct corio_task {
     corio__ctx ctx;
-    corio_task *run_next;       /* run queue link */
+    corio_task *run_next; /* run queue link */
+    corio__stack stack;   /* here, with the other fields of a switch: one cache line */
+    uint32_t magic;
+    uint8_t state;
+    bool has_handle;            /* someone may still join: keep it after it ends */
+    bool ended_cancelled;       /* its result is the cancellation it was under */
+    bool joined;                /* a join has delivered its result */
     corio__list_node wait_node; /* in a waitq while parked on one */
     void *wait_data;            /* what a waker hands over (queue items, ...) */
     corio__loop *loop;
@@ -46,11 +52,6 @@ struct corio_task {
     void *arg;
     intptr_t result;
     uint64_t id;
-    uint32_t magic;
-    uint8_t state;
-    bool has_handle;      /* someone may still join: keep it after it ends */
-    bool ended_cancelled; /* its result is the cancellation it was under */
-    bool joined;          /* a join has delivered its result */
     int open_nurseries;
     /* What a parked task waits on, for corio_dump_tasks. */
     const char *wait_what;
@@ -67,7 +68,6 @@ struct corio_task {
     corio__list_node all;     /* in loop->tasks */
     corio_nursery implicit;   /* children spawned with a NULL nursery */
     corio_future future;      /* resolved with the result; joiners wait on it */
-    corio__stack stack;
 #if defined(CORIO__ASAN)
     void *asan_fake_stack;
 #endif
@@ -95,8 +95,17 @@ static inline bool corio__task_failed(const corio_task *t)
 }
 
 /* Sets up n for owner; its scope sits inside parent_scope. */
-void corio__nursery_init(corio_nursery *n, corio_task *owner, corio__scope *parent_scope,
-                         bool implicit);
+static inline void corio__nursery_init(corio_nursery *n, corio_task *owner,
+                                       corio__scope *parent_scope, bool implicit)
+{
+    corio__scope_init(&n->scope, parent_scope, owner, false);
+    n->owner = owner;
+    corio__list_init(&n->children);
+    n->running = 0;
+    n->first_error = 0;
+    n->waiting = false;
+    n->implicit = implicit;
+}
 /* A child of n ended: account for it and wake a waiting owner. */
 void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t);
 
