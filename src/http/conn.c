@@ -11,6 +11,7 @@
 #include <corio/url.h>
 
 #include "../base/log.h"
+#include "../core/sched.h"
 #include "../io/fd.h"
 #include "../io/stream.h"
 #include "conn.h"
@@ -167,32 +168,15 @@ static void request_reset(conn *c)
     corio__http_arena_reset(c);
 }
 
-int corio_http_serve_conn(corio_http_app *app, corio_stream *s)
+/* The request loop: 1 when the connection parked (its task is to end),
+ * else how it ended. */
+static int serve_requests(conn *c)
 {
-    if (!app || !s)
-        return -EINVAL;
-    return corio__http_conn_run(app, NULL, s);
-}
-
-int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
-{
-    conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return -ENOMEM;
-    c->app = app;
-    c->srv = srv;
-    if (srv)
-        corio__list_push(&srv->conns, &c->link);
-    c->lim = &app->limits;
-    c->s = s;
-    c->plain = corio__stream_plain_fd(s);
-    c->task = corio_current();
-    c->req.c = c;
-    c->resp.c = c;
-    corio__http_parser_init(c);
     int rc = 0;
     while (!c->closing) {
         rc = corio__http_read_head(c);
+        if (rc == 1)
+            return 1;
         if (rc < 0)
             break;
         rc = corio__http_parse_head(c);
@@ -211,6 +195,14 @@ int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
         if (c->olen >= OUT_FLUSH && (rc = corio__http_flush(c)) < 0)
             break;
     }
+    return rc;
+}
+
+/* Ends c, which ended with rc: what is queued goes out (nothing is, for a
+ * parked one: no task is needed), a server's connection is closed and
+ * counted out. */
+static int conn_end(conn *c, int rc)
+{
     corio__http_flush(c);
     if (rc == -ENOMEM)
         corio__log(CORIO_LOG_WARN, "http", "out of memory: connection with %s closed",
@@ -221,10 +213,115 @@ int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
                    corio_strerror(rc));
     request_reset(c);
     free(c->req.hdrs.v);
-    if (srv)
-        corio__list_unlink(&c->link);
     free(c->in);
     free(c->out);
+    server *srv = c->srv;
+    if (srv) {
+        corio__timer_remove(&corio__loop_get()->timers, &c->idle_timer);
+        corio__list_unlink(&c->link);
+        corio_stream_close(c->s);
+    }
     free(c);
+    if (srv)
+        corio__http_conn_gone(srv);
     return rc == -EPIPE || rc == -ECONNRESET ? 0 : rc;
+}
+
+/* --- parking --------------------------------------------------------------- */
+
+/* A parked connection's task: the one that parked it ended, its bytes came. */
+static intptr_t resumed(void *arg)
+{
+    conn *c = arg;
+    c->task = corio_current();
+    int rc = serve_requests(c);
+    if (rc != 1)
+        conn_end(c, rc);
+    return 0; /* a connection's failure is its own, not the server's */
+}
+
+static void readable(void *arg)
+{
+    static const corio_spawn_opts opts = {.name = "http-conn"};
+    conn *c = arg;
+    corio__timers *timers = &corio__loop_get()->timers;
+    corio__fd_on_readable(c->plain, NULL, NULL);
+    corio__timer_remove(timers, &c->idle_timer);
+    c->woken = true;
+    if (corio_spawn_ex(c->srv->nursery, resumed, c, &opts, NULL) == 0)
+        c->parked = false;
+    else /* no memory for a task: closed from the timers, out of the poller's report */
+        corio__timer_add(timers, &c->idle_timer, 0);
+}
+
+/* idle_timeout_ms passed (or readable could not start a task). */
+static void idle_expired(corio__timer *t)
+{
+    conn *c = corio__container_of(t, conn, idle_timer);
+    conn_end(c, c->woken ? -ENOMEM : -ETIMEDOUT);
+}
+
+bool corio__http_park(conn *c, int64_t deadline)
+{
+    server *srv = c->srv;
+    if (srv->closing)
+        return false;
+    c->idle_timer.fire = idle_expired;
+    if (corio__timer_add(&corio__loop_get()->timers, &c->idle_timer, corio__deadline_ns(deadline)) <
+        0)
+        return false;    /* then it waits in its task */
+    free(c->req.hdrs.v); /* allocated again by the next head */
+    c->req.hdrs = (http_hdrs){0};
+    c->parked = true;
+    c->task = NULL;
+    corio__fd_on_readable(c->plain, readable, c);
+    return true;
+}
+
+void corio__http_close_idle(server *srv)
+{
+    corio__list_node *n, *next;
+    for (n = srv->conns.next; n != &srv->conns; n = next) {
+        next = n->next;
+        conn *c = corio__container_of(n, conn, link);
+        if (c->parked)
+            conn_end(c, -ECANCELED);
+        else if (c->idle)
+            corio_task_cancel(c->task);
+    }
+}
+
+/* --- entry points ------------------------------------------------------------ */
+
+int corio_http_serve_conn(corio_http_app *app, corio_stream *s)
+{
+    if (!app || !s)
+        return -EINVAL;
+    return corio__http_conn_run(app, NULL, s);
+}
+
+int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        if (srv) {
+            corio_stream_close(s);
+            corio__http_conn_gone(srv);
+        }
+        return -ENOMEM;
+    }
+    c->app = app;
+    c->srv = srv;
+    if (srv)
+        corio__list_push(&srv->conns, &c->link);
+    c->lim = &app->limits;
+    c->s = s;
+    c->plain = corio__stream_plain_fd(s);
+    c->task = corio_current();
+    c->idle_timer.index = SIZE_MAX;
+    c->req.c = c;
+    c->resp.c = c;
+    corio__http_parser_init(c);
+    int rc = serve_requests(c);
+    return rc == 1 ? 0 : conn_end(c, rc);
 }

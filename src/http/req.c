@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <corio/time.h>
 #include <corio/url.h>
 
 #include "../io/fd.h"
+#include "conn.h"
 #include "req.h"
 
 #define IN_MIN 4096
@@ -111,9 +113,25 @@ static int room(conn *c, size_t max)
     return 0;
 }
 
-/* Reads what comes into in[end..cap): > 0, 0 at end, < 0. A plain
- * connection known to have nothing to read gives its buffers back while it
- * waits for the next request. */
+/* Whether a plain connection has nothing to read: known already, or learnt
+ * from a peek (after a read that filled the buffer). */
+static bool nothing_to_read(conn *c)
+{
+    if (corio__fd_drained(c->plain, CORIO_READ))
+        return true;
+    char b;
+    if (recv(corio_fd_fileno(c->plain), &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN) {
+        corio__fd_note_eagain(c->plain, CORIO_READ);
+        return true;
+    }
+    return false;
+}
+
+/* Makes room and reads what comes into in[end..cap): > 0, 0 at end, < 0 (-EAGAIN with
+ * c->parked: the connection parked, its task is to end). A plain
+ * connection with nothing to read gives its buffers back while it waits
+ * for the next request: a server's parks, without a task, any other waits
+ * in its task. */
 static ssize_t fill(conn *c, int64_t deadline, bool idle)
 {
     int rc = corio__http_flush(c);
@@ -121,22 +139,26 @@ static ssize_t fill(conn *c, int64_t deadline, bool idle)
         return rc;
     if (c->srv && c->srv->stopping && idle)
         return -ECANCELED;
-    c->idle = idle;
-    if (idle && c->plain && corio__fd_drained(c->plain, CORIO_READ)) {
+    if (idle && c->woken) {
+        c->woken = false; /* its readiness woke it: the bytes are there */
+    } else if (idle && c->plain && nothing_to_read(c)) {
         free(c->in);
         c->in = NULL;
         c->cap = c->start = c->end = 0;
         free(c->out);
         c->out = NULL;
         c->ocap = 0;
+        if (c->srv && corio__http_park(c, deadline))
+            return -EAGAIN;
+        c->idle = true;
         rc = corio_fd_wait(c->plain, CORIO_READ, deadline);
-        if (rc == 0)
-            rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes);
-        if (rc < 0) {
-            c->idle = false;
+        c->idle = false;
+        if (rc < 0)
             return rc;
-        }
     }
+    if ((rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes)) < 0)
+        return rc;
+    c->idle = idle;
     ssize_t n = corio__http_read(c, c->in + c->end, c->cap - c->end, deadline);
     c->idle = false;
     return n;
@@ -174,8 +196,8 @@ static int bad_head(conn *c, int status, const char *why)
     return corio__http_client_error(c, status, "malformed head: %s", why) < 0 ? -EIO : -EBADMSG;
 }
 
-/* Reads until the buffer holds a whole head: 0, or < 0 (the connection
- * ends; an error answer may be queued). */
+/* Reads until the buffer holds a whole head: 0; 1 when the connection
+ * parked; or < 0 (the connection ends; an error answer may be queued). */
 int corio__http_read_head(conn *c)
 {
     const corio_http_limits *l = c->lim;
@@ -212,10 +234,9 @@ int corio__http_read_head(conn *c)
         bool idle = have == 0;
         if (!idle && deadline < 0)
             deadline = corio_now() + l->header_timeout_ms;
-        int rc = room(c, max);
-        if (rc < 0)
-            return rc;
         ssize_t n = fill(c, idle ? corio_now() + l->idle_timeout_ms : deadline, idle);
+        if (n < 0 && c->parked)
+            return 1;
         if (n <= 0) {
             if (n == -ETIMEDOUT && !idle)
                 corio__http_client_error(c, 408, "no whole head within %d ms (header_timeout_ms)",

@@ -5,6 +5,7 @@
 
 #include <llhttp.h>
 
+#include "../base/timer.h"
 #include "http.h"
 
 /* Small per-request allocations (decoded path, parameters, query values),
@@ -51,8 +52,9 @@ struct conn {
     corio_http_app *app;
     const corio_http_limits *lim;
     corio_stream *s;
-    corio_fd *plain; /* the descriptor when s is plain TCP, else NULL */
-    corio_task *task;
+    corio_fd *plain;         /* the descriptor when s is plain TCP, else NULL */
+    corio_task *task;        /* while one runs it (not while parked) */
+    corio__timer idle_timer; /* while parked: idle_timeout_ms */
     llhttp_t parser;
     char *in;
     size_t cap, start, end; /* the current request starts at start; bytes up to end */
@@ -63,7 +65,10 @@ struct conn {
     size_t olen, ocap;
     int err_status;        /* set by a parser callback that refused the head (431) */
     int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
-    bool idle, closing;
+    bool idle;             /* its task waits for the next request */
+    bool closing;
+    bool parked;    /* idle without a task: the descriptor's readiness starts one */
+    bool woken;     /* started by that readiness: read at once */
     bool broken;    /* a write failed: the client holds part of an answer, nothing more goes out */
     bool peer_gone; /* the client left while its handler ran */
     corio_scope *handler_scope; /* while a handler runs: cancelled when the client leaves */
