@@ -244,6 +244,8 @@ static void readable(void *arg)
 {
     static const corio_spawn_opts opts = {.name = "http-conn"};
     conn *c = arg;
+    if (c->srv->closing)
+        return; /* closed when the nursery is */
     corio__timers *timers = &corio__loop_get()->timers;
     corio__fd_on_readable(c->plain, NULL, NULL);
     corio__timer_remove(timers, &c->idle_timer);
