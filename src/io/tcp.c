@@ -590,8 +590,9 @@ ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from, int *port
 /* --- serve_tcp --------------------------------------------------------------- */
 
 /* How long a parking server's connection waits for bytes in its task before
- * it parks: a busy one keeps its task rather than pay for a new one each
- * message. */
+ * it parks (between one and two of these): a busy one keeps its task rather
+ * than pay for a new one each message. The waits have no timer each: a
+ * sweep every PARK_AFTER_MS moves on those that waited since the last. */
 #define PARK_AFTER_MS 20
 
 typedef struct tcp_server {
@@ -600,6 +601,9 @@ typedef struct tcp_server {
     unsigned flags;
     corio_nursery *nursery;
     corio__list parked;        /* struct served waiting without a task */
+    corio__list waiting;       /* struct served waiting in their task, oldest first */
+    unsigned sweeps;           /* how many sweeps ran */
+    corio__timer sweeper;      /* armed while some wait */
     bool closing;              /* the nursery is closing: nothing parks or wakes */
     corio__log_limit failures; /* handlers failing, shared by the connections */
 } tcp_server;
@@ -607,7 +611,10 @@ typedef struct tcp_server {
 typedef struct served {
     tcp_server *srv;
     corio_stream *conn;
-    corio__list_node link; /* in srv->parked while parked */
+    corio__list_node link; /* in srv->parked or srv->waiting */
+    corio_task *task;      /* while waiting */
+    unsigned since;        /* the sweep count when it started waiting */
+    bool swept;            /* its wait was cancelled to park it */
     corio__timer drop;     /* armed when no task could be started for it (still parked) */
 } served;
 
@@ -643,24 +650,67 @@ static void park(served *c, corio_fd *f)
     corio__fd_on_readable(f, readable, c);
 }
 
+/* Cancels the waits that began before the last sweep: those tasks park their
+ * connections and end. */
+static void sweep(corio__timer *t)
+{
+    tcp_server *srv = corio__container_of(t, tcp_server, sweeper);
+    while (!corio__list_empty(&srv->waiting)) {
+        served *c = corio__container_of(srv->waiting.next, served, link);
+        if (c->since == srv->sweeps)
+            break;
+        corio__list_unlink(&c->link);
+        c->swept = true;
+        corio_task_cancel(c->task);
+    }
+    srv->sweeps++;
+    if (!corio__list_empty(&srv->waiting))
+        corio__timer_add(&corio__loop_get()->timers, t,
+                         corio_now_ns() + (int64_t)PARK_AFTER_MS * 1000000);
+}
+
+/* Whether f has nothing to read: known, or learnt with a peek. */
+static bool nothing_to_read(corio_fd *f)
+{
+    if (corio__fd_drained(f, CORIO_READ))
+        return true;
+    char b;
+    if (recv(corio_fd_fileno(f), &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN)
+        return false; /* bytes, the end or an error: the handler's read says which */
+    corio__fd_note_eagain(f, CORIO_READ);
+    return true;
+}
+
 /* After the handler asked to be called again when more bytes come: 0 when
- * they are there (call it now), 1 when c parked (the task is to end), or a
- * negative errno. */
+ * they are there (call it now), 1 when c went on without this task (parked,
+ * or handed to a new one), or a negative errno. */
 static int await_bytes(served *c)
 {
+    tcp_server *srv = c->srv;
     corio_fd *f = corio__stream_plain_fd(c->conn);
-    if (!f)
-        return 0; /* bytes buffered in the stream */
-    if (!corio__fd_drained(f, CORIO_READ)) {
-        char b;
-        if (recv(corio_fd_fileno(f), &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN)
-            return 0; /* bytes, the end or an error: the handler's read says which */
-        corio__fd_note_eagain(f, CORIO_READ);
-    }
-    int rc = corio_fd_wait(f, CORIO_READ, c->srv->closing ? -1 : corio_now() + PARK_AFTER_MS);
-    if (rc != -ETIMEDOUT || c->srv->closing)
+    if (!f || !nothing_to_read(f))
+        return 0;
+    if (srv->closing)
+        return corio_fd_wait(f, CORIO_READ, -1);
+    corio__timers *timers = &corio__loop_get()->timers;
+    if (srv->sweeper.index == SIZE_MAX &&
+        corio__timer_add(timers, &srv->sweeper, corio_now_ns() + (int64_t)PARK_AFTER_MS * 1000000) <
+            0)
+        return corio_fd_wait(f, CORIO_READ, -1); /* no memory to sweep: it waits here */
+    c->task = corio_current();
+    c->since = srv->sweeps;
+    corio__list_push(&srv->waiting, &c->link);
+    int rc = corio_fd_wait(f, CORIO_READ, -1);
+    corio__list_unlink(&c->link);
+    if (!c->swept || srv->closing)
         return rc;
-    park(c, f);
+    /* This task is cancelled now, whatever woke it: the connection goes on
+     * without it. */
+    c->swept = false;
+    if (nothing_to_read(f))
+        park(c, f);
+    else
+        readable(c);
     return 1;
 }
 
@@ -715,8 +765,12 @@ int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, un
 {
     if (!listener || !handler || (flags & ~(unsigned)CORIO_SERVE_PARK))
         return -EINVAL;
-    tcp_server srv = {.handler = handler, .arg = arg, .flags = flags};
+    tcp_server srv = {.handler = handler,
+                      .arg = arg,
+                      .flags = flags,
+                      .sweeper = {.fire = sweep, .index = SIZE_MAX}};
     corio__list_init(&srv.parked);
+    corio__list_init(&srv.waiting);
     int rc = corio_nursery_open(&srv.nursery);
     if (rc < 0)
         return rc;
@@ -733,6 +787,7 @@ int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, un
             err = (c = malloc(sizeof *c)) ? 0 : -ENOMEM;
         if (err == 0) {
             *c = (served){.srv = &srv, .conn = s, .drop = {.fire = drop, .index = SIZE_MAX}};
+            corio__list_init(&c->link);
             if (flags & CORIO_SERVE_PARK) /* the first bytes start its task */
                 park(c, fd);
             else
@@ -748,6 +803,7 @@ int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, un
     srv.closing = true;
     corio_nursery_cancel(srv.nursery); /* the server stops: so do its connections */
     corio_nursery_close(srv.nursery);
+    corio__timer_remove(&corio__loop_get()->timers, &srv.sweeper);
     while (!corio__list_empty(&srv.parked)) {
         served *c = corio__container_of(srv.parked.next, served, link);
         corio__list_unlink(&c->link);
