@@ -102,7 +102,9 @@ CORIO_API int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *
  *   read, to be called again when more bytes come (what it left in the
  *   stream counts): in the same task if they come within moments, else in
  *   a new one. Its first read then finds bytes (or the end) without
- *   waiting. Any other value ends the connection as above.
+ *   waiting. It must not leave tasks of its own running when it parks
+ *   (the connection may go on in another task at once). Any other value
+ *   ends the connection as above.
  * Errors: as corio_serve_tcp; -EINVAL an unknown flag. */
 enum {
     CORIO_SERVE_PARK = 1u << 0,

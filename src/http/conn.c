@@ -266,7 +266,9 @@ static void idle_expired(corio__timer *t)
 bool corio__http_park(conn *c, int64_t deadline)
 {
     server *srv = c->srv;
-    if (srv->closing)
+    /* Bytes reported since the wait ended (with its deadline, in the same
+     * turn of the loop) would not be reported again. */
+    if (srv->closing || !corio__fd_drained(c->plain, CORIO_READ))
         return false;
     c->idle_timer.fire = idle_expired;
     if (corio__timer_add(&corio__loop_get()->timers, &c->idle_timer, corio__deadline_ns(deadline)) <

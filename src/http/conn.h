@@ -13,8 +13,8 @@
 int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s);
 
 /* Parks c (req.c, when it would wait for a request with nothing to read)
- * until deadline: false when it cannot (the server is closing, no memory
- * for the timer), so it waits in its task. */
+ * until deadline: false when it cannot (the server is closing, bytes came
+ * meanwhile, no memory for the timer), so it waits in its task. */
 bool corio__http_park(conn *c, int64_t deadline);
 
 /* Closes srv's parked connections and cancels the tasks waiting for a
