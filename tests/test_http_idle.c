@@ -141,23 +141,23 @@ RUN(timeout)
 {
     (void)arg;
     fixture f = {0};
-    start(&f, &(corio_http_limits){.idle_timeout_ms = 400});
+    start(&f, &(corio_http_limits){.idle_timeout_ms = 800});
     corio_fd *fd;
     int64_t t0 = corio_now();
     open_served(&f, &fd, 1);
     corio_sleep(PARKED_MS);
     cr_assert_eq(corio_http_app_connections(f.app), 1);
     expect_closed(fd, 5000);
-    cr_assert_geq(corio_now() - t0, 350, "closed after idle_timeout_ms, not before");
+    cr_assert_geq(corio_now() - t0, 750, "closed after idle_timeout_ms, not before");
     corio_fd_close(fd);
     corio_sleep(20);
     cr_assert_eq(corio_http_app_connections(f.app), 0);
     /* One woken before its time is up is served, and its time starts again. */
     open_served(&f, &fd, 1);
-    corio_sleep(300);
+    corio_sleep(500);
     cr_assert_eq(corio_fd_write_all(fd, GET, sizeof GET - 1, -1), 0);
     expect_hello(fd, 1);
-    corio_sleep(300);
+    corio_sleep(500);
     cr_assert_eq(corio_fd_write_all(fd, GET, sizeof GET - 1, -1), 0);
     expect_hello(fd, 1);
     expect_closed(fd, 5000);
