@@ -5,7 +5,7 @@ Each server is pinned to CPU 0 and wrk to CPU 1; the server's cost is the
 busy time of CPU 0 (user+system+irq+softirq from /proc/stat) divided by the
 requests wrk completed. Runs: keep-alive (-c256), pipelined (depth 16),
 Connection: close (-c16), the corio server on two loops, idle keep-alive
-memory, and the client (10,000 GETs over 100 connections to nginx: corio's
+memory (10,000 connections, corio's and nginx's), and the client (10,000 GETs over 100 connections to nginx: corio's
 bench-http-client against Python aiohttp's). The last line is one JSON
 object.
 
@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -145,7 +146,9 @@ request = function() return req end
 
 
 def idle_memory(server, n):
-    """RSS growth per idle keep-alive connection (each served one request)."""
+    """RSS growth per idle keep-alive connection (each served one request),
+    half a second after the last answer: corio parks a connection after 20 ms
+    without a request."""
     base = server.rss_kib()
     socks = []
     try:
@@ -178,8 +181,11 @@ def main():
     ap = argparse.ArgumentParser(prog="bench-http", description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=256)
-    ap.add_argument("--idle", type=int, default=5000, help="idle connections for the memory figure")
+    ap.add_argument("--idle", type=int, default=10000, help="idle connections for the memory figure")
     a = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # the idle connections' client side
+    if soft < a.idle + 100 <= hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (a.idle + 100, hard))
     for tool in ("wrk", "nginx", "taskset", "curl"):
         if not shutil.which(tool):
             raise SystemExit(f"bench-http: {tool} not found (make deps installs it)")
@@ -202,7 +208,7 @@ def main():
                 if name != "aiohttp":
                     figures[name]["pipelined"] = wrk(url, a.connections, a.seconds, script=pipe)
                     figures[name]["close"] = wrk(url, 16, a.seconds, extra=["-H", "Connection: close"])
-                if name == "corio":
+                if name in ("corio", "nginx"):
                     figures[name]["idle_bytes_per_conn"] = idle_memory(srv, a.idle)
                 if name == "nginx":
                     figures["client"] = client_bench(url, tmp)
@@ -230,7 +236,8 @@ def main():
             line(name, kind)
     line("aiohttp", "keepalive")
     print(f"corio    2 loops    {figures['corio']['two_loops']['rps']:>10.0f} req/s (unpinned, wrk sharing the cores)")
-    print(f"corio idle keep-alive connection: {figures['corio']['idle_bytes_per_conn']:.0f} bytes RSS ({a.idle} connections)")
+    for k in ("corio", "nginx"):
+        print(f"{k:8} idle keep-alive connection: {figures[k]['idle_bytes_per_conn']:.0f} bytes RSS ({a.idle} connections)")
     cl = figures["client"]
     for k in ("corio", "aiohttp"):
         print(f"client {k:8} 10000 GETs / 100 conns to nginx: {cl[k]['rps']:.0f} req/s, "
@@ -251,6 +258,7 @@ def main():
         "close_cpu_ratio_vs_nginx": round(n["close"]["cpu_us_per_req"] / c["close"]["cpu_us_per_req"], 3),
         "two_loops_rps": round(c["two_loops"]["rps"]),
         "idle_bytes_per_conn": round(c["idle_bytes_per_conn"]),
+        "nginx_idle_bytes_per_conn": round(n["idle_bytes_per_conn"]),
         "client_rps": round(cl["corio"]["rps"]),
         "client_ratio_vs_aiohttp": round(cl["corio"]["rps"] / cl["aiohttp"]["rps"], 2),
         "client_cpu_ratio_vs_aiohttp": round(cl["aiohttp"]["cpu_us_per_req"] / cl["corio"]["cpu_us_per_req"], 2),

@@ -1,5 +1,7 @@
 /* The trio tutorial's echo server (seed 002): every connection gets a task
- * that sends back every byte it receives; many connections at once.
+ * that sends back every byte it receives; many connections at once. The
+ * server parks a connection waiting for bytes (CORIO_SERVE_PARK): an idle
+ * one holds no task, and its handler is called again when bytes come.
  *
  *     echo_server [--host H] [--port N]    (port 0: the kernel picks one)
  *
@@ -31,15 +33,15 @@ static void echo_data(corio_transport *t, const void *data, size_t len, void *ct
 
 static const corio_protocol echo_protocol = {.data_received = echo_data};
 
+/* Called when bytes have come: sends them back, then parks until more do. */
 static intptr_t echo(corio_stream *s, void *arg)
 {
     (void)arg;
     char buf[16384];
-    ssize_t n;
-    while ((n = corio_stream_read(s, buf, sizeof buf, -1)) > 0)
-        if (corio_stream_write(s, buf, (size_t)n, -1) < 0)
-            break;
-    return 0;
+    ssize_t n = corio_stream_read(s, buf, sizeof buf, -1);
+    if (n <= 0 || corio_stream_write(s, buf, (size_t)n, -1) < 0)
+        return 0;
+    return CORIO_CONN_PARK;
 }
 
 static intptr_t serve(void *arg)
@@ -50,7 +52,7 @@ static intptr_t serve(void *arg)
     if (rc < 0)
         return rc;
     rc = args.flag_set ? corio_serve_protocol(l, &echo_protocol, NULL, NULL)
-                       : corio_serve_tcp(l, echo, NULL);
+                       : corio_serve_tcp_ex(l, echo, NULL, CORIO_SERVE_PARK);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;
 }

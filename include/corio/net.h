@@ -122,6 +122,26 @@ typedef intptr_t corio_conn_fn(corio_stream *conn, void *arg);
  * other errors, or -ENOMEM starting the nursery. */
 CORIO_API int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg);
 
+/* corio_serve_tcp with flags:
+ * CORIO_SERVE_PARK: a connection waiting for bytes holds no task and no read
+ *   buffer (an idle one costs its stream and descriptor, a few hundred
+ *   bytes). The handler is first called once the connection has bytes to
+ *   read or the client closed it (so not for a protocol where the server
+ *   speaks first), and may return CORIO_CONN_PARK once it has used what it
+ *   read, to be called again when more bytes come (what it left in the
+ *   stream counts): in the same task if they come within moments, else in
+ *   a new one. Its first read then finds bytes (or the end) without
+ *   waiting. It must not leave tasks of its own running when it parks
+ *   (the connection may go on in another task at once). Any other value
+ *   ends the connection as above.
+ * Errors: as corio_serve_tcp; -EINVAL an unknown flag. */
+enum {
+    CORIO_SERVE_PARK = 1u << 0,
+};
+#define CORIO_CONN_PARK ((intptr_t)1)
+CORIO_API int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg,
+                                 unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@
 
 #include "../base/misuse.h"
 #include "../base/log.h"
+#include "../core/sched.h"
 #include "../io/fd.h"
 #include "../io/stream.h"
 #include "conn.h"
@@ -28,8 +29,8 @@
  * not be in a log. */
 static void handler_failed(conn *c, int rc, const char *outcome)
 {
-    const corio_http_req *r = &c->req;
-    bool quiet = rc == -EPIPE || rc == -ECONNRESET || (c->resp.started && rc == -ECANCELED);
+    const corio_http_req *r = &c->w->req;
+    bool quiet = rc == -EPIPE || rc == -ECONNRESET || (c->w->resp.started && rc == -ECANCELED);
     corio__log(quiet ? CORIO_LOG_DEBUG : CORIO_LOG_WARN, "http", "%s %.*s: handler failed: %s; %s",
                r->method, (int)r->raw_path_len, r->raw_path, corio_strerror(rc), outcome);
 }
@@ -39,13 +40,13 @@ static void handler_failed(conn *c, int rc, const char *outcome)
  * if it failed halfway. */
 static int answered(conn *c, int rc)
 {
-    corio_http_req *r = &c->req;
+    corio_http_req *r = &c->w->req;
     if (c->broken || c->peer_gone) { /* the client stalled or left */
         corio__log(CORIO_LOG_DEBUG, "http", "%s %.*s: answer to %s cut short: connection closed",
                    r->method, (int)r->raw_path_len, r->raw_path, corio__http_peer(c));
         return -EPIPE;
     }
-    if (!c->resp.started) {
+    if (!c->w->resp.started) {
         if (r->body_err == -EMSGSIZE)
             return corio__http_client_error(c, 413, "body over %zu bytes (max_body)",
                                             c->lim->max_body);
@@ -64,14 +65,14 @@ static int answered(conn *c, int rc)
             handler_failed(c, rc, "answered 500");
             return corio__http_error(c, 500);
         }
-        return corio_http_resp_send(&c->resp, 204, NULL, NULL, 0);
+        return corio_http_resp_send(&c->w->resp, 204, NULL, NULL, 0);
     }
-    if (!c->resp.ended) {
+    if (!c->w->resp.ended) {
         if (rc < 0) {
             handler_failed(c, rc, "its answer is cut short: connection closed");
             c->closing = true;
         } else {
-            return corio_http_resp_end(&c->resp);
+            return corio_http_resp_end(&c->w->resp);
         }
     }
     return 0;
@@ -86,7 +87,7 @@ static int answered(conn *c, int rc)
 static void on_peer_gone(void *arg, bool reset)
 {
     conn *c = arg;
-    corio_http_req *r = &c->req;
+    corio_http_req *r = &c->w->req;
     if (!reset) {
         int unread = 0;
         if (!r->keep_alive || (r->has_body && !r->body.done) || c->end > c->next ||
@@ -99,7 +100,7 @@ static void on_peer_gone(void *arg, bool reset)
 
 static int run_handler(conn *c)
 {
-    corio_http_req *r = &c->req;
+    corio_http_req *r = &c->w->req;
     corio_scope scope;
     int rc = corio_scope_enter(&scope, -1, 0);
     if (rc < 0)
@@ -107,7 +108,7 @@ static int run_handler(conn *c)
     corio_fd *f = corio_stream_fd(c->s);
     c->handler_scope = &scope;
     corio__fd_on_hup(f, on_peer_gone, c);
-    rc = r->m.r->handler(r, &c->resp, r->m.r->arg);
+    rc = r->m.r->handler(r, &c->w->resp, r->m.r->arg);
     corio__fd_on_hup(f, NULL, NULL);
     c->handler_scope = NULL;
     corio_scope_exit(&scope);
@@ -125,11 +126,11 @@ static bool decode_clean(const char *s, size_t n, char *out)
 /* The connection's handling of one parsed request. */
 static int dispatch(conn *c)
 {
-    corio_http_req *r = &c->req;
-    if (r->has_body && !(c->parser.flags & F_CHUNKED) &&
-        c->parser.content_length > c->lim->max_body)
+    corio_http_req *r = &c->w->req;
+    if (r->has_body && !(c->w->parser.flags & F_CHUNKED) &&
+        c->w->parser.content_length > c->lim->max_body)
         return corio__http_client_error(c, 413, "Content-Length %llu over %zu bytes (max_body)",
-                                        (unsigned long long)c->parser.content_length,
+                                        (unsigned long long)c->w->parser.content_length,
                                         c->lim->max_body);
     char allow[128];
     int rc = corio__http_route_find(c->app, r->method, r->raw_path, r->raw_path_len, &r->m, allow,
@@ -142,10 +143,10 @@ static int dispatch(conn *c)
     if (!decode_clean(r->raw_path, plen, r->path))
         return corio__http_client_error(c, 400, "bad percent-encoding or a NUL in the path");
     if (rc == -ENOENT)
-        return corio_http_resp_text(&c->resp, 404, "Not Found\n");
+        return corio_http_resp_text(&c->w->resp, 404, "Not Found\n");
     if (rc == -EPERM) {
-        rc = corio_http_resp_header(&c->resp, "Allow", allow);
-        return rc < 0 ? rc : corio_http_resp_text(&c->resp, 405, "Method Not Allowed\n");
+        rc = corio_http_resp_header(&c->w->resp, "Allow", allow);
+        return rc < 0 ? rc : corio_http_resp_text(&c->w->resp, 405, "Method Not Allowed\n");
     }
     for (size_t i = 0; i < r->m.nparams; i++) {
         char *v = corio__http_arena_alloc(c, r->m.value_lens[i] + 1);
@@ -160,13 +161,159 @@ static int dispatch(conn *c)
 
 static void request_reset(conn *c)
 {
-    corio_http_req *r = &c->req;
+    corio_http_req *r = &c->w->req;
     http_hdrs h = {.v = r->hdrs.v, .cap = r->hdrs.cap};
     *r = (corio_http_req){.c = c, .hdrs = h};
-    free(c->resp.headers);
-    c->resp = (corio_http_resp){.c = c};
+    free(c->w->resp.headers);
+    c->w->resp = (corio_http_resp){.c = c};
     corio__http_arena_reset(c);
 }
+
+/* Gives c what it needs to serve requests (again, after parking). */
+static int work_new(conn *c)
+{
+    if (!(c->w = calloc(1, sizeof *c->w)))
+        return -ENOMEM;
+    c->w->req.c = c;
+    c->w->resp.c = c;
+    corio__http_parser_init(c);
+    return 0;
+}
+
+/* The request loop: 1 when the connection parked (its task is to end),
+ * else how it ended. */
+static int serve_requests(conn *c)
+{
+    int rc = 0;
+    while (!c->closing) {
+        rc = corio__http_read_head(c);
+        if (rc == 1)
+            return 1;
+        if (rc < 0)
+            break;
+        rc = corio__http_parse_head(c);
+        if (rc == 0)
+            rc = dispatch(c);
+        if (rc < 0 || c->closing)
+            break;
+        corio__http_drain(c);
+        c->served++;
+        if (!c->w->req.keep_alive || c->w->resp.close_delimited ||
+            (c->lim->max_keepalive && c->served >= c->lim->max_keepalive) ||
+            (c->srv && c->srv->stopping))
+            break;
+        c->start = c->next;
+        request_reset(c);
+        if (c->olen >= OUT_FLUSH && (rc = corio__http_flush(c)) < 0)
+            break;
+    }
+    return rc;
+}
+
+/* Ends c, which ended with rc: what is queued goes out (nothing is, for a
+ * parked one: no task is needed), a server's connection is closed and
+ * counted out. */
+static int conn_end(conn *c, int rc)
+{
+    corio__http_flush(c);
+    if (rc == -ENOMEM)
+        corio__log(CORIO_LOG_WARN, "http", "out of memory: connection with %s closed",
+                   corio__http_peer(c));
+    else if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET && rc != -ECANCELED && rc != -EBADMSG &&
+             rc != -EMSGSIZE)
+        corio__log(CORIO_LOG_DEBUG, "http", "connection with %s ended: %s", corio__http_peer(c),
+                   corio_strerror(rc));
+    if (c->w) {
+        request_reset(c);
+        free(c->w->req.hdrs.v);
+        free(c->w);
+    }
+    free(c->in);
+    free(c->out);
+    server *srv = c->srv;
+    if (srv) {
+        corio__timer_remove(&corio__loop_get()->timers, &c->idle_timer);
+        corio__list_unlink(&c->link);
+        corio_stream_close(c->s);
+    }
+    free(c);
+    if (srv)
+        corio__http_conn_gone(srv);
+    return rc == -EPIPE || rc == -ECONNRESET ? 0 : rc;
+}
+
+/* --- parking --------------------------------------------------------------- */
+
+/* A parked connection's task: the one that parked it ended, its bytes came. */
+static intptr_t resumed(void *arg)
+{
+    conn *c = arg;
+    c->task = corio_current();
+    int rc = work_new(c);
+    if (rc == 0)
+        rc = serve_requests(c);
+    if (rc != 1)
+        conn_end(c, rc);
+    return 0; /* a connection's failure is its own, not the server's */
+}
+
+static void readable(void *arg)
+{
+    static const corio_spawn_opts opts = {.name = "http-conn"};
+    conn *c = arg;
+    if (c->srv->closing)
+        return; /* closed when the nursery is */
+    corio__timers *timers = &corio__loop_get()->timers;
+    corio__fd_on_readable(c->plain, NULL, NULL);
+    corio__timer_remove(timers, &c->idle_timer);
+    c->woken = true;
+    if (corio_spawn_ex(c->srv->nursery, resumed, c, &opts, NULL) == 0)
+        c->parked = false;
+    else /* no memory for a task: closed from the timers, out of the poller's report */
+        corio__timer_add(timers, &c->idle_timer, 0);
+}
+
+/* idle_timeout_ms passed (or readable could not start a task). */
+static void idle_expired(corio__timer *t)
+{
+    conn *c = corio__container_of(t, conn, idle_timer);
+    conn_end(c, c->woken ? -ENOMEM : -ETIMEDOUT);
+}
+
+bool corio__http_park(conn *c, int64_t deadline)
+{
+    server *srv = c->srv;
+    /* Bytes reported since the wait ended (with its deadline, in the same
+     * turn of the loop) would not be reported again. */
+    if (srv->closing || !corio__fd_drained(c->plain, CORIO_READ))
+        return false;
+    c->idle_timer.fire = idle_expired;
+    if (corio__timer_add(&corio__loop_get()->timers, &c->idle_timer, corio__deadline_ns(deadline)) <
+        0)
+        return false;       /* then it waits in its task */
+    free(c->w->req.hdrs.v); /* request_reset kept it for the next head */
+    free(c->w);
+    c->w = NULL;
+    c->parked = true;
+    c->task = NULL;
+    corio__fd_on_readable(c->plain, readable, c);
+    return true;
+}
+
+void corio__http_close_idle(server *srv)
+{
+    corio__list_node *n, *next;
+    for (n = srv->conns.next; n != &srv->conns; n = next) {
+        next = n->next;
+        conn *c = corio__container_of(n, conn, link);
+        if (c->parked)
+            conn_end(c, -ECANCELED);
+        else if (c->idle)
+            corio_task_cancel(c->task);
+    }
+}
+
+/* --- entry points ------------------------------------------------------------ */
 
 int corio_http_serve_conn(corio_http_app *app, corio_stream *s)
 {
@@ -177,8 +324,13 @@ int corio_http_serve_conn(corio_http_app *app, corio_stream *s)
 int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
 {
     conn *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        if (srv) {
+            corio_stream_close(s);
+            corio__http_conn_gone(srv);
+        }
         return -ENOMEM;
+    }
     c->app = app;
     c->srv = srv;
     if (srv)
@@ -187,44 +339,9 @@ int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
     c->s = s;
     c->plain = corio__stream_plain_fd(s);
     c->task = corio_current();
-    c->req.c = c;
-    c->resp.c = c;
-    corio__http_parser_init(c);
-    int rc = 0;
-    while (!c->closing) {
-        rc = corio__http_read_head(c);
-        if (rc < 0)
-            break;
-        rc = corio__http_parse_head(c);
-        if (rc == 0)
-            rc = dispatch(c);
-        if (rc < 0 || c->closing)
-            break;
-        corio__http_drain(c);
-        c->served++;
-        if (!c->req.keep_alive || c->resp.close_delimited ||
-            (c->lim->max_keepalive && c->served >= c->lim->max_keepalive) ||
-            (c->srv && c->srv->stopping))
-            break;
-        c->start = c->next;
-        request_reset(c);
-        if (c->olen >= OUT_FLUSH && (rc = corio__http_flush(c)) < 0)
-            break;
-    }
-    corio__http_flush(c);
-    if (rc == -ENOMEM)
-        corio__log(CORIO_LOG_WARN, "http", "out of memory: connection with %s closed",
-                   corio__http_peer(c));
-    else if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET && rc != -ECANCELED && rc != -EBADMSG &&
-             rc != -EMSGSIZE)
-        corio__log(CORIO_LOG_DEBUG, "http", "connection with %s ended: %s", corio__http_peer(c),
-                   corio_strerror(rc));
-    request_reset(c);
-    free(c->req.hdrs.v);
-    if (srv)
-        corio__list_unlink(&c->link);
-    free(c->in);
-    free(c->out);
-    free(c);
-    return rc == -EPIPE || rc == -ECONNRESET ? 0 : rc;
+    c->idle_timer.index = SIZE_MAX;
+    int rc = work_new(c);
+    if (rc == 0)
+        rc = serve_requests(c);
+    return rc == 1 ? 0 : conn_end(c, rc);
 }

@@ -53,10 +53,12 @@ struct server {
     corio_loop *loop;
     corio_task *task;
     corio_scope accept_scope;
-    corio__list conns; /* struct conn, for stop to wake the idle ones */
+    corio_nursery *nursery; /* the connections' tasks, a parked one's too when it wakes */
+    corio__list conns;      /* struct conn, for stop to close the idle ones */
     size_t nconns;
     corio_event *drained; /* set when nconns drops to 0 while stopping */
     bool stopping;
+    bool closing; /* the nursery is closing: no connection parks any more */
     int64_t grace_deadline;
     corio__log_limit starved, refused; /* accepts failing, connections over the limit */
 };

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <corio/time.h>
 #include <corio/url.h>
 
 #include "../io/fd.h"
+#include "conn.h"
 #include "req.h"
 
 #define IN_MIN 4096
@@ -21,8 +23,8 @@
 static int on_url(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    if (!c->req.target)
-        c->req.target = (char *)at;
+    if (!c->w->req.target)
+        c->w->req.target = (char *)at;
     (void)len;
     return 0;
 }
@@ -31,7 +33,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
     (void)len;
-    int rc = corio__http_hdrs_field(&c->req.hdrs, at, c->lim->max_headers);
+    int rc = corio__http_hdrs_field(&c->w->req.hdrs, at, c->lim->max_headers);
     if (rc == -E2BIG)
         c->err_status = 431;
     return rc ? -1 : 0;
@@ -41,28 +43,28 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
     (void)len;
-    corio__http_hdrs_value(&c->req.hdrs, at);
+    corio__http_hdrs_value(&c->w->req.hdrs, at);
     return 0;
 }
 
 static int on_headers_complete(llhttp_t *p)
 {
     conn *c = p->data;
-    c->req.keep_alive = llhttp_should_keep_alive(p);
-    c->req.has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+    c->w->req.keep_alive = llhttp_should_keep_alive(p);
+    c->w->req.has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
     return 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    return corio__http_body_span(&c->req.body, at, len);
+    return corio__http_body_span(&c->w->req.body, at, len);
 }
 
 static int on_message_complete(llhttp_t *p)
 {
     conn *c = p->data;
-    return corio__http_body_end(&c->req.body);
+    return corio__http_body_end(&c->w->req.body);
 }
 
 static const llhttp_settings_t settings = {
@@ -76,8 +78,8 @@ static const llhttp_settings_t settings = {
 
 void corio__http_parser_init(conn *c)
 {
-    llhttp_init(&c->parser, HTTP_REQUEST, &settings);
-    c->parser.data = c;
+    llhttp_init(&c->w->parser, HTTP_REQUEST, &settings);
+    c->w->parser.data = c;
 }
 
 /* --- reading ---------------------------------------------------------------- */
@@ -111,9 +113,29 @@ static int room(conn *c, size_t max)
     return 0;
 }
 
-/* Reads what comes into in[end..cap): > 0, 0 at end, < 0. A plain
- * connection known to have nothing to read gives its buffers back while it
- * waits for the next request. */
+/* Whether a plain connection has nothing to read: known already, or learnt
+ * from a peek (after a read that filled the buffer). */
+static bool nothing_to_read(conn *c)
+{
+    if (corio__fd_drained(c->plain, CORIO_READ))
+        return true;
+    char b;
+    if (recv(corio_fd_fileno(c->plain), &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN) {
+        corio__fd_note_eagain(c->plain, CORIO_READ);
+        return true;
+    }
+    return false;
+}
+
+/* How long a server's connection waits for its next request in its task
+ * before it parks: a busy keep-alive client, whose next request comes
+ * sooner, keeps its task rather than pay for a new one each time. */
+#define PARK_AFTER_MS 20
+
+/* Makes room and reads what comes into in[end..cap): > 0, 0 at end, < 0
+ * (-EAGAIN with c->parked: the connection parked, its task is to end). A
+ * plain connection with nothing to read gives its buffers back while it
+ * waits for the next request; a server's parks after PARK_AFTER_MS. */
 static ssize_t fill(conn *c, int64_t deadline, bool idle)
 {
     int rc = corio__http_flush(c);
@@ -121,22 +143,31 @@ static ssize_t fill(conn *c, int64_t deadline, bool idle)
         return rc;
     if (c->srv && c->srv->stopping && idle)
         return -ECANCELED;
-    c->idle = idle;
-    if (idle && c->plain && corio__fd_drained(c->plain, CORIO_READ)) {
+    if (idle && c->woken) {
+        c->woken = false; /* its readiness woke it: the bytes are there */
+    } else if (idle && c->plain && nothing_to_read(c)) {
         free(c->in);
         c->in = NULL;
         c->cap = c->start = c->end = 0;
         free(c->out);
         c->out = NULL;
         c->ocap = 0;
-        rc = corio_fd_wait(c->plain, CORIO_READ, deadline);
-        if (rc == 0)
-            rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes);
-        if (rc < 0) {
-            c->idle = false;
-            return rc;
+        int64_t park_at = corio_now() + PARK_AFTER_MS;
+        bool linger = c->srv && (deadline < 0 || park_at < deadline);
+        c->idle = true;
+        rc = corio_fd_wait(c->plain, CORIO_READ, linger ? park_at : deadline);
+        if (rc == -ETIMEDOUT && linger) {
+            if (corio__http_park(c, deadline))
+                return -EAGAIN;
+            rc = corio_fd_wait(c->plain, CORIO_READ, deadline);
         }
+        c->idle = false;
+        if (rc < 0)
+            return rc;
     }
+    if ((rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes)) < 0)
+        return rc;
+    c->idle = idle;
     ssize_t n = corio__http_read(c, c->in + c->end, c->cap - c->end, deadline);
     c->idle = false;
     return n;
@@ -174,8 +205,8 @@ static int bad_head(conn *c, int status, const char *why)
     return corio__http_client_error(c, status, "malformed head: %s", why) < 0 ? -EIO : -EBADMSG;
 }
 
-/* Reads until the buffer holds a whole head: 0, or < 0 (the connection
- * ends; an error answer may be queued). */
+/* Reads until the buffer holds a whole head: 0; 1 when the connection
+ * parked; or < 0 (the connection ends; an error answer may be queued). */
 int corio__http_read_head(conn *c)
 {
     const corio_http_limits *l = c->lim;
@@ -212,10 +243,9 @@ int corio__http_read_head(conn *c)
         bool idle = have == 0;
         if (!idle && deadline < 0)
             deadline = corio_now() + l->header_timeout_ms;
-        int rc = room(c, max);
-        if (rc < 0)
-            return rc;
         ssize_t n = fill(c, idle ? corio_now() + l->idle_timeout_ms : deadline, idle);
+        if (n < 0 && c->parked)
+            return 1;
         if (n <= 0) {
             if (n == -ETIMEDOUT && !idle)
                 corio__http_client_error(c, 408, "no whole head within %d ms (header_timeout_ms)",
@@ -251,7 +281,7 @@ static bool head_is_clean(const conn *c)
  * trailing whitespace off values. */
 static void terminate(conn *c)
 {
-    corio_http_req *r = &c->req;
+    corio_http_req *r = &c->w->req;
     char *t = r->target;
     t[strcspn(t, " \r\n")] = '\0';
     corio__http_hdrs_finish(&r->hdrs);
@@ -260,7 +290,7 @@ static void terminate(conn *c)
 /* Parses the head in [start, head_end): 0, or an error answer is queued. */
 int corio__http_parse_head(conn *c)
 {
-    corio_http_req *r = &c->req;
+    corio_http_req *r = &c->w->req;
     c->err_status = 0;
     if (!head_is_clean(c))
         return bad_head(c, 400, "bare CR, obs-fold or whitespace before a colon");
@@ -278,10 +308,10 @@ int corio__http_parse_head(conn *c)
         c->in = in;
         c->cap = c->head_end + 16384;
     }
-    llhttp_errno_t e = llhttp_execute(&c->parser, c->in + c->start, c->head_end - c->start);
+    llhttp_errno_t e = llhttp_execute(&c->w->parser, c->in + c->start, c->head_end - c->start);
     if (e == HPE_PAUSED) {
-        llhttp_resume(&c->parser);
-        if (llhttp_get_error_pos(&c->parser) != c->in + c->head_end)
+        llhttp_resume(&c->w->parser);
+        if (llhttp_get_error_pos(&c->w->parser) != c->in + c->head_end)
             e = HPE_INVALID_METHOD; /* cannot happen: a message ended inside the head */
     }
     if ((e != HPE_OK && e != HPE_PAUSED) || !r->target) {
@@ -289,17 +319,17 @@ int corio__http_parse_head(conn *c)
         if (e == HPE_INVALID_VERSION && !c->err_status)
             status = 505;
         const char *why = c->err_status == 431             ? "too many header fields (max_headers)"
-                          : e != HPE_OK && e != HPE_PAUSED ? llhttp_get_error_reason(&c->parser)
+                          : e != HPE_OK && e != HPE_PAUSED ? llhttp_get_error_reason(&c->w->parser)
                                                            : "no request target";
         return bad_head(c, status, why ? why : "?");
     }
     terminate(c);
-    r->method = llhttp_method_name(c->parser.method);
-    r->minor = c->parser.http_minor;
+    r->method = llhttp_method_name(c->w->parser.method);
+    r->minor = c->w->parser.http_minor;
     const char *why;
     if ((status = corio__http_check_headers(&r->hdrs, r->minor, &why)))
         return bad_head(c, status, why);
-    r->head = c->parser.method == HTTP_HEAD;
+    r->head = c->w->parser.method == HTTP_HEAD;
     const char *q = strchr(r->target, '?');
     r->raw_path = r->target;
     r->raw_path_len = q ? (size_t)(q - r->target) : strlen(r->target);
@@ -328,7 +358,7 @@ int corio__http_parse_head(conn *c)
 static int64_t body_read_deadline(const conn *c)
 {
     const corio_http_limits *l = c->lim;
-    int64_t whole = c->body_deadline + (int64_t)(c->req.body.total * 1000 / l->body_min_rate);
+    int64_t whole = c->body_deadline + (int64_t)(c->w->req.body.total * 1000 / l->body_min_rate);
     int64_t next = corio_now() + l->body_timeout_ms;
     return next < whole ? next : whole;
 }
@@ -365,7 +395,7 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
             }
             c->end += (size_t)got;
         }
-        if (corio__http_body_step(&r->body, &c->parser, c->in, &c->parsed, c->end) < 0) {
+        if (corio__http_body_step(&r->body, &c->w->parser, c->in, &c->parsed, c->end) < 0) {
             r->body_err = -EBADMSG;
             c->closing = true;
             return -EBADMSG;
@@ -383,8 +413,8 @@ int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
 {
     if (!r->whole) {
         size_t cap = 1024;
-        uint64_t cl = r->c->parser.content_length;
-        if (!(r->c->parser.flags & F_CHUNKED) && cl < r->c->lim->max_body)
+        uint64_t cl = r->c->w->parser.content_length;
+        if (!(r->c->w->parser.flags & F_CHUNKED) && cl < r->c->lim->max_body)
             cap = (size_t)cl + 1;
         char *b = corio__http_arena_alloc(r->c, cap);
         if (!b)
@@ -421,7 +451,7 @@ int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
  * (unless it is too much to be worth it: then the connection closes). */
 void corio__http_drain(conn *c)
 {
-    corio_http_req *r = &c->req;
+    corio_http_req *r = &c->w->req;
     if (r->body.done || c->closing)
         return;
     if (r->expect_continue && !r->continue_sent) {

@@ -5,7 +5,8 @@
 #include "wire.h"
 
 void corio__http_parser_init(conn *c);
-/* Reads until the buffer holds a whole head: 0, or < 0 (the connection
+/* Reads until the buffer holds a whole head: 0; 1 when the connection
+ * parked (corio__http_park: its task is to end); or < 0 (the connection
  * ends; an error answer may be queued). */
 int corio__http_read_head(conn *c);
 /* Checks and parses the head in [start, head_end): 0, or < 0 with an

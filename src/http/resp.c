@@ -51,7 +51,7 @@ int corio_http_resp_header(corio_http_resp *resp, const char *name, const char *
 /* Whether the connection ends after this response. */
 static bool ends(const conn *c)
 {
-    return c->closing || !c->req.keep_alive ||
+    return c->closing || !c->w->req.keep_alive ||
            (c->lim->max_keepalive && c->served + 1 >= c->lim->max_keepalive) ||
            (c->srv && c->srv->stopping);
 }
@@ -116,7 +116,7 @@ int corio__http_head(corio_http_resp *resp, int status, const char *type, long l
     if (len >= 0) {
         if (!bodyless)
             n = put_number(buf, "Content-Length: ", 16, (unsigned long long)len);
-    } else if (c->req.minor >= 1) {
+    } else if (c->w->req.minor >= 1) {
         resp->chunked = true;
         PUT_LIT(buf, n, "Transfer-Encoding: chunked\r\n");
     } else {
@@ -126,7 +126,7 @@ int corio__http_head(corio_http_resp *resp, int status, const char *type, long l
     if (close) {
         PUT_LIT(buf, n, "Connection: close\r\n");
         c->closing = true;
-    } else if (c->req.minor == 0) {
+    } else if (c->w->req.minor == 0) {
         PUT_LIT(buf, n, "Connection: keep-alive\r\n");
     }
     PUT_LIT(buf, n, "\r\n");
@@ -143,7 +143,7 @@ int corio_http_resp_send(corio_http_resp *resp, int status, const char *type, co
     if (rc < 0)
         return rc;
     conn *c = resp->c;
-    if (!c->req.head && len > 0)
+    if (!c->w->req.head && len > 0)
         rc = len < DIRECT ? corio__http_out(c, body, len) : corio__http_write(c, body, len);
     resp->ended = rc == 0; /* else the connection closes: the answer is cut */
     return rc;
@@ -175,7 +175,7 @@ int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t 
     if (!resp->started || resp->ended)
         return -EINVAL;
     conn *c = resp->c;
-    if (len == 0 || c->req.head)
+    if (len == 0 || c->w->req.head)
         return 0;
     int rc = 0;
     if (resp->chunked) {
@@ -198,7 +198,7 @@ int corio_http_resp_end(corio_http_resp *resp)
     if (resp->ended)
         return 0;
     resp->ended = true;
-    if (resp->chunked && !resp->c->req.head)
+    if (resp->chunked && !resp->c->w->req.head)
         return corio__http_out(resp->c, LIT("0\r\n\r\n"));
     return 0;
 }
@@ -244,7 +244,7 @@ static int sse_emit(corio_http_resp *resp, const char *id, const char *event, co
     if (!resp->started || resp->ended)
         return -EINVAL;
     conn *c = resp->c;
-    if (c->req.head)
+    if (c->w->req.head)
         return 0;
     int rc = corio__http_flush(c);
     if (rc < 0)

@@ -97,7 +97,7 @@ int corio_http_resp_file(corio_http_resp *resp, int status, const char *content_
     int rc = corio__http_head(resp, status, content_type, len);
     if (rc < 0)
         return rc;
-    if (!c->req.head && len > 0) {
+    if (!c->w->req.head && len > 0) {
         rc = corio__http_flush(c);
         if (rc == 0)
             rc = c->plain ? send_plain(c, fd, offset, len) : send_pieces(c, fd, offset, len);

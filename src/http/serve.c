@@ -41,13 +41,17 @@ static intptr_t connection(void *arg)
     } else {
         rc = corio_stream_open(a.f, &s);
     }
-    if (rc == 0) {
-        rc = corio__http_conn_run(srv->app, srv, s);
-        corio_stream_close(s);
-    }
+    if (rc == 0)
+        corio__http_conn_run(srv->app, srv, s); /* which counts it out, now or later */
+    else
+        corio__http_conn_gone(srv);
+    return 0; /* a connection's failure is its own, not the server's */
+}
+
+void corio__http_conn_gone(server *srv)
+{
     if (--srv->nconns == 0 && srv->stopping)
         corio_event_set(srv->drained);
-    return 0; /* a connection's failure is its own, not the server's */
 }
 
 /* Over the limit: a short 503 written without waiting, then close. What the
@@ -89,12 +93,7 @@ static void stop_on_loop(void *arg)
     srv->stopping = true;
     srv->grace_deadline = corio_now() + q.grace_ms;
     corio_scope_cancel(&srv->accept_scope);
-    corio__list_node *n;
-    for (n = srv->conns.next; n != &srv->conns; n = n->next) {
-        conn *c = corio__container_of(n, conn, link);
-        if (c->idle)
-            corio_task_cancel(c->task);
-    }
+    corio__http_close_idle(srv);
 }
 
 void corio_http_stop(corio_http_app *app, int grace_ms)
@@ -156,6 +155,7 @@ int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls
     corio__list_push(&app->servers, &srv.link);
     pthread_mutex_unlock(&app->mu);
 
+    srv.nursery = n;
     corio_scope_enter(&srv.accept_scope, -1, 0);
     for (;;) {
         corio_fd *f;
@@ -190,8 +190,10 @@ int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls
             corio_event_wait(srv.drained, srv.grace_deadline);
         rc = 0;
     }
+    srv.closing = true;
     corio_nursery_cancel(n);
     corio_nursery_close(n);
+    corio__http_close_idle(&srv); /* the parked connections: the tasks have ended */
     pthread_mutex_lock(&app->mu);
     corio__list_unlink(&srv.link);
     pthread_mutex_unlock(&app->mu);

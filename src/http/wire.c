@@ -138,12 +138,12 @@ int corio__http_error(conn *c, int status)
     rc = rc ? rc : corio__http_out(c, LIT("Content-Type: text/plain; charset=utf-8\r\n"));
     rc = rc ? rc : corio__http_out(c, len, (size_t)ln);
     rc = rc ? rc : corio__http_out(c, LIT("Connection: close\r\n\r\n"));
-    if (rc == 0 && !c->req.head) {
+    if (rc == 0 && !c->w->req.head) {
         rc = corio__http_out(c, reason, blen - 1);
         rc = rc ? rc : corio__http_out(c, LIT("\n"));
     }
     c->closing = true;
-    c->resp.started = c->resp.ended = true;
+    c->w->resp.started = c->w->resp.ended = true;
     return rc;
 }
 

@@ -27,6 +27,8 @@ struct corio_fd {
     corio__waitq readers, writers;
     void (*on_hup)(void *arg, bool reset);
     void *hup_arg;
+    void (*on_readable)(void *arg);
+    void *readable_arg;
 };
 
 static void on_ready(corio__io *io, uint32_t events)
@@ -50,6 +52,8 @@ static void on_ready(corio__io *io, uint32_t events)
         corio__waitq_wake_all(f->loop, &f->readers, 0);
     if (events & EPOLLOUT)
         corio__waitq_wake_all(f->loop, &f->writers, 0);
+    if (f->on_readable && (events & EPOLLIN))
+        f->on_readable(f->readable_arg);
 }
 
 /* Registers fd, nonblocking already, with the calling loop's poller. */
@@ -203,6 +207,12 @@ void corio__fd_on_hup(corio_fd *f, void (*fn)(void *arg, bool reset), void *arg)
     f->hup_arg = arg;
     if (fn && f->hup)
         fn(arg, f->reset);
+}
+
+void corio__fd_on_readable(corio_fd *f, void (*fn)(void *arg), void *arg)
+{
+    f->on_readable = fn;
+    f->readable_arg = arg;
 }
 
 void corio__fd_note_eagain(corio_fd *f, unsigned events)

@@ -36,6 +36,13 @@ bool corio__fd_drained(const corio_fd *f, unsigned events);
  * fn runs outside any task and must not block. NULL removes the hook. */
 void corio__fd_on_hup(corio_fd *f, void (*fn)(void *arg, bool reset), void *arg);
 
+/* Calls fn(arg) from the loop each time the poller reports f readable
+ * (bytes, the end, an error) until removed (NULL): how a connection waits
+ * for its next bytes without a task. Set it once f is known drained
+ * (corio__fd_drained), so that the next report is news. fn runs outside any
+ * task, after f's waiting tasks are woken; it must not block or close f. */
+void corio__fd_on_readable(corio_fd *f, void (*fn)(void *arg), void *arg);
+
 /* An accept loop's accept: corio_tcp_accept without a deadline, except
  * that running out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
  * ENOMEM) is waited out, 10 ms at a time, so that connections can finish,

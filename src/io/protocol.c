@@ -1,6 +1,7 @@
 /* Transports: a connection registered (edge-triggered) on the poller with
  * a ready callback that reads until EAGAIN into the protocol and flushes the
- * output buffer. A transport closed from inside a callback is finished off
+ * output buffer, which holds only what the socket did not take at once (and
+ * is freed when it empties). A transport closed from inside a callback is finished off
  * when the callback returns (busy), never under its own feet. */
 #include <errno.h>
 #include <netinet/in.h>
@@ -71,6 +72,11 @@ static int flush(corio_transport *t)
     if (sent && sent < t->out_len)
         memmove(t->out, t->out + sent, t->out_len - sent);
     t->out_len -= sent;
+    if (t->out_len == 0) { /* an idle connection holds no buffer */
+        free(t->out);
+        t->out = NULL;
+        t->out_cap = 0;
+    }
     if (t->paused && t->out_len <= LOW_WATER) {
         t->paused = false;
         if (t->proto->resume_writing)
@@ -132,6 +138,23 @@ int corio_transport_write(corio_transport *t, const void *data, size_t len)
         return -EINVAL;
     if (t->lost || t->closing || t->finished)
         return -EPIPE;
+    if (t->out_len == 0) { /* nothing queued: straight to the socket, the rest queued */
+        ssize_t n;
+        do
+            n = send(t->io.fd, data, len, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && errno != EAGAIN) {
+            t->lost = -errno;
+            settle(t);
+            return -EPIPE;
+        }
+        if (n > 0) {
+            data = (const char *)data + n;
+            len -= (size_t)n;
+        }
+        if (len == 0)
+            return 0;
+    }
     if (t->out_len + len > t->out_cap) {
         size_t cap = t->out_cap ? t->out_cap : 4096;
         while (cap < t->out_len + len)

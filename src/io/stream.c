@@ -87,6 +87,15 @@ corio_fd *corio__stream_plain_fd(corio_stream *s)
     return s->ops == &plain && s->start == s->end ? s->fd : NULL;
 }
 
+void corio__stream_trim(corio_stream *s)
+{
+    if (s->start != s->end)
+        return;
+    free(s->buf);
+    s->buf = NULL;
+    s->cap = s->start = s->end = 0;
+}
+
 /* Makes room for at least `more` bytes after the buffered ones. */
 static int reserve(corio_stream *s, size_t more)
 {

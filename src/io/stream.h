@@ -21,4 +21,8 @@ int corio__stream_new(corio_fd *f, const corio__transport *ops, void *t, corio_s
  * NULL. */
 corio_fd *corio__stream_plain_fd(corio_stream *s);
 
+/* Frees s's read buffer if it holds nothing: for a connection that waits
+ * long for its next bytes (allocated again by the next read). */
+void corio__stream_trim(corio_stream *s);
+
 #endif
