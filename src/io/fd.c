@@ -5,9 +5,11 @@
  * the next poll. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <corio/io.h>
@@ -22,11 +24,14 @@ struct corio_fd {
     uint32_t ready;   /* EPOLLIN / EPOLLOUT seen since the last EAGAIN */
     uint32_t drained; /* EAGAIN or a short transfer since the last EPOLLIN / EPOLLOUT */
     bool socket;      /* use send(MSG_NOSIGNAL) */
+    bool conn;        /* a connected socket: its close may wait for the loop's turn */
     bool hup;         /* the peer closed or the descriptor failed */
     bool reset;       /* ... and not just its sending side (EPOLLHUP, EPOLLERR) */
     corio__waitq readers, writers;
     void (*on_hup)(void *arg, bool reset);
     void *hup_arg;
+    struct ring_send *sends;    /* on the ring, in flight */
+    struct accept_ring *accept; /* a listener's multishot accept */
 };
 
 static void on_ready(corio__io *io, uint32_t events)
@@ -102,17 +107,26 @@ int corio__fd_open_socket(int fd, corio_fd **out)
         close(fd);
         corio__misuse(__func__, "called outside a loop's thread");
     }
-    return fd_register(l, fd, true, out);
+    int rc = fd_register(l, fd, true, out);
+    if (rc == 0)
+        (*out)->conn = true;
+    return rc;
 }
+
+static void ring_sends_orphan(corio_fd *f);
+static void accept_ring_orphan(corio_fd *f);
 
 int corio_fd_close(corio_fd *f)
 {
     if (!f)
         return -EBADF;
-    corio__poller_del(&f->loop->poller, &f->io, true);
+    ring_sends_orphan(f);
+    accept_ring_orphan(f);
     corio__waitq_wake_all(f->loop, &f->readers, -EBADF);
     corio__waitq_wake_all(f->loop, &f->writers, -EBADF);
-    int rc = close(f->io.fd) < 0 && errno != EINTR ? -errno : 0;
+    /* A listener or a pipe is closed at once: a connect or a read that
+     * expects it closed may follow in the same task. */
+    int rc = corio__poller_close(&f->loop->poller, &f->io, true, f->conn);
     free(f);
     return rc;
 }
@@ -155,14 +169,254 @@ int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline)
     return wait_bit(l, f, bit, deadline);
 }
 
-/* One read or write, waiting for readiness while the kernel says EAGAIN. */
-static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bool out)
+/* --- sends on the ring (CORIO_FEATURE_SEND) ------------------------------- */
+
+/* A send queued on the loop's ring: the loop's next turn submits it with
+ * every other connection's, in the call that waits. The task parks until
+ * its completion; cancelled or out of time meanwhile, it cancels the send
+ * and still waits for the completion, because the kernel holds its bytes
+ * until then. The record lives on the task's stack. */
+typedef struct ring_send {
+    corio__op op;
+    corio_fd *f; /* NULL once another task closed f meanwhile */
+    corio_task *task;
+    struct ring_send *next; /* f's sends in flight */
+    int res;
+    bool done, parked;
+} ring_send;
+
+static void send_done(corio__op *op, int res, bool more)
+{
+    (void)more;
+    ring_send *s = (ring_send *)op;
+    s->res = res;
+    s->done = true;
+    if (s->f)
+        for (ring_send **pp = &s->f->sends; *pp; pp = &(*pp)->next)
+            if (*pp == s) {
+                *pp = s->next;
+                break;
+            }
+    /* Not if a cancel or the deadline woke it already: it is queued to run. */
+    if (s->parked && s->task->state == CORIO__WAITING) {
+        s->parked = false;
+        corio__wake(s->task->loop, s->task, 0);
+    }
+}
+
+static void ring_sends_orphan(corio_fd *f)
+{
+    for (ring_send *s = f->sends; s; s = s->next) {
+        s->f = NULL;
+        corio__uring_cancel(&f->loop->poller, &s->op);
+    }
+    f->sends = NULL;
+}
+
+#define RING_FULL ((ssize_t)INT32_MIN) /* no room on the ring: send by system call */
+
+/* One send of msg's pieces on the ring: bytes sent, a negative errno or
+ * RING_FULL. */
+static ssize_t send_on_ring(corio__loop *l, corio_fd *f, struct msghdr *msg, int64_t deadline)
+{
+    ring_send s = {.op.done = send_done, .f = f, .task = l->current};
+    int rc = corio__cancelled(l, l->current);
+    if (rc)
+        return rc;
+    rc = msg->msg_iovlen == 1 ? corio__uring_send(&l->poller, &s.op, f->io.fd,
+                                                  msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len)
+                              : corio__uring_sendmsg(&l->poller, &s.op, f->io.fd, msg);
+    if (rc < 0)
+        return RING_FULL;
+    s.next = f->sends;
+    f->sends = &s;
+    s.parked = true;
+    int64_t ns = corio__deadline_ns(deadline);
+    rc = ns >= 0 ? corio__park_slow(l, "write fd %lld", f->io.fd, ns, NULL)
+                 : corio__park_now(l, "write fd %lld", f->io.fd, NULL);
+    s.parked = false;
+    if (!s.done) {
+        corio__uring_cancel(&l->poller, &s.op);
+        while (!s.done) {
+            s.parked = true;
+            corio__park_uncancellable(l, "write fd %lld", s.f ? s.f->io.fd : -1);
+        }
+    }
+    if (!s.f)
+        return -EBADF;
+    if (s.res == -ECANCELED && rc < 0)
+        return corio__wait_rc(rc);
+    return s.res;
+}
+
+/* --- multishot accept (CORIO_FEATURE_ACCEPT) ----------------------------- */
+
+/* Past this many connections accepted and not yet taken, the multishot
+ * accept is cancelled: the rest wait in the kernel's backlog, as they do for
+ * a server that stops accepting on epoll. */
+#define ACCEPT_HIGH 64
+
+/* A listener's multishot accept and the connections it brought that no
+ * accept has taken yet. Freed at its last completion once the listener is
+ * closed (or with the loop's poller). */
+typedef struct accept_ring {
+    corio__op op;
+    corio_fd *f; /* NULL once the listener is closed */
+    int *fds;
+    unsigned head, n, cap;
+    int err; /* an error for the next accept */
+    bool armed, stopping;
+} accept_ring;
+
+static void accept_free(accept_ring *a)
+{
+    for (unsigned i = 0; i < a->n; i++)
+        close(a->fds[(a->head + i) % a->cap]);
+    free(a->fds);
+    free(a);
+}
+
+static int accept_push(accept_ring *a, int fd)
+{
+    if (a->n == a->cap) {
+        unsigned cap = a->cap ? a->cap * 2 : 16;
+        int *fds = malloc(cap * sizeof *fds);
+        if (!fds)
+            return -ENOMEM;
+        for (unsigned i = 0; i < a->n; i++)
+            fds[i] = a->fds[(a->head + i) % a->cap];
+        free(a->fds);
+        a->fds = fds;
+        a->head = 0;
+        a->cap = cap;
+    }
+    a->fds[(a->head + a->n++) % a->cap] = fd;
+    return 0;
+}
+
+static void accept_done(corio__op *op, int res, bool more)
+{
+    accept_ring *a = (accept_ring *)op;
+    if (!more)
+        a->armed = a->stopping = false;
+    corio_fd *f = a->f;
+    if (!f) {
+        if (res >= 0)
+            close(res);
+        if (!a->armed)
+            accept_free(a);
+        return;
+    }
+    if (res >= 0) {
+        if (accept_push(a, res) < 0) {
+            close(res);
+            res = -ENOMEM;
+        } else if (a->n >= ACCEPT_HIGH && a->armed && !a->stopping &&
+                   corio__uring_cancel(&f->loop->poller, &a->op) == 0)
+            a->stopping = true;
+    }
+    if (res == -EINVAL && a->n == 0) { /* a kernel without multishot accepts */
+        f->loop->poller.features &= ~CORIO_FEATURE_ACCEPT;
+        corio__waitq_wake_all(f->loop, &f->readers, 0);
+        return;
+    }
+    /* Ours, or a connection gone before it was taken: nothing to hand out. */
+    if (res == -ECANCELED || res == -ECONNABORTED || res == -EINTR)
+        return;
+    if (res < 0)
+        a->err = res;
+    corio__waitq_wake_one(f->loop, &f->readers, 0);
+}
+
+static void accept_ring_orphan(corio_fd *f)
+{
+    accept_ring *a = f->accept;
+    if (!a)
+        return;
+    f->accept = NULL;
+    a->f = NULL;
+    if (!a->armed) {
+        accept_free(a);
+        return;
+    }
+    if (!a->stopping)
+        corio__uring_cancel(&f->loop->poller, &a->op);
+    a->stopping = true;
+}
+
+int corio__fd_accept(corio_fd *f, int *fd, int64_t deadline)
+{
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(f->loop != l, "an fd of another loop");
+    accept_ring *a = f->accept;
+    if (!a) {
+        if (!(l->poller.features & CORIO_FEATURE_ACCEPT))
+            return -EOPNOTSUPP;
+        a = f->accept = calloc(1, sizeof *a);
+        if (!a)
+            return -ENOMEM;
+        a->op.done = accept_done;
+        a->f = f;
+    }
+    for (;;) {
+        if (a->n) {
+            *fd = a->fds[a->head];
+            a->head = (a->head + 1) % a->cap;
+            a->n--;
+            return 0;
+        }
+        if (a->err) {
+            int rc = a->err;
+            a->err = 0;
+            return rc;
+        }
+        if (!(l->poller.features & CORIO_FEATURE_ACCEPT))
+            return -EOPNOTSUPP;
+        if (!a->armed) {
+            int rc = corio__uring_accept(&l->poller, &a->op, f->io.fd);
+            if (rc < 0)
+                return rc;
+            a->armed = true;
+        }
+        int rc = corio__waitq_park(l, &f->readers, "accept fd %lld", f->io.fd,
+                                   corio__deadline_ns(deadline));
+        if (rc < 0)
+            return corio__wait_rc(rc);
+    }
+}
+
+/* --- reads and writes ------------------------------------------------------ */
+
+/* One system call: bytes moved or a negative errno. */
+static ssize_t sys_transfer(corio_fd *f, struct msghdr *msg, bool out)
+{
+    struct iovec *iov = msg->msg_iov;
+    ssize_t n;
+    if (msg->msg_iovlen == 1)
+        n = !out        ? read(f->io.fd, iov->iov_base, iov->iov_len)
+            : f->socket ? send(f->io.fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL)
+                        : write(f->io.fd, iov->iov_base, iov->iov_len);
+    else
+        n = f->socket ? sendmsg(f->io.fd, msg, MSG_NOSIGNAL)
+                      : writev(f->io.fd, iov, (int)msg->msg_iovlen);
+    return n < 0 ? -errno : n;
+}
+
+/* One read, or one write of iov[0..n), waiting for readiness while the
+ * kernel says EAGAIN. */
+static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadline, bool out)
 {
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__MISUSE_IF(!f, "the fd is NULL");
     CORIO__MISUSE_IF(f->loop != l, "an fd of another loop");
-    if (!buf && len)
-        return -EFAULT;
+    size_t len = 0;
+    for (int i = 0; i < niov; i++) {
+        if (!iov[i].iov_base && iov[i].iov_len)
+            return -EFAULT;
+        len += iov[i].iov_len;
+    }
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
+    bool ring = out && f->socket && len && (l->poller.features & CORIO_FEATURE_SEND);
     uint32_t bit = out ? EPOLLOUT : EPOLLIN;
     for (;;) {
         /* Known empty (or full): the edge-triggered poller says when that
@@ -172,9 +426,9 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
             if (rc < 0)
                 return rc;
         }
-        ssize_t n = !out        ? read(f->io.fd, buf, len)
-                    : f->socket ? send(f->io.fd, buf, len, MSG_NOSIGNAL)
-                                : write(f->io.fd, buf, len);
+        ssize_t n = ring ? send_on_ring(l, f, &msg, deadline) : RING_FULL;
+        if (n == RING_FULL)
+            n = sys_transfer(f, &msg, out);
         if (n >= 0) {
             /* A short transfer emptied the receive buffer (or filled the send
              * buffer): any change from now on is a new edge. Not so once the
@@ -185,10 +439,10 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
             }
             return n;
         }
-        if (errno == EINTR)
+        if (n == -EINTR)
             continue;
-        if (errno != EAGAIN)
-            return -errno;
+        if (n != -EAGAIN)
+            return n;
         f->ready &= ~bit;
         f->drained |= bit;
     }
@@ -223,12 +477,18 @@ bool corio__fd_drained(const corio_fd *f, unsigned events)
 
 ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, buf, len, deadline, false);
+    return transfer(f, &(struct iovec){buf, len}, 1, deadline, false);
 }
 
 ssize_t corio_fd_write(corio_fd *f, const void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, (void *)buf, len, deadline, true);
+    return transfer(f, &(struct iovec){(void *)buf, len}, 1, deadline, true);
+}
+
+ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline)
+{
+    CORIO__MISUSE_IF(n < 1 || n > IOV_MAX, "iovcnt out of range");
+    return transfer(f, iov, n, deadline, true);
 }
 
 int corio_fd_write_all(corio_fd *f, const void *buf, size_t len, int64_t deadline)
@@ -253,4 +513,10 @@ int corio_wait_fd(int fd, unsigned events, int64_t deadline)
         return -EINVAL;
     uint32_t ev = (events & CORIO_READ ? EPOLLIN : 0) | (events & CORIO_WRITE ? EPOLLOUT : 0);
     return corio__wait_rc(corio__wait_fd(l, fd, ev, corio__deadline_ns(deadline)));
+}
+
+int corio_loop_features(void)
+{
+    corio__loop *l = corio__loop_get();
+    return l ? (int)l->poller.features : -ESRCH;
 }

@@ -402,22 +402,30 @@ int corio_tcp_local_port(const corio_fd *f)
     return -EAFNOSUPPORT;
 }
 
+static int accepted(int fd, corio_fd **conn)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return corio__fd_open_socket(fd, conn);
+}
+
 int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline)
 {
     if (!listener || !conn)
         return -EINVAL;
+    int fd;
+    int rc = corio__fd_accept(listener, &fd, deadline);
+    if (rc != -EOPNOTSUPP)
+        return rc < 0 ? rc : accepted(fd, conn);
     for (;;) {
-        int fd = accept4(corio_fd_fileno(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0) {
-            int one = 1;
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            return corio__fd_open_socket(fd, conn);
-        }
+        fd = accept4(corio_fd_fileno(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            return accepted(fd, conn);
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
         if (errno != EAGAIN)
             return -errno;
-        int rc = corio__fd_wait_again(listener, CORIO_READ, deadline);
+        rc = corio__fd_wait_again(listener, CORIO_READ, deadline);
         if (rc < 0)
             return rc;
     }
