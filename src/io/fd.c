@@ -169,6 +169,18 @@ int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline)
     return wait_bit(l, f, bit, deadline);
 }
 
+/* After a read or write of len that moved n bytes (or failed with -n):
+ * EAGAIN or a short transfer emptied the receive buffer (or filled the send
+ * buffer), so any change from now on is a new edge. Not so once the peer
+ * has closed: no edge would announce the end of file. */
+static void note_result(corio_fd *f, uint32_t bit, ssize_t n, size_t len)
+{
+    if (n == -EAGAIN || (n > 0 && (size_t)n < len && !f->hup)) {
+        f->ready &= ~bit;
+        f->drained |= bit;
+    }
+}
+
 /* --- sends on the ring (CORIO_FEATURE_SEND) ------------------------------- */
 
 /* A send queued on the loop's ring: the loop's next turn submits it with
@@ -181,6 +193,7 @@ typedef struct ring_send {
     corio_fd *f; /* NULL once another task closed f meanwhile */
     corio_task *task;
     struct ring_send *next; /* f's sends in flight */
+    size_t len;
     int res;
     bool done, parked;
 } ring_send;
@@ -191,12 +204,16 @@ static void send_done(corio__op *op, int res, bool more)
     ring_send *s = (ring_send *)op;
     s->res = res;
     s->done = true;
-    if (s->f)
+    if (s->f) {
         for (ring_send **pp = &s->f->sends; *pp; pp = &(*pp)->next)
             if (*pp == s) {
                 *pp = s->next;
                 break;
             }
+        /* Now, not when the task runs: an EPOLLOUT reaped after this
+         * completion but before the task runs is a newer edge. */
+        note_result(s->f, EPOLLOUT, res, s->len);
+    }
     /* Not if a cancel or the deadline woke it already: it is queued to run. */
     if (s->parked && s->task->state == CORIO__WAITING) {
         s->parked = false;
@@ -217,9 +234,10 @@ static void ring_sends_orphan(corio_fd *f)
 
 /* One send of msg's pieces on the ring: bytes sent, a negative errno or
  * RING_FULL. */
-static ssize_t send_on_ring(corio__loop *l, corio_fd *f, struct msghdr *msg, int64_t deadline)
+static ssize_t send_on_ring(corio__loop *l, corio_fd *f, struct msghdr *msg, size_t len,
+                            int64_t deadline)
 {
-    ring_send s = {.op.done = send_done, .f = f, .task = l->current};
+    ring_send s = {.op.done = send_done, .f = f, .task = l->current, .len = len};
     int rc = corio__cancelled(l, l->current);
     if (rc)
         return rc;
@@ -426,25 +444,15 @@ static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadli
             if (rc < 0)
                 return rc;
         }
-        ssize_t n = ring ? send_on_ring(l, f, &msg, deadline) : RING_FULL;
-        if (n == RING_FULL)
+        ssize_t n = ring ? send_on_ring(l, f, &msg, len, deadline) : RING_FULL;
+        if (n == RING_FULL) {
             n = sys_transfer(f, &msg, out);
-        if (n >= 0) {
-            /* A short transfer emptied the receive buffer (or filled the send
-             * buffer): any change from now on is a new edge. Not so once the
-             * peer has closed: no edge would announce the end of file. */
-            if ((size_t)n < len && n > 0 && !f->hup) {
-                f->ready &= ~bit;
-                f->drained |= bit;
-            }
+            note_result(f, bit, n, len);
+        } /* else its completion noted it, in the order the poller's events came */
+        if (n >= 0)
             return n;
-        }
-        if (n == -EINTR)
-            continue;
-        if (n != -EAGAIN)
+        if (n != -EINTR && n != -EAGAIN)
             return n;
-        f->ready &= ~bit;
-        f->drained |= bit;
     }
 }
 
