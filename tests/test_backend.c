@@ -4,6 +4,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -245,7 +247,7 @@ Test(backend, connections_close, .timeout = 10, .init = fd_check_start, .fini = 
 }
 
 /* Accepts: a deadline with no one connecting; several connections waiting
- * at once, taken one by one; a listener closed with connections that no
+ * at once, taken one by one, with TCP_NODELAY; a listener closed with connections that no
  * accept took (a multishot accept may hold them already: they are closed). */
 static intptr_t accept_main(void *arg)
 {
@@ -258,6 +260,10 @@ static intptr_t accept_main(void *arg)
         cr_assert_eq(corio_tcp_connect("127.0.0.1", port, &c[i], corio_now() + 5000), 0);
     for (int i = 0; i < 2; i++) {
         cr_assert_eq(corio_tcp_accept(l, &s, corio_now() + 5000), 0);
+        int on = 0;
+        socklen_t len = sizeof on;
+        cr_assert_eq(getsockopt(corio_fd_fileno(s), IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+        cr_assert_eq(on, 1, "accepted connections do not wait to fill segments");
         cr_assert_eq(corio_fd_write(s, "x", 1, -1), 1);
         cr_assert_eq(corio_fd_close(s), 0);
     }

@@ -25,6 +25,7 @@ struct corio_fd {
     uint32_t drained; /* EAGAIN or a short transfer since the last EPOLLIN / EPOLLOUT */
     bool socket;      /* use send(MSG_NOSIGNAL) */
     bool conn;        /* a connected socket: its close may wait for the loop's turn */
+    bool nodelay;     /* a listener whose connections inherit TCP_NODELAY */
     bool hup;         /* the peer closed or the descriptor failed */
     bool reset;       /* ... and not just its sending side (EPOLLHUP, EPOLLERR) */
     corio__waitq readers, writers;
@@ -476,6 +477,16 @@ void corio__fd_note_eagain(corio_fd *f, unsigned events)
 bool corio__fd_hup(const corio_fd *f)
 {
     return f->hup;
+}
+
+void corio__fd_set_lends_nodelay(corio_fd *f)
+{
+    f->nodelay = true;
+}
+
+bool corio__fd_lends_nodelay(const corio_fd *f)
+{
+    return f->nodelay;
 }
 
 bool corio__fd_drained(const corio_fd *f, unsigned events)

@@ -58,6 +58,11 @@ ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline
  * accept4 itself). */
 int corio__fd_accept(corio_fd *f, int *fd, int64_t deadline);
 
+/* Whether listener f's connections inherit TCP_NODELAY from it (set on it
+ * by corio_tcp_listen): then accepting them skips the setsockopt. */
+void corio__fd_set_lends_nodelay(corio_fd *f);
+bool corio__fd_lends_nodelay(const corio_fd *f);
+
 /* The peer's IP address of socket f into buf (len >= INET6_ADDRSTRLEN):
  * 0, or a negative errno with buf "". */
 int corio__fd_peer_name(const corio_fd *f, char *buf, size_t len);

@@ -386,7 +386,13 @@ int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags,
     }
     if (rc < 0)
         return rc;
-    return corio_fd_open(fd, out);
+    /* Linux's accepted sockets inherit it: one setsockopt per listener
+     * rather than one per connection. */
+    bool nodelay = setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0;
+    rc = corio_fd_open(fd, out);
+    if (rc == 0 && nodelay)
+        corio__fd_set_lends_nodelay(*out);
+    return rc;
 }
 
 int corio_tcp_local_port(const corio_fd *f)
@@ -402,10 +408,11 @@ int corio_tcp_local_port(const corio_fd *f)
     return -EAFNOSUPPORT;
 }
 
-static int accepted(int fd, corio_fd **conn)
+static int accepted(corio_fd *listener, int fd, corio_fd **conn)
 {
     int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!corio__fd_lends_nodelay(listener))
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return corio__fd_open_socket(fd, conn);
 }
 
@@ -416,11 +423,11 @@ int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline)
     int fd;
     int rc = corio__fd_accept(listener, &fd, deadline);
     if (rc != -EOPNOTSUPP)
-        return rc < 0 ? rc : accepted(fd, conn);
+        return rc < 0 ? rc : accepted(listener, fd, conn);
     for (;;) {
         fd = accept4(corio_fd_fileno(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0)
-            return accepted(fd, conn);
+            return accepted(listener, fd, conn);
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
         if (errno != EAGAIN)
