@@ -30,12 +30,16 @@ typedef enum corio_backend {
  * corio_loop_features(). Each is probed when the loop starts and used where
  * the kernel offers it; without it that path makes its own system calls, as
  * on epoll. None changes what a call returns. */
-#define CORIO_FEATURE_SEND                                                                         \
-    (1u << 0) /* socket writes are ring sends, submitted together per loop turn */
-#define CORIO_FEATURE_ACCEPT                                                                       \
-    (1u << 1) /* corio_tcp_accept takes from a multishot accept (Linux 5.19) */
-#define CORIO_FEATURE_CLOSE                                                                        \
-    (1u << 2) /* corio_fd_close is an IORING_OP_CLOSE, submitted with the turn's others */
+/* Socket writes are ring sends, submitted together once per loop turn. */
+#define CORIO_FEATURE_SEND (1u << 0)
+/* corio_tcp_accept takes from a multishot accept (Linux 5.19). */
+#define CORIO_FEATURE_ACCEPT (1u << 1)
+/* Closing a connection is an IORING_OP_CLOSE submitted with the turn's
+ * others: its file is released by the end of the scheduler's round. */
+#define CORIO_FEATURE_CLOSE (1u << 2)
+/* Socket reads take from a multishot receive into buffers the loop lends
+ * a connection only while it holds unread bytes (Linux 6.0). */
+#define CORIO_FEATURE_RECV (1u << 3)
 
 /* The CORIO_FEATURE_* bits the calling thread's loop uses: 0 on epoll.
  * Errors: -ESRCH outside a loop's thread. */

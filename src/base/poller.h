@@ -26,10 +26,11 @@ struct corio__io {
  * is called with each of its completions, from the wait, until one comes
  * with more false (IORING_CQE_F_MORE clear). The record, and any buffer the operation
  * names, must stay valid until then, cancelled or not; the poller's destroy
- * ends those still in flight with a last done(op, -ECANCELED, false). */
+ * ends those still in flight with a last done(op, -ECANCELED, false, -1). */
 typedef struct corio__op corio__op;
 struct corio__op {
-    void (*done)(corio__op *op, int res, bool more);
+    /* buf: the provided buffer a receive filled (corio__uring_buf), or -1. */
+    void (*done)(corio__op *op, int res, bool more, int buf);
     corio__op *prev, *next; /* the poller's, while in flight */
 };
 
@@ -75,6 +76,14 @@ int corio__uring_accept(corio__poller *p, corio__op *op, int fd);
 /* Asks the kernel to end op early: its last completion follows (res
  * -ECANCELED if nothing was done, else what was). */
 int corio__uring_cancel(corio__poller *p, corio__op *op);
+/* A multishot recv(fd) into the loop's provided buffers (CORIO_FEATURE_RECV):
+ * a completion per arrival, res bytes in buffer buf, which is the caller's
+ * until it gives it back; res 0 at end of file. It ends with -ENOBUFS when
+ * every buffer is lent out (the caller reads by itself meanwhile). */
+int corio__uring_recv(corio__poller *p, corio__op *op, int fd);
+/* Buffer buf's bytes; and giving it back to the kernel's ring. */
+char *corio__uring_buf(corio__poller *p, int buf);
+void corio__uring_buf_put(corio__poller *p, int buf);
 /* corio__poller_close's io_uring half. */
 int corio__uring_close(corio__poller *p, corio__io *io, bool counted);
 

@@ -39,6 +39,7 @@
 #include <liburing.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "poller.h"
@@ -66,7 +67,16 @@ struct corio__uring {
     corio__watch *free, *all;
     corio__poller *p;
     corio__op *ops; /* in flight */
+    /* Provided buffers for multishot receives, set up on first use. */
+    struct io_uring_buf_ring *br;
+    char *bufs;
 };
+
+/* Receive buffers: lent to a connection from a completion until it has
+ * read them, so their number bounds what waits unread, not connections. */
+#define BUF_COUNT 256 /* a power of two */
+#define BUF_SIZE  8192
+#define BUF_GROUP 0
 
 #define OP_TAG 1u /* user_data's low bit: a corio__op, not a watch */
 
@@ -139,6 +149,9 @@ static unsigned probe(struct io_uring *ring)
             f |= CORIO_FEATURE_SEND;
         if (io_uring_opcode_supported(pr, IORING_OP_SOCKET))
             f |= CORIO_FEATURE_ACCEPT;
+        /* Multishot receives and provided-buffer rings: 6.0, with SEND_ZC. */
+        if (io_uring_opcode_supported(pr, IORING_OP_SEND_ZC))
+            f |= CORIO_FEATURE_RECV;
     }
     if (io_uring_opcode_supported(pr, IORING_OP_CLOSE))
         f |= CORIO_FEATURE_CLOSE;
@@ -190,13 +203,16 @@ void corio__uring_destroy(corio__poller *p)
     while (u->ops) {
         corio__op *op = u->ops;
         op_ended(u, op);
-        op->done(op, -ECANCELED, false);
+        op->done(op, -ECANCELED, false, -1);
     }
     while (u->all) {
         corio__watch *w = u->all;
         u->all = w->chain;
         free(w);
     }
+    if (u->br)
+        munmap(u->br, BUF_COUNT * sizeof(struct io_uring_buf));
+    free(u->bufs);
     free(u);
     p->ring = NULL;
     p->features = 0;
@@ -310,6 +326,64 @@ int corio__uring_accept(corio__poller *p, corio__op *op, int fd)
     return 0;
 }
 
+static int bufs_setup(corio__uring *u)
+{
+    size_t len = BUF_COUNT * sizeof(struct io_uring_buf);
+    void *br = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (br == MAP_FAILED)
+        return -ENOMEM;
+    char *bufs = malloc((size_t)BUF_COUNT * BUF_SIZE);
+    struct io_uring_buf_reg reg = {
+        .ring_addr = (uintptr_t)br, .ring_entries = BUF_COUNT, .bgid = BUF_GROUP};
+    int rc = bufs ? io_uring_register_buf_ring(&u->ring, &reg, 0) : -ENOMEM;
+    if (rc < 0) {
+        munmap(br, len);
+        free(bufs);
+        return rc;
+    }
+    u->br = br;
+    u->bufs = bufs;
+    io_uring_buf_ring_init(u->br);
+    for (int i = 0; i < BUF_COUNT; i++)
+        io_uring_buf_ring_add(u->br, bufs + (size_t)i * BUF_SIZE, BUF_SIZE, (unsigned short)i,
+                              io_uring_buf_ring_mask(BUF_COUNT), i);
+    io_uring_buf_ring_advance(u->br, BUF_COUNT);
+    return 0;
+}
+
+int corio__uring_recv(corio__poller *p, corio__op *op, int fd)
+{
+    corio__uring *u = p->ring;
+    if (!u->br) {
+        int rc = bufs_setup(u);
+        if (rc < 0) {
+            p->features &= ~CORIO_FEATURE_RECV;
+            return rc;
+        }
+    }
+    struct io_uring_sqe *sqe = sqe_get(u);
+    if (!sqe)
+        return -EBUSY;
+    io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = BUF_GROUP;
+    op_queued(p, sqe, op);
+    return 0;
+}
+
+char *corio__uring_buf(corio__poller *p, int buf)
+{
+    return p->ring->bufs + (size_t)buf * BUF_SIZE;
+}
+
+void corio__uring_buf_put(corio__poller *p, int buf)
+{
+    corio__uring *u = p->ring;
+    io_uring_buf_ring_add(u->br, corio__uring_buf(p, buf), BUF_SIZE, (unsigned short)buf,
+                          io_uring_buf_ring_mask(BUF_COUNT), 0);
+    io_uring_buf_ring_advance(u->br, 1);
+}
+
 int corio__uring_cancel(corio__poller *p, corio__op *op)
 {
     struct io_uring_sqe *sqe = sqe_get(p->ring);
@@ -326,7 +400,8 @@ static void complete(corio__uring *u, uint64_t data, int res, unsigned flags)
         corio__op *op = (corio__op *)(uintptr_t)(data & ~(uint64_t)OP_TAG);
         if (!(flags & IORING_CQE_F_MORE))
             op_ended(u, op);
-        op->done(op, res, flags & IORING_CQE_F_MORE);
+        op->done(op, res, flags & IORING_CQE_F_MORE,
+                 flags & IORING_CQE_F_BUFFER ? (int)(flags >> IORING_CQE_BUFFER_SHIFT) : -1);
         return;
     }
     corio__watch *w = (corio__watch *)(uintptr_t)data;

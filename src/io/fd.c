@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -33,6 +34,7 @@ struct corio_fd {
     void *hup_arg;
     struct ring_send *sends;    /* on the ring, in flight */
     struct accept_ring *accept; /* a listener's multishot accept */
+    struct ring_recv *recv;     /* a socket's multishot receive */
 };
 
 static void on_ready(corio__io *io, uint32_t events)
@@ -116,6 +118,7 @@ int corio__fd_open_socket(int fd, corio_fd **out)
 
 static void ring_sends_orphan(corio_fd *f);
 static void accept_ring_orphan(corio_fd *f);
+static void ring_recv_orphan(corio_fd *f);
 
 int corio_fd_close(corio_fd *f)
 {
@@ -123,6 +126,7 @@ int corio_fd_close(corio_fd *f)
         return -EBADF;
     ring_sends_orphan(f);
     accept_ring_orphan(f);
+    ring_recv_orphan(f);
     corio__waitq_wake_all(f->loop, &f->readers, -EBADF);
     corio__waitq_wake_all(f->loop, &f->writers, -EBADF);
     /* A listener or a pipe is closed at once: a connect or a read that
@@ -199,9 +203,9 @@ typedef struct ring_send {
     bool done, parked;
 } ring_send;
 
-static void send_done(corio__op *op, int res, bool more)
+static void send_done(corio__op *op, int res, bool more, int buf)
 {
-    (void)more;
+    (void)more, (void)buf;
     ring_send *s = (ring_send *)op;
     s->res = res;
     s->done = true;
@@ -231,7 +235,7 @@ static void ring_sends_orphan(corio_fd *f)
     f->sends = NULL;
 }
 
-#define RING_FULL ((ssize_t)INT32_MIN) /* no room on the ring: send by system call */
+#define RING_FULL ((ssize_t)INT32_MIN) /* the ring cannot: make the system call */
 
 /* One send of msg's pieces on the ring: bytes sent, a negative errno or
  * RING_FULL. */
@@ -313,8 +317,9 @@ static int accept_push(accept_ring *a, int fd)
     return 0;
 }
 
-static void accept_done(corio__op *op, int res, bool more)
+static void accept_done(corio__op *op, int res, bool more, int buf)
 {
+    (void)buf;
     accept_ring *a = (accept_ring *)op;
     if (!more)
         a->armed = a->stopping = false;
@@ -404,6 +409,145 @@ int corio__fd_accept(corio_fd *f, int *fd, int64_t deadline)
     }
 }
 
+/* --- receives on the ring (CORIO_FEATURE_RECV) --------------------------- */
+
+/* A socket's multishot receive, armed by its first read, and the buffers it
+ * filled that no read has taken yet: the loop's, lent until read, so a
+ * connection with nothing unread holds none. Freed at its last completion
+ * once the socket is closed. While it is armed every byte comes through it:
+ * no read may go to the socket itself. */
+typedef struct ring_recv {
+    corio__op op;
+    corio_fd *f; /* NULL once f is closed */
+    corio__loop *loop;
+    struct recv_piece {
+        int buf;
+        unsigned len, off;
+    } * q;
+    unsigned head, n, cap;
+    int err; /* an error for the next read */
+    bool armed, eof;
+} ring_recv;
+
+static void recv_free(ring_recv *r)
+{
+    for (; r->n; r->n--, r->head = (r->head + 1) % r->cap)
+        corio__uring_buf_put(&r->loop->poller, r->q[r->head].buf);
+    free(r->q);
+    free(r);
+}
+
+static int recv_push(ring_recv *r, int buf, unsigned len)
+{
+    if (r->n == r->cap) {
+        unsigned cap = r->cap ? r->cap * 2 : 4;
+        struct recv_piece *q = malloc(cap * sizeof *q);
+        if (!q)
+            return -ENOMEM;
+        for (unsigned i = 0; i < r->n; i++)
+            q[i] = r->q[(r->head + i) % r->cap];
+        free(r->q);
+        r->q = q;
+        r->head = 0;
+        r->cap = cap;
+    }
+    r->q[(r->head + r->n++) % r->cap] = (struct recv_piece){buf, len, 0};
+    return 0;
+}
+
+static void recv_done(corio__op *op, int res, bool more, int buf)
+{
+    ring_recv *r = (ring_recv *)op;
+    if (!more)
+        r->armed = false;
+    corio_fd *f = r->f;
+    if (res > 0 && buf >= 0 && f && recv_push(r, buf, (unsigned)res) == 0)
+        buf = -1; /* lent to f until read */
+    else if (res > 0)
+        res = -ENOMEM;
+    if (buf >= 0)
+        corio__uring_buf_put(&r->loop->poller, buf);
+    if (!f) {
+        if (!r->armed)
+            recv_free(r);
+        return;
+    }
+    if (res == 0)
+        r->eof = true;
+    else if (res == -EINVAL && !r->n) /* a kernel without multishot receives */
+        r->loop->poller.features &= ~CORIO_FEATURE_RECV;
+    else if (res < 0 && res != -ENOBUFS && res != -ECANCELED)
+        r->err = res;
+    /* -ENOBUFS: every buffer is lent out; reads go to the socket until the
+     * next one arms the receive again. */
+    f->ready |= EPOLLIN;
+    f->drained &= ~EPOLLIN;
+    corio__waitq_wake_all(r->loop, &f->readers, 0);
+}
+
+static void ring_recv_orphan(corio_fd *f)
+{
+    ring_recv *r = f->recv;
+    if (!r)
+        return;
+    f->recv = NULL;
+    r->f = NULL;
+    if (r->armed)
+        corio__uring_cancel(&f->loop->poller, &r->op);
+    else
+        recv_free(r);
+}
+
+/* One read from f's receive: bytes, 0 at end of file, a negative errno,
+ * -EAGAIN with nothing there yet (f is marked drained: its completion says
+ * when), or RING_FULL when the receive is not armed and cannot be: the
+ * caller reads from the socket itself. */
+static ssize_t recv_from_ring(corio__loop *l, corio_fd *f, char *buf, size_t len)
+{
+    ring_recv *r = f->recv;
+    if (!r) {
+        r = f->recv = calloc(1, sizeof *r);
+        if (!r)
+            return RING_FULL;
+        r->op.done = recv_done;
+        r->f = f;
+        r->loop = l;
+    }
+    size_t got = 0;
+    while (r->n && got < len) {
+        struct recv_piece *p = &r->q[r->head];
+        size_t k = p->len - p->off < len - got ? p->len - p->off : len - got;
+        memcpy(buf + got, corio__uring_buf(&l->poller, p->buf) + p->off, k);
+        got += k;
+        p->off += (unsigned)k;
+        if (p->off == p->len) {
+            corio__uring_buf_put(&l->poller, p->buf);
+            r->head = (r->head + 1) % r->cap;
+            r->n--;
+        }
+    }
+    if (!got) {
+        if (r->err) {
+            int rc = r->err;
+            r->err = 0;
+            return rc;
+        }
+        if (r->eof)
+            return 0;
+        if (!r->armed) {
+            if (!(l->poller.features & CORIO_FEATURE_RECV) ||
+                corio__uring_recv(&l->poller, &r->op, f->io.fd) < 0)
+                return RING_FULL;
+            r->armed = true;
+        }
+    }
+    if (!r->n && r->armed) { /* all read that came: the next completion is a new edge */
+        f->ready &= ~EPOLLIN;
+        f->drained |= EPOLLIN;
+    }
+    return got ? (ssize_t)got : -EAGAIN;
+}
+
 /* --- reads and writes ------------------------------------------------------ */
 
 /* One system call: bytes moved or a negative errno. */
@@ -435,7 +579,10 @@ static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadli
         len += iov[i].iov_len;
     }
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
-    bool ring = out && f->socket && len && (l->poller.features & CORIO_FEATURE_SEND);
+    bool ring =
+        f->socket && len && (l->poller.features & (out ? CORIO_FEATURE_SEND : CORIO_FEATURE_RECV));
+    if (!out && !ring && f->recv) /* armed while the feature lasted: it ends it */
+        ring = true;
     uint32_t bit = out ? EPOLLOUT : EPOLLIN;
     for (;;) {
         /* Known empty (or full): the edge-triggered poller says when that
@@ -445,11 +592,13 @@ static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadli
             if (rc < 0)
                 return rc;
         }
-        ssize_t n = ring ? send_on_ring(l, f, &msg, len, deadline) : RING_FULL;
+        ssize_t n = !ring ? RING_FULL
+                    : out ? send_on_ring(l, f, &msg, len, deadline)
+                          : recv_from_ring(l, f, iov->iov_base, len);
         if (n == RING_FULL) {
             n = sys_transfer(f, &msg, out);
             note_result(f, bit, n, len);
-        } /* else its completion noted it, in the order the poller's events came */
+        } /* else it noted it, in the order the poller's events came */
         if (n >= 0)
             return n;
         if (n != -EINTR && n != -EAGAIN)
