@@ -427,6 +427,7 @@ typedef struct ring_recv {
     unsigned head, n, cap;
     int err; /* an error for the next read */
     bool armed, eof;
+    bool starved; /* ended for want of buffers: the next read goes to the socket */
 } ring_recv;
 
 static void recv_free(ring_recv *r)
@@ -476,10 +477,10 @@ static void recv_done(corio__op *op, int res, bool more, int buf)
         r->eof = true;
     else if (res == -EINVAL && !r->n) /* a kernel without multishot receives */
         r->loop->poller.features &= ~CORIO_FEATURE_RECV;
-    else if (res < 0 && res != -ENOBUFS && res != -ECANCELED)
+    else if (res == -ENOBUFS) /* every buffer is lent out */
+        r->starved = true;
+    else if (res < 0 && res != -ECANCELED)
         r->err = res;
-    /* -ENOBUFS: every buffer is lent out; reads go to the socket until the
-     * next one arms the receive again. */
     f->ready |= EPOLLIN;
     f->drained &= ~EPOLLIN;
     corio__waitq_wake_all(r->loop, &f->readers, 0);
@@ -535,6 +536,10 @@ static ssize_t recv_from_ring(corio__loop *l, corio_fd *f, char *buf, size_t len
         if (r->eof)
             return 0;
         if (!r->armed) {
+            if (r->starved) { /* rather than arm it again at once for another -ENOBUFS */
+                r->starved = false;
+                return RING_FULL;
+            }
             if (!(l->poller.features & CORIO_FEATURE_RECV) ||
                 corio__uring_recv(&l->poller, &r->op, f->io.fd) < 0)
                 return RING_FULL;
@@ -579,10 +584,13 @@ static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadli
         len += iov[i].iov_len;
     }
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
-    bool ring =
-        f->socket && len && (l->poller.features & (out ? CORIO_FEATURE_SEND : CORIO_FEATURE_RECV));
-    if (!out && !ring && f->recv) /* armed while the feature lasted: it ends it */
-        ring = true;
+    /* Receives only on the connections corio made (accepted or connected
+     * TCP): a datagram socket's reads must not run its datagrams together,
+     * and a descriptor a library also reads by itself (libpq's) must not
+     * have its bytes taken by a multishot receive. Once a receive was armed,
+     * its reads go through it even if the feature was found missing since. */
+    bool ring = len && (out ? f->socket && (l->poller.features & CORIO_FEATURE_SEND)
+                            : f->recv || (f->conn && (l->poller.features & CORIO_FEATURE_RECV)));
     uint32_t bit = out ? EPOLLOUT : EPOLLIN;
     for (;;) {
         /* Known empty (or full): the edge-triggered poller says when that
