@@ -74,8 +74,8 @@ struct corio__uring {
 
 /* Receive buffers: lent to a connection from a completion until it has
  * read them, so their number bounds what waits unread, not connections. */
-#define BUF_COUNT 256 /* a power of two */
-#define BUF_SIZE  8192
+#define BUF_COUNT 1024 /* a power of two */
+#define BUF_SIZE  2048
 #define BUF_GROUP 0
 
 #define OP_TAG 1u /* user_data's low bit: a corio__op, not a watch */
