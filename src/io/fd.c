@@ -344,11 +344,13 @@ static void accept_done(corio__op *op, int res, bool more, int buf)
         corio__waitq_wake_all(f->loop, &f->readers, 0);
         return;
     }
-    /* Ours, or a connection gone before it was taken: nothing to hand out. */
-    if (res == -ECANCELED || res == -ECONNABORTED || res == -EINTR)
-        return;
-    if (res < 0)
+    /* Ours, or a connection gone before it was taken: nothing to hand out.
+     * An accept is still woken by the last completion, to arm it again:
+     * connections left in the backlog would announce themselves no more. */
+    if (res < 0 && res != -ECANCELED && res != -ECONNABORTED && res != -EINTR)
         a->err = res;
+    else if (res < 0 && more)
+        return;
     corio__waitq_wake_one(f->loop, &f->readers, 0);
 }
 
@@ -464,8 +466,6 @@ static void recv_done(corio__op *op, int res, bool more, int buf)
     corio_fd *f = r->f;
     if (res > 0 && buf >= 0 && f && recv_push(r, buf, (unsigned)res) == 0)
         buf = -1; /* lent to f until read */
-    else if (res > 0)
-        res = -ENOMEM;
     if (buf >= 0)
         corio__uring_buf_put(&r->loop->poller, buf);
     if (!f) {
@@ -473,7 +473,12 @@ static void recv_done(corio__op *op, int res, bool more, int buf)
             recv_free(r);
         return;
     }
-    if (res == 0)
+    if (res > 0 && buf >= 0) { /* bytes lost: the stream ends with the error */
+        r->err = -ENOMEM;
+        r->eof = true;
+        if (r->armed)
+            corio__uring_cancel(&r->loop->poller, &r->op);
+    } else if (res == 0)
         r->eof = true;
     else if (res == -EINVAL && !r->n) /* a kernel without multishot receives */
         r->loop->poller.features &= ~CORIO_FEATURE_RECV;
