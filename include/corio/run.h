@@ -26,6 +26,25 @@ typedef enum corio_backend {
     CORIO_BACKEND_IO_URING, /* io_uring poll requests (Linux 5.13 or later) */
 } corio_backend;
 
+/* What io_uring carries beyond readiness on this loop, bits of
+ * corio_loop_features(). Each is probed when the loop starts and used where
+ * the kernel offers it; without it that path makes its own system calls, as
+ * on epoll. None changes what a call returns. */
+/* Socket writes are ring sends, submitted together once per loop turn. */
+#define CORIO_FEATURE_SEND (1u << 0)
+/* corio_tcp_accept takes from a multishot accept (Linux 5.19). */
+#define CORIO_FEATURE_ACCEPT (1u << 1)
+/* Closing a connection is an IORING_OP_CLOSE submitted with the turn's
+ * others: its file is released by the end of the scheduler's round. */
+#define CORIO_FEATURE_CLOSE (1u << 2)
+/* Socket reads take from a multishot receive into buffers the loop lends
+ * a connection only while it holds unread bytes (Linux 6.0). */
+#define CORIO_FEATURE_RECV (1u << 3)
+
+/* The CORIO_FEATURE_* bits the calling thread's loop uses: 0 on epoll.
+ * Errors: -ESRCH outside a loop's thread. */
+CORIO_API int corio_loop_features(void);
+
 /* The smallest task stack on this machine, in bytes: room for the kernel's
  * signal frame and the dynamic linker's lazy-binding save area, both sized
  * by the CPU's vector registers (several KiB with AVX-512), plus corio's own

@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <corio/loop.h>
 
@@ -14,6 +15,7 @@ int corio__poller_init(corio__poller *p, corio_backend backend)
     p->fd = -1;
     p->ring = NULL;
     p->nfd = 0;
+    p->features = 0;
     switch (backend) {
     case CORIO_BACKEND_DEFAULT: {
         /* The environment is a preference, not a demand: a library must not
@@ -36,4 +38,12 @@ int corio__poller_init(corio__poller *p, corio_backend backend)
         return corio__uring_init(p);
     }
     return -EINVAL;
+}
+
+int corio__poller_close(corio__poller *p, corio__io *io, bool counted, bool later)
+{
+    if (later && (p->features & CORIO_FEATURE_CLOSE))
+        return corio__uring_close(p, io, counted);
+    corio__poller_del(p, io, counted);
+    return close(io->fd) < 0 && errno != EINTR ? -errno : 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <corio/time.h>
 
@@ -98,22 +99,56 @@ static int write_out(conn *c, const void *p, size_t n)
     return 0;
 }
 
-int corio__http_flush(conn *c)
+static void out_sent(conn *c)
 {
-    if (c->olen == 0)
-        return c->broken ? -EPIPE : 0;
-    int rc = write_out(c, c->out, c->olen);
     c->olen = 0;
     if (c->ocap > OUT_FLUSH) { /* a big answer went out: give the memory back */
         free(c->out);
         c->out = NULL;
         c->ocap = 0;
     }
+}
+
+int corio__http_flush(conn *c)
+{
+    if (c->olen == 0)
+        return c->broken ? -EPIPE : 0;
+    int rc = write_out(c, c->out, c->olen);
+    out_sent(c);
     return rc;
+}
+
+/* The buffered head and a body from the caller's memory in one write per
+ * round (writev; a ring sendmsg on io_uring) rather than two: a plain
+ * connection only, TLS takes its pieces one by one. */
+static int write_gathered(conn *c, const void *p, size_t n)
+{
+    struct iovec iov[2] = {{c->out, c->olen}, {(void *)p, n}};
+    int first = 0;
+    while (first < 2) {
+        ssize_t k = corio__fd_writev(c->plain, iov + first, 2 - first,
+                                     corio_now() + c->lim->write_timeout_ms);
+        if (k < 0) {
+            c->broken = c->closing = true;
+            return (int)k;
+        }
+        for (; first < 2 && (size_t)k >= iov[first].iov_len; first++)
+            k -= (ssize_t)iov[first].iov_len;
+        if (first < 2) {
+            iov[first].iov_base = (char *)iov[first].iov_base + k;
+            iov[first].iov_len -= (size_t)k;
+        }
+    }
+    return 0;
 }
 
 int corio__http_write(conn *c, const void *p, size_t n)
 {
+    if (c->plain && c->olen && !c->broken) {
+        int rc = write_gathered(c, p, n);
+        out_sent(c);
+        return rc;
+    }
     int rc = corio__http_flush(c);
     return rc ? rc : write_out(c, p, n);
 }

@@ -5,9 +5,12 @@
  * the next poll. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <corio/io.h>
@@ -22,6 +25,8 @@ struct corio_fd {
     uint32_t ready;   /* EPOLLIN / EPOLLOUT seen since the last EAGAIN */
     uint32_t drained; /* EAGAIN or a short transfer since the last EPOLLIN / EPOLLOUT */
     bool socket;      /* use send(MSG_NOSIGNAL) */
+    bool conn;        /* a connected socket: its close may wait for the loop's turn */
+    bool nodelay;     /* a listener whose connections inherit TCP_NODELAY */
     bool hup;         /* the peer closed or the descriptor failed */
     bool reset;       /* ... and not just its sending side (EPOLLHUP, EPOLLERR) */
     corio__waitq readers, writers;
@@ -29,6 +34,9 @@ struct corio_fd {
     void *hup_arg;
     void (*on_readable)(void *arg);
     void *readable_arg;
+    struct ring_send *sends;    /* on the ring, in flight */
+    struct accept_ring *accept; /* a listener's multishot accept */
+    struct ring_recv *recv;     /* a socket's multishot receive */
 };
 
 static void on_ready(corio__io *io, uint32_t events)
@@ -106,17 +114,28 @@ int corio__fd_open_socket(int fd, corio_fd **out)
         close(fd);
         corio__misuse(__func__, "called outside a loop's thread");
     }
-    return fd_register(l, fd, true, out);
+    int rc = fd_register(l, fd, true, out);
+    if (rc == 0)
+        (*out)->conn = true;
+    return rc;
 }
+
+static void ring_sends_orphan(corio_fd *f);
+static void accept_ring_orphan(corio_fd *f);
+static void ring_recv_orphan(corio_fd *f);
 
 int corio_fd_close(corio_fd *f)
 {
     if (!f)
         return 0;
-    corio__poller_del(&f->loop->poller, &f->io, true);
+    ring_sends_orphan(f);
+    accept_ring_orphan(f);
+    ring_recv_orphan(f);
     corio__waitq_wake_all(f->loop, &f->readers, -EBADF);
     corio__waitq_wake_all(f->loop, &f->writers, -EBADF);
-    int rc = close(f->io.fd) < 0 && errno != EINTR ? -errno : 0;
+    /* A listener or a pipe is closed at once: a connect or a read that
+     * expects it closed may follow in the same task. */
+    int rc = corio__poller_close(&f->loop->poller, &f->io, true, f->conn);
     free(f);
     return rc;
 }
@@ -159,8 +178,414 @@ int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline)
     return wait_bit(l, f, bit, deadline);
 }
 
-/* One read or write, waiting for readiness while the kernel says EAGAIN. */
-static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bool out)
+/* After a read or write of len that moved n bytes (or failed with -n):
+ * EAGAIN or a short transfer emptied the receive buffer (or filled the send
+ * buffer), so any change from now on is a new edge. Not so once the peer
+ * has closed: no edge would announce the end of file. */
+static void note_result(corio_fd *f, uint32_t bit, ssize_t n, size_t len)
+{
+    if (n == -EAGAIN || (n > 0 && (size_t)n < len && !f->hup)) {
+        f->ready &= ~bit;
+        f->drained |= bit;
+    }
+}
+
+/* --- sends on the ring (CORIO_FEATURE_SEND) ------------------------------- */
+
+/* A send queued on the loop's ring: the loop's next turn submits it with
+ * every other connection's, in the call that waits. The task parks until
+ * its completion; cancelled or out of time meanwhile, it cancels the send
+ * and still waits for the completion, because the kernel holds its bytes
+ * until then. The record lives on the task's stack. */
+typedef struct ring_send {
+    corio__op op;
+    corio_fd *f; /* NULL once another task closed f meanwhile */
+    corio_task *task;
+    struct ring_send *next; /* f's sends in flight */
+    size_t len;
+    int res;
+    bool done, parked;
+} ring_send;
+
+static void send_done(corio__op *op, int res, bool more, int buf)
+{
+    (void)more, (void)buf;
+    ring_send *s = (ring_send *)op;
+    s->res = res;
+    s->done = true;
+    if (s->f) {
+        for (ring_send **pp = &s->f->sends; *pp; pp = &(*pp)->next)
+            if (*pp == s) {
+                *pp = s->next;
+                break;
+            }
+        /* Now, not when the task runs: an EPOLLOUT reaped after this
+         * completion but before the task runs is a newer edge. */
+        note_result(s->f, EPOLLOUT, res, s->len);
+    }
+    /* Not if a cancel or the deadline woke it already: it is queued to run. */
+    if (s->parked && s->task->state == CORIO__WAITING) {
+        s->parked = false;
+        corio__wake(s->task->loop, s->task, 0);
+    }
+}
+
+static void ring_sends_orphan(corio_fd *f)
+{
+    for (ring_send *s = f->sends; s; s = s->next) {
+        s->f = NULL;
+        corio__uring_cancel(&f->loop->poller, &s->op);
+    }
+    f->sends = NULL;
+}
+
+#define RING_FULL ((ssize_t)INT32_MIN) /* the ring cannot: make the system call */
+
+/* One send of msg's pieces on the ring: bytes sent, a negative errno or
+ * RING_FULL. */
+static ssize_t send_on_ring(corio__loop *l, corio_fd *f, struct msghdr *msg, size_t len,
+                            int64_t deadline)
+{
+    ring_send s = {.op.done = send_done, .f = f, .task = l->current, .len = len};
+    int rc = corio__cancelled(l, l->current);
+    if (rc)
+        return rc;
+    rc = msg->msg_iovlen == 1 ? corio__uring_send(&l->poller, &s.op, f->io.fd,
+                                                  msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len)
+                              : corio__uring_sendmsg(&l->poller, &s.op, f->io.fd, msg);
+    if (rc < 0)
+        return RING_FULL;
+    s.next = f->sends;
+    f->sends = &s;
+    s.parked = true;
+    int64_t ns = corio__deadline_ns(deadline);
+    rc = ns >= 0 ? corio__park_slow(l, "write fd %lld", f->io.fd, ns, NULL)
+                 : corio__park_now(l, "write fd %lld", f->io.fd, NULL);
+    s.parked = false;
+    if (!s.done) {
+        corio__uring_cancel(&l->poller, &s.op);
+        while (!s.done) {
+            s.parked = true;
+            corio__park_uncancellable(l, "write fd %lld", s.f ? s.f->io.fd : -1);
+        }
+    }
+    if (!s.f)
+        return -EBADF;
+    if (s.res == -ECANCELED && rc < 0)
+        return corio__wait_rc(rc);
+    return s.res;
+}
+
+/* --- multishot accept (CORIO_FEATURE_ACCEPT) ----------------------------- */
+
+/* Past this many connections accepted and not yet taken, the multishot
+ * accept is cancelled: the rest wait in the kernel's backlog, as they do for
+ * a server that stops accepting on epoll. */
+#define ACCEPT_HIGH 64
+
+/* A listener's multishot accept and the connections it brought that no
+ * accept has taken yet. Freed at its last completion once the listener is
+ * closed (or with the loop's poller). */
+typedef struct accept_ring {
+    corio__op op;
+    corio_fd *f; /* NULL once the listener is closed */
+    int *fds;
+    unsigned head, n, cap;
+    int err; /* an error for the next accept */
+    bool armed, stopping;
+} accept_ring;
+
+static void accept_free(accept_ring *a)
+{
+    for (unsigned i = 0; i < a->n; i++)
+        close(a->fds[(a->head + i) % a->cap]);
+    free(a->fds);
+    free(a);
+}
+
+static int accept_push(accept_ring *a, int fd)
+{
+    if (a->n == a->cap) {
+        unsigned cap = a->cap ? a->cap * 2 : 16;
+        int *fds = malloc(cap * sizeof *fds);
+        if (!fds)
+            return -ENOMEM;
+        for (unsigned i = 0; i < a->n; i++)
+            fds[i] = a->fds[(a->head + i) % a->cap];
+        free(a->fds);
+        a->fds = fds;
+        a->head = 0;
+        a->cap = cap;
+    }
+    a->fds[(a->head + a->n++) % a->cap] = fd;
+    return 0;
+}
+
+static void accept_done(corio__op *op, int res, bool more, int buf)
+{
+    (void)buf;
+    accept_ring *a = (accept_ring *)op;
+    if (!more)
+        a->armed = a->stopping = false;
+    corio_fd *f = a->f;
+    if (!f) {
+        if (res >= 0)
+            close(res);
+        if (!a->armed)
+            accept_free(a);
+        return;
+    }
+    if (res >= 0) {
+        if (accept_push(a, res) < 0) {
+            close(res);
+            res = -ENOMEM;
+        } else if (a->n >= ACCEPT_HIGH && a->armed && !a->stopping &&
+                   corio__uring_cancel(&f->loop->poller, &a->op) == 0)
+            a->stopping = true;
+    }
+    if (res == -EINVAL && a->n == 0) { /* a kernel without multishot accepts */
+        f->loop->poller.features &= ~CORIO_FEATURE_ACCEPT;
+        corio__waitq_wake_all(f->loop, &f->readers, 0);
+        return;
+    }
+    /* Ours, or a connection gone before it was taken: nothing to hand out.
+     * An accept is still woken by the last completion, to arm it again:
+     * connections left in the backlog would announce themselves no more. */
+    if (res < 0 && res != -ECANCELED && res != -ECONNABORTED && res != -EINTR)
+        a->err = res;
+    else if (res < 0 && more)
+        return;
+    corio__waitq_wake_one(f->loop, &f->readers, 0);
+}
+
+static void accept_ring_orphan(corio_fd *f)
+{
+    accept_ring *a = f->accept;
+    if (!a)
+        return;
+    f->accept = NULL;
+    a->f = NULL;
+    if (!a->armed) {
+        accept_free(a);
+        return;
+    }
+    if (!a->stopping)
+        corio__uring_cancel(&f->loop->poller, &a->op);
+    a->stopping = true;
+}
+
+int corio__fd_accept(corio_fd *f, int *fd, int64_t deadline)
+{
+    corio__loop *l = CORIO__TASK_LOOP();
+    CORIO__MISUSE_IF(f->loop != l, "an fd of another loop");
+    accept_ring *a = f->accept;
+    if (!a) {
+        if (!(l->poller.features & CORIO_FEATURE_ACCEPT))
+            return -EOPNOTSUPP;
+        a = f->accept = calloc(1, sizeof *a);
+        if (!a)
+            return -ENOMEM;
+        a->op.done = accept_done;
+        a->f = f;
+    }
+    for (;;) {
+        if (a->n) {
+            *fd = a->fds[a->head];
+            a->head = (a->head + 1) % a->cap;
+            a->n--;
+            return 0;
+        }
+        if (a->err) {
+            int rc = a->err;
+            a->err = 0;
+            return rc;
+        }
+        if (!(l->poller.features & CORIO_FEATURE_ACCEPT))
+            return -EOPNOTSUPP;
+        if (!a->armed) {
+            int rc = corio__uring_accept(&l->poller, &a->op, f->io.fd);
+            if (rc < 0)
+                return rc;
+            a->armed = true;
+        }
+        int rc = corio__waitq_park(l, &f->readers, "accept fd %lld", f->io.fd,
+                                   corio__deadline_ns(deadline));
+        if (rc < 0)
+            return corio__wait_rc(rc);
+    }
+}
+
+/* --- receives on the ring (CORIO_FEATURE_RECV) --------------------------- */
+
+/* A socket's multishot receive, armed by its first read, and the buffers it
+ * filled that no read has taken yet: the loop's, lent until read, so a
+ * connection with nothing unread holds none. Freed at its last completion
+ * once the socket is closed. While it is armed every byte comes through it:
+ * no read may go to the socket itself. */
+typedef struct ring_recv {
+    corio__op op;
+    corio_fd *f; /* NULL once f is closed */
+    corio__loop *loop;
+    struct recv_piece {
+        int buf;
+        unsigned len, off;
+    } * q;
+    unsigned head, n, cap;
+    int err; /* an error for the next read */
+    bool armed, eof;
+    bool starved; /* ended for want of buffers: the next read goes to the socket */
+} ring_recv;
+
+static void recv_free(ring_recv *r)
+{
+    for (; r->n; r->n--, r->head = (r->head + 1) % r->cap)
+        corio__uring_buf_put(&r->loop->poller, r->q[r->head].buf);
+    free(r->q);
+    free(r);
+}
+
+static int recv_push(ring_recv *r, int buf, unsigned len)
+{
+    if (r->n == r->cap) {
+        unsigned cap = r->cap ? r->cap * 2 : 4;
+        struct recv_piece *q = malloc(cap * sizeof *q);
+        if (!q)
+            return -ENOMEM;
+        for (unsigned i = 0; i < r->n; i++)
+            q[i] = r->q[(r->head + i) % r->cap];
+        free(r->q);
+        r->q = q;
+        r->head = 0;
+        r->cap = cap;
+    }
+    r->q[(r->head + r->n++) % r->cap] = (struct recv_piece){buf, len, 0};
+    return 0;
+}
+
+static void recv_done(corio__op *op, int res, bool more, int buf)
+{
+    ring_recv *r = (ring_recv *)op;
+    if (!more)
+        r->armed = false;
+    corio_fd *f = r->f;
+    if (res > 0 && buf >= 0 && f && recv_push(r, buf, (unsigned)res) == 0)
+        buf = -1; /* lent to f until read */
+    if (buf >= 0)
+        corio__uring_buf_put(&r->loop->poller, buf);
+    if (!f) {
+        if (!r->armed)
+            recv_free(r);
+        return;
+    }
+    if (res > 0 && buf >= 0) { /* bytes lost: the stream ends with the error */
+        r->err = -ENOMEM;
+        r->eof = true;
+        if (r->armed)
+            corio__uring_cancel(&r->loop->poller, &r->op);
+    } else if (res == 0)
+        r->eof = true;
+    else if (res == -EINVAL && !r->n) /* a kernel without multishot receives */
+        r->loop->poller.features &= ~CORIO_FEATURE_RECV;
+    else if (res == -ENOBUFS) /* every buffer is lent out */
+        r->starved = true;
+    else if (res < 0 && res != -ECANCELED)
+        r->err = res;
+    f->ready |= EPOLLIN;
+    f->drained &= ~EPOLLIN;
+    corio__waitq_wake_all(r->loop, &f->readers, 0);
+    /* A parked connection's bytes may come only this way: the readiness
+     * report of the same bytes can precede its parking. */
+    if (f->on_readable)
+        f->on_readable(f->readable_arg);
+}
+
+static void ring_recv_orphan(corio_fd *f)
+{
+    ring_recv *r = f->recv;
+    if (!r)
+        return;
+    f->recv = NULL;
+    r->f = NULL;
+    if (r->armed)
+        corio__uring_cancel(&f->loop->poller, &r->op);
+    else
+        recv_free(r);
+}
+
+/* One read from f's receive: bytes, 0 at end of file, a negative errno,
+ * -EAGAIN with nothing there yet (f is marked drained: its completion says
+ * when), or RING_FULL when the receive is not armed and cannot be: the
+ * caller reads from the socket itself. */
+static ssize_t recv_from_ring(corio__loop *l, corio_fd *f, char *buf, size_t len)
+{
+    ring_recv *r = f->recv;
+    if (!r) {
+        r = f->recv = calloc(1, sizeof *r);
+        if (!r)
+            return RING_FULL;
+        r->op.done = recv_done;
+        r->f = f;
+        r->loop = l;
+    }
+    size_t got = 0;
+    while (r->n && got < len) {
+        struct recv_piece *p = &r->q[r->head];
+        size_t k = p->len - p->off < len - got ? p->len - p->off : len - got;
+        memcpy(buf + got, corio__uring_buf(&l->poller, p->buf) + p->off, k);
+        got += k;
+        p->off += (unsigned)k;
+        if (p->off == p->len) {
+            corio__uring_buf_put(&l->poller, p->buf);
+            r->head = (r->head + 1) % r->cap;
+            r->n--;
+        }
+    }
+    if (!got) {
+        if (r->err) {
+            int rc = r->err;
+            r->err = 0;
+            return rc;
+        }
+        if (r->eof)
+            return 0;
+        if (!r->armed) {
+            if (r->starved) { /* rather than arm it again at once for another -ENOBUFS */
+                r->starved = false;
+                return RING_FULL;
+            }
+            if (!(l->poller.features & CORIO_FEATURE_RECV) ||
+                corio__uring_recv(&l->poller, &r->op, f->io.fd) < 0)
+                return RING_FULL;
+            r->armed = true;
+        }
+    }
+    if (!r->n && r->armed) { /* all read that came: the next completion is a new edge */
+        f->ready &= ~EPOLLIN;
+        f->drained |= EPOLLIN;
+    }
+    return got ? (ssize_t)got : -EAGAIN;
+}
+
+/* --- reads and writes ------------------------------------------------------ */
+
+/* One system call: bytes moved or a negative errno. */
+static ssize_t sys_transfer(corio_fd *f, struct msghdr *msg, bool out)
+{
+    struct iovec *iov = msg->msg_iov;
+    ssize_t n;
+    if (msg->msg_iovlen == 1)
+        n = !out        ? read(f->io.fd, iov->iov_base, iov->iov_len)
+            : f->socket ? send(f->io.fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL)
+                        : write(f->io.fd, iov->iov_base, iov->iov_len);
+    else
+        n = f->socket ? sendmsg(f->io.fd, msg, MSG_NOSIGNAL)
+                      : writev(f->io.fd, iov, (int)msg->msg_iovlen);
+    return n < 0 ? -errno : n;
+}
+
+/* One read, or one write of iov[0..n), waiting for readiness while the
+ * kernel says EAGAIN. */
+static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadline, bool out)
 {
     const char *func = out ? "corio_fd_write" : "corio_fd_read"; /* for misuse messages */
     corio__loop *l = corio__task_loop_or_die(func);
@@ -168,8 +593,20 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
         corio__misuse(func, "the fd is NULL");
     if (f->loop != l)
         corio__misuse(func, "an fd of another loop");
-    if (!buf && len)
-        return -EFAULT;
+    size_t len = 0;
+    for (int i = 0; i < niov; i++) {
+        if (!iov[i].iov_base && iov[i].iov_len)
+            return -EFAULT;
+        len += iov[i].iov_len;
+    }
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
+    /* Receives only on the connections corio made (accepted or connected
+     * TCP): a datagram socket's reads must not run its datagrams together,
+     * and a descriptor a library also reads by itself (libpq's) must not
+     * have its bytes taken by a multishot receive. Once a receive was armed,
+     * its reads go through it even if the feature was found missing since. */
+    bool ring = len && (out ? f->socket && (l->poller.features & CORIO_FEATURE_SEND)
+                            : f->recv || (f->conn && (l->poller.features & CORIO_FEATURE_RECV)));
     uint32_t bit = out ? EPOLLOUT : EPOLLIN;
     for (;;) {
         /* Known empty (or full): the edge-triggered poller says when that
@@ -179,25 +616,17 @@ static ssize_t transfer(corio_fd *f, void *buf, size_t len, int64_t deadline, bo
             if (rc < 0)
                 return rc;
         }
-        ssize_t n = !out        ? read(f->io.fd, buf, len)
-                    : f->socket ? send(f->io.fd, buf, len, MSG_NOSIGNAL)
-                                : write(f->io.fd, buf, len);
-        if (n >= 0) {
-            /* A short transfer emptied the receive buffer (or filled the send
-             * buffer): any change from now on is a new edge. Not so once the
-             * peer has closed: no edge would announce the end of file. */
-            if ((size_t)n < len && n > 0 && !f->hup) {
-                f->ready &= ~bit;
-                f->drained |= bit;
-            }
+        ssize_t n = !ring ? RING_FULL
+                    : out ? send_on_ring(l, f, &msg, len, deadline)
+                          : recv_from_ring(l, f, iov->iov_base, len);
+        if (n == RING_FULL) {
+            n = sys_transfer(f, &msg, out);
+            note_result(f, bit, n, len);
+        } /* else it noted it, in the order the poller's events came */
+        if (n >= 0)
             return n;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN)
-            return -errno;
-        f->ready &= ~bit;
-        f->drained |= bit;
+        if (n != -EINTR && n != -EAGAIN)
+            return n;
     }
 }
 
@@ -229,6 +658,16 @@ bool corio__fd_hup(const corio_fd *f)
     return f->hup;
 }
 
+void corio__fd_set_lends_nodelay(corio_fd *f)
+{
+    f->nodelay = true;
+}
+
+bool corio__fd_lends_nodelay(const corio_fd *f)
+{
+    return f->nodelay;
+}
+
 bool corio__fd_drained(const corio_fd *f, unsigned events)
 {
     return f->drained & (events & CORIO_READ ? EPOLLIN : EPOLLOUT);
@@ -236,12 +675,18 @@ bool corio__fd_drained(const corio_fd *f, unsigned events)
 
 ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, buf, len, deadline, false);
+    return transfer(f, &(struct iovec){buf, len}, 1, deadline, false);
 }
 
 ssize_t corio_fd_write(corio_fd *f, const void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, (void *)buf, len, deadline, true);
+    return transfer(f, &(struct iovec){(void *)buf, len}, 1, deadline, true);
+}
+
+ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline)
+{
+    CORIO__MISUSE_IF(n < 1 || n > IOV_MAX, "iovcnt out of range");
+    return transfer(f, iov, n, deadline, true);
 }
 
 int corio_fd_write_all(corio_fd *f, const void *buf, size_t len, int64_t deadline)
@@ -266,4 +711,10 @@ int corio_wait_fd(int fd, unsigned events, int64_t deadline)
         return -EINVAL;
     uint32_t ev = (events & CORIO_READ ? EPOLLIN : 0) | (events & CORIO_WRITE ? EPOLLOUT : 0);
     return corio__wait_rc(corio__wait_fd(l, fd, ev, corio__deadline_ns(deadline)));
+}
+
+int corio_loop_features(void)
+{
+    corio__loop *l = corio__loop_get();
+    return l ? (int)l->poller.features : -ESRCH;
 }

@@ -4,6 +4,7 @@
 #define CORIO_IO_FD_H
 
 #include <stdbool.h>
+#include <sys/uio.h>
 
 #include <corio/io.h>
 
@@ -51,6 +52,23 @@ void corio__fd_on_readable(corio_fd *f, void (*fn)(void *arg), void *arg);
  * scope around it is cancelled). */
 int corio__accept_or_wait(corio_fd *listener, corio_fd **conn, const char *module,
                           corio__log_limit *limit);
+
+/* One write of iov[0..n) (1 <= n <= IOV_MAX), as corio_fd_write: bytes
+ * written (all, or a short count with the socket's buffer full) or a
+ * negative errno. The pieces go out in one system call, or one ring send. */
+ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline);
+
+/* The next connection of listener f's multishot accept on the loop's ring
+ * (CORIO_FEATURE_ACCEPT): its descriptor, nonblocking and close-on-exec,
+ * into *fd. 0, a negative errno from accept, -ETIMEDOUT / -ECANCELED, or
+ * -EOPNOTSUPP where the loop has no multishot accept (the caller calls
+ * accept4 itself). */
+int corio__fd_accept(corio_fd *f, int *fd, int64_t deadline);
+
+/* Whether listener f's connections inherit TCP_NODELAY from it (set on it
+ * by corio_tcp_listen): then accepting them skips the setsockopt. */
+void corio__fd_set_lends_nodelay(corio_fd *f);
+bool corio__fd_lends_nodelay(const corio_fd *f);
 
 /* The peer's IP address of socket f into buf (len >= INET6_ADDRSTRLEN):
  * 0, or a negative errno with buf "". */

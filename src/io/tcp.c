@@ -387,7 +387,13 @@ int corio_tcp_listen_ex(const char *host, int port, int backlog, unsigned flags,
     }
     if (rc < 0)
         return rc;
-    return corio_fd_open(fd, out);
+    /* Linux's accepted sockets inherit it: one setsockopt per listener
+     * rather than one per connection. */
+    bool nodelay = setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0;
+    rc = corio_fd_open(fd, out);
+    if (rc == 0 && nodelay)
+        corio__fd_set_lends_nodelay(*out);
+    return rc;
 }
 
 int corio_tcp_local_port(const corio_fd *f)
@@ -403,23 +409,32 @@ int corio_tcp_local_port(const corio_fd *f)
     return -EAFNOSUPPORT;
 }
 
+static int accepted(corio_fd *listener, int fd, corio_fd **conn)
+{
+    int one = 1;
+    if (!corio__fd_lends_nodelay(listener))
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return corio__fd_open_socket(fd, conn);
+}
+
 int corio_tcp_accept(corio_fd *listener, corio_fd **conn, int64_t deadline)
 {
     CORIO__MISUSE_IF(!listener, "the listener is NULL");
     if (!conn)
         return -EINVAL;
+    int fd;
+    int rc = corio__fd_accept(listener, &fd, deadline);
+    if (rc != -EOPNOTSUPP)
+        return rc < 0 ? rc : accepted(listener, fd, conn);
     for (;;) {
-        int fd = accept4(corio_fd_fileno(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0) {
-            int one = 1;
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            return corio__fd_open_socket(fd, conn);
-        }
+        fd = accept4(corio_fd_fileno(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            return accepted(listener, fd, conn);
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
         if (errno != EAGAIN)
             return -errno;
-        int rc = corio__fd_wait_again(listener, CORIO_READ, deadline);
+        rc = corio__fd_wait_again(listener, CORIO_READ, deadline);
         if (rc < 0)
             return rc;
     }
