@@ -122,7 +122,7 @@ static bool nothing_to_read(conn *c)
     char b;
     if (recv(corio_fd_fileno(c->plain), &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN) {
         corio__fd_note_eagain(c->plain, CORIO_READ);
-        return true;
+        return corio__fd_drained(c->plain, CORIO_READ); /* not if the ring holds bytes */
     }
     return false;
 }

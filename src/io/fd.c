@@ -648,7 +648,9 @@ void corio__fd_note_eagain(corio_fd *f, unsigned events)
 {
     if (f->hup)
         return; /* the end of file stays to be read: no edge would announce it again */
-    uint32_t bits = (events & CORIO_READ ? EPOLLIN : 0) | (events & CORIO_WRITE ? EPOLLOUT : 0);
+    /* The socket said EAGAIN, but a receive on the ring may hold its bytes. */
+    uint32_t bits = (events & CORIO_READ && !(f->recv && f->recv->n) ? EPOLLIN : 0) |
+                    (events & CORIO_WRITE ? EPOLLOUT : 0);
     f->ready &= ~bits;
     f->drained |= bits;
 }

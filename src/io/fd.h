@@ -16,7 +16,9 @@ int corio__fd_wait_again(corio_fd *f, unsigned events, int64_t deadline);
 
 /* The caller's own system call on f's descriptor (a library reading the
  * socket itself) said EAGAIN for events: the next corio_fd_wait waits for a
- * new edge, as after corio_fd_read's EAGAIN. */
+ * new edge, as after corio_fd_read's EAGAIN. For CORIO_READ, not while a
+ * receive on the ring holds bytes of f's (corio__fd_drained then stays
+ * false): the socket's EAGAIN does not mean nothing is left to read. */
 void corio__fd_note_eagain(corio_fd *f, unsigned events);
 
 /* Whether the poller said the peer hung up (or the descriptor failed). */
