@@ -6,7 +6,8 @@
  * Each server runs pinned to CPU 0, the load generator (a plain epoll client
  * in a child process) to CPU 1. Reported per configuration: round trips/s and
  * the server core's busy time per round trip (CPU 0's user+system+irq+softirq
- * from /proc/stat, so the kernel's share of the server's work counts). Then
+ * from /proc/stat, so the kernel's share of the server's work counts), the
+ * median of three rounds that alternate the servers, with its spread. Then
  * the resident memory of an idle connection (10,000 of them, each having
  * echoed one message): idle_bytes_per_conn for echo_server (and
  * protocol_idle_bytes_per_conn for its --protocol mode) against
@@ -323,47 +324,78 @@ int main(int argc, char **argv)
          0},
     };
     static const int conns[] = {1, 64, 512};
-    result r[4][3] = {{{0, 0}}};
+    enum { RUNS = 3, IDLE_CONNS = 10000 };
+    double rps[4][3][RUNS] = {{{0}}}, cpu[4][3][RUNS] = {{{0}}};
+    result r[4][3] = {{{0, 0}}}; /* medians */
+    double spread[4][3] = {{0}};
     double idle[4] = {0};
-    enum { IDLE_CONNS = 10000 };
-    bool ran[4] = {false};
+    bool ran[4] = {false}, missing[4] = {false};
     signal(SIGPIPE, SIG_IGN);
-    for (int i = 0; i < 4; i++) {
-        if (access(servers[i].argv[0], X_OK) != 0 || start(&servers[i]) < 0) {
-            printf("%-7s not available, skipped\n", servers[i].name);
-            continue;
+    /* Rounds alternate the servers (each round starts one later), so that a
+     * disturbance of the shared machine does not fall on one of them. */
+    for (int run = 0; run < RUNS; run++)
+        for (int k = 0; k < 4; k++) {
+            int i = (k + run) % 4;
+            if (missing[i])
+                continue;
+            if (access(servers[i].argv[0], X_OK) != 0 || start(&servers[i]) < 0) {
+                printf("%-7s not available, skipped\n", servers[i].name);
+                missing[i] = true;
+                continue;
+            }
+            ran[i] = true;
+            for (int c = 0; c < 3; c++) {
+                result one = {0, 0};
+                if (run_load(&servers[i], conns[c], &one) < 0)
+                    one = (result){0, 0};
+                rps[i][c][run] = one.rps;
+                cpu[i][c][run] = one.cpu_us;
+            }
+            if (run == 0) {
+                int held = 0;
+                idle[i] = idle_rss_per_conn(&servers[i], IDLE_CONNS, &held);
+                printf("%-7s %d idle connections (%d held by the server): %.0f bytes of server RSS "
+                       "each\n",
+                       servers[i].name, IDLE_CONNS, held, idle[i]);
+            }
+            stop(&servers[i]);
         }
-        ran[i] = true;
-        for (int c = 0; c < 3; c++) {
-            if (run_load(&servers[i], conns[c], &r[i][c]) < 0)
-                r[i][c] = (result){0, 0};
-            printf("%-7s %4d conns: %9.0f round trips/s, %6.2f us server CPU per round trip\n",
-                   servers[i].name, conns[c], r[i][c].rps, r[i][c].cpu_us);
+    for (int i = 0; i < 4; i++)
+        for (int c = 0; ran[i] && c < 3; c++) {
+            r[i][c].rps = bench_median(rps[i][c], RUNS);
+            r[i][c].cpu_us = bench_median(cpu[i][c], RUNS);
+            spread[i][c] =
+                r[i][c].cpu_us ? (cpu[i][c][RUNS - 1] - cpu[i][c][0]) / r[i][c].cpu_us : 0;
+            printf("%-7s %4d conns: %9.0f round trips/s, %6.2f us server CPU per round trip "
+                   "(median of %d alternated runs, spread %.0f%%)\n",
+                   servers[i].name, conns[c], r[i][c].rps, r[i][c].cpu_us, RUNS,
+                   spread[i][c] * 100);
         }
-        int held = 0;
-        idle[i] = idle_rss_per_conn(&servers[i], IDLE_CONNS, &held);
-        printf("%-7s %d idle connections (%d held by the server): %.0f bytes of server RSS each\n",
-               servers[i].name, IDLE_CONNS, held, idle[i]);
-        stop(&servers[i]);
-    }
     enum { CORIO, CORIO_P, LIBUV, UVLOOP };
     double vs_uv = ran[LIBUV] && r[LIBUV][1].rps ? r[CORIO][1].rps / r[LIBUV][1].rps : 0;
     double vs_uvloop = ran[UVLOOP] && r[UVLOOP][1].rps ? r[CORIO][1].rps / r[UVLOOP][1].rps : 0;
     double cpu_vs_uv =
         ran[LIBUV] && r[CORIO][1].cpu_us ? r[LIBUV][1].cpu_us / r[CORIO][1].cpu_us : 0;
+    double cpu_vs_uv_512 =
+        ran[LIBUV] && r[CORIO][2].cpu_us ? r[LIBUV][2].cpu_us / r[CORIO][2].cpu_us : 0;
     double p_vs_uv = ran[LIBUV] && r[LIBUV][1].rps ? r[CORIO_P][1].rps / r[LIBUV][1].rps : 0;
     double p_cpu_vs_uv =
         ran[LIBUV] && r[CORIO_P][1].cpu_us ? r[LIBUV][1].cpu_us / r[CORIO_P][1].cpu_us : 0;
-    printf("{\"bench\":\"echo\",\"msg_bytes\":%d,\"conns\":64,\"corio_rps\":%.0f,\"corio_cpu_us\":%"
-           ".2f,"
-           "\"libuv_rps\":%.0f,\"libuv_cpu_us\":%.2f,\"uvloop_rps\":%.0f,\"uvloop_cpu_us\":%.2f,"
+    const char *backend = getenv("CORIO_BACKEND");
+    printf("{\"bench\":\"echo\",\"backend\":\"%s\",\"runs\":%d,\"msg_bytes\":%d,\"conns\":64,"
+           "\"corio_rps\":%.0f,\"corio_cpu_us\":%.2f,\"corio_cpu_spread\":%.2f,"
+           "\"libuv_rps\":%.0f,\"libuv_cpu_us\":%.2f,\"libuv_cpu_spread\":%.2f,"
+           "\"uvloop_rps\":%.0f,\"uvloop_cpu_us\":%.2f,"
            "\"ratio_vs_libuv\":%.2f,\"ratio_vs_uvloop\":%.2f,\"cpu_ratio_vs_libuv\":%.2f,"
+           "\"corio_cpu_us_512\":%.2f,\"libuv_cpu_us_512\":%.2f,\"cpu_ratio_vs_libuv_512\":%.2f,"
            "\"protocol_rps\":%.0f,\"protocol_ratio_vs_libuv\":%.2f,\"protocol_cpu_ratio_vs_libuv\":"
            "%.2f,"
            "\"idle_conns\":%d,\"idle_bytes_per_conn\":%.0f,\"protocol_idle_bytes_per_conn\":%.0f,"
            "\"libuv_idle_bytes_per_conn\":%.0f}\n",
-           MSG, r[CORIO][1].rps, r[CORIO][1].cpu_us, r[LIBUV][1].rps, r[LIBUV][1].cpu_us,
-           r[UVLOOP][1].rps, r[UVLOOP][1].cpu_us, vs_uv, vs_uvloop, cpu_vs_uv, r[CORIO_P][1].rps,
-           p_vs_uv, p_cpu_vs_uv, IDLE_CONNS, idle[CORIO], idle[CORIO_P], idle[LIBUV]);
+           backend ? backend : "default", RUNS, MSG, r[CORIO][1].rps, r[CORIO][1].cpu_us,
+           spread[CORIO][1], r[LIBUV][1].rps, r[LIBUV][1].cpu_us, spread[LIBUV][1],
+           r[UVLOOP][1].rps, r[UVLOOP][1].cpu_us, vs_uv, vs_uvloop, cpu_vs_uv, r[CORIO][2].cpu_us,
+           r[LIBUV][2].cpu_us, cpu_vs_uv_512, r[CORIO_P][1].rps, p_vs_uv, p_cpu_vs_uv, IDLE_CONNS,
+           idle[CORIO], idle[CORIO_P], idle[LIBUV]);
     return 0;
 }

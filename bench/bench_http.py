@@ -4,12 +4,14 @@
 Each server is pinned to CPU 0 and wrk to CPU 1; the server's cost is the
 busy time of CPU 0 (user+system+irq+softirq from /proc/stat) divided by the
 requests wrk completed. Runs: keep-alive (-c256), pipelined (depth 16),
-Connection: close (-c16), the corio server on two loops, idle keep-alive
-memory (10,000 connections, corio's and nginx's), and the client (10,000 GETs over 100 connections to nginx: corio's
-bench-http-client against Python aiohttp's). The last line is one JSON
-object.
+Connection: close (-c16), each server --runs times in alternated rounds
+(the median run by CPU per request counts; the spread is printed); then
+the corio server on two loops, idle keep-alive memory (10,000 connections,
+corio's and nginx's), and the client (10,000 GETs over 100 connections to
+nginx: corio's bench-http-client against Python aiohttp's). CORIO_BACKEND
+chooses corio's backend. The last line is one JSON object.
 
-usage: bench-http [--seconds N] [--connections N]
+usage: bench-http [--seconds N] [--connections N] [--runs N] [--idle N]
 """
 import argparse
 import json
@@ -85,6 +87,17 @@ def wrk(url, conns, seconds, extra=(), script=None, pin=True):
         "non2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": sock.group(1).strip() if sock else "",
     }
+
+
+def median_of(samples):
+    """The median run by CPU per request, its figures, and the spread of CPU
+    per request over the runs ((max - min) / median)."""
+    ordered = sorted(samples, key=lambda f: f["cpu_us_per_req"])
+    mid = dict(ordered[len(ordered) // 2])
+    cpu = [f["cpu_us_per_req"] for f in ordered]
+    mid["cpu_spread"] = (cpu[-1] - cpu[0]) / cpu[len(cpu) // 2] if cpu[len(cpu) // 2] else 0.0
+    mid["runs"] = len(ordered)
+    return mid
 
 
 class Server:
@@ -181,6 +194,7 @@ def main():
     ap = argparse.ArgumentParser(prog="bench-http", description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=256)
+    ap.add_argument("--runs", type=int, default=3, help="rounds of every server, alternated")
     ap.add_argument("--idle", type=int, default=10000, help="idle connections for the memory figure")
     a = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # the idle connections' client side
@@ -198,22 +212,31 @@ def main():
             ("aiohttp", lambda p: Server("aiohttp", [PY, os.path.join(SRC, "bench", "anchors", "aiohttp_hello.py"), str(p)], p)),
         ]
         pipe = pipeline_script(tmp, 16)
-        for name, start in runs:
-            port = free_port()
-            srv = start(port)
-            url = f"http://127.0.0.1:{port}/"
-            try:
-                wrk(url, a.connections, 1)  # warm-up
-                figures[name] = {"keepalive": wrk(url, a.connections, a.seconds)}
-                if name != "aiohttp":
-                    figures[name]["pipelined"] = wrk(url, a.connections, a.seconds, script=pipe)
-                    figures[name]["close"] = wrk(url, 16, a.seconds, extra=["-H", "Connection: close"])
-                if name in ("corio", "nginx"):
-                    figures[name]["idle_bytes_per_conn"] = idle_memory(srv, a.idle)
-                if name == "nginx":
-                    figures["client"] = client_bench(url, tmp)
-            finally:
-                srv.stop()
+        # Rounds alternate the servers (each round starts one later), so that
+        # a disturbance of the shared machine does not fall on one of them.
+        samples = {}
+        for rnd in range(a.runs):
+            for name, start in runs[rnd % len(runs):] + runs[:rnd % len(runs)]:
+                port = free_port()
+                srv = start(port)
+                url = f"http://127.0.0.1:{port}/"
+                kinds = samples.setdefault(name, {})
+                try:
+                    wrk(url, a.connections, 1)  # warm-up
+                    kinds.setdefault("keepalive", []).append(wrk(url, a.connections, a.seconds))
+                    if name != "aiohttp":
+                        kinds.setdefault("pipelined", []).append(wrk(url, a.connections, a.seconds, script=pipe))
+                        kinds.setdefault("close", []).append(
+                            wrk(url, 16, a.seconds, extra=["-H", "Connection: close"]))
+                    if rnd == 0 and name in ("corio", "nginx"):
+                        figures.setdefault(name, {})["idle_bytes_per_conn"] = idle_memory(srv, a.idle)
+                    if rnd == 0 and name == "nginx":
+                        figures["client"] = client_bench(url, tmp)
+                finally:
+                    srv.stop()
+        for name, kinds in samples.items():
+            for kind, runs_of in kinds.items():
+                figures.setdefault(name, {})[kind] = median_of(runs_of)
         port = free_port()
         two = subprocess.Popen([os.path.join(BIN, "hello-server"), "--port", str(port), "--threads", "2"],
                                stdout=subprocess.DEVNULL)
@@ -227,10 +250,12 @@ def main():
     def line(name, kind):
         f = figures[name][kind]
         print(f"{name:8} {kind:10} {f['rps']:>10.0f} req/s  {f['cpu_us_per_req']:6.2f} us server CPU/req"
+              + f"  (spread {f['cpu_spread'] * 100:.0f}% of {f['runs']} runs)"
               + (f"  non-2xx {f['non2xx']}" if f["non2xx"] else "")
               + (f"  socket errors: {f['socket_errors']}" if f["socket_errors"] else ""))
 
-    print(f"wrk -t1, server on CPU 0, wrk on CPU 1, {a.seconds} s per run")
+    print(f"wrk -t1, server on CPU 0, wrk on CPU 1, {a.seconds} s per run, median of {a.runs} "
+          f"alternated runs (CORIO_BACKEND={os.environ.get('CORIO_BACKEND', 'default')})")
     for name in ("corio", "nginx"):
         for kind in ("keepalive", "pipelined", "close"):
             line(name, kind)
@@ -252,6 +277,10 @@ def main():
         "ratio_vs_aiohttp": round(c["keepalive"]["rps"] / h["keepalive"]["rps"], 3),
         "cpu_us_per_req": round(c["keepalive"]["cpu_us_per_req"], 2),
         "nginx_cpu_us_per_req": round(n["keepalive"]["cpu_us_per_req"], 2),
+        "runs": a.runs,
+        "backend": os.environ.get("CORIO_BACKEND", "default"),
+        "cpu_spread": round(c["keepalive"]["cpu_spread"], 3),
+        "nginx_cpu_spread": round(n["keepalive"]["cpu_spread"], 3),
         "cpu_ratio_vs_nginx": round(n["keepalive"]["cpu_us_per_req"] / c["keepalive"]["cpu_us_per_req"], 3),
         "pipelined_ratio_vs_nginx": round(c["pipelined"]["rps"] / n["pipelined"]["rps"], 3),
         "pipelined_cpu_ratio_vs_nginx": round(n["pipelined"]["cpu_us_per_req"] / c["pipelined"]["cpu_us_per_req"], 3),

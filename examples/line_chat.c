@@ -1,7 +1,9 @@
 /* An asyncio-streams line chat: every line a client sends goes to all the
  * other clients. One task per connection reads lines; a broadcast writes to
  * each client with a short deadline, so one slow reader cannot stall the
- * room (it is dropped instead).
+ * room (it is dropped instead). A write may wait (a full socket, or a send
+ * on io_uring's ring), so a client's task does not end while a broadcast
+ * is writing to it: its stream is closed when the task ends.
  *
  *     line_chat [--host H] [--port N]    then: nc 127.0.0.1 N  (from several terminals)
  */
@@ -16,6 +18,7 @@
 #define LINE_MAX_BYTES 4096
 
 static corio_stream *clients[MAX_CLIENTS];
+static int writing[MAX_CLIENTS]; /* broadcasts writing to each client now */
 static server_args args = {
     .prog = "line_chat",
     .usage = "[--host H] [--port N]\nA line chat: each line goes to every other client.",
@@ -26,7 +29,12 @@ static void broadcast(corio_stream *from, const char *line, size_t len)
 {
     for (int i = 0; i < MAX_CLIENTS; i++) {
         corio_stream *c = clients[i];
-        if (c && c != from && corio_stream_write(c, line, len, corio_now() + 1000) < 0) {
+        if (!c || c == from)
+            continue;
+        writing[i]++;
+        int rc = corio_stream_write(c, line, len, corio_now() + 1000);
+        writing[i]--;
+        if (rc < 0 && clients[i] == c) {
             /* too slow or gone: stop talking to it; its reader ends it */
             corio_stream_shutdown_write(c);
             clients[i] = NULL;
@@ -65,6 +73,8 @@ static intptr_t chat(corio_stream *s, void *arg)
         clients[slot] = NULL;
     n = snprintf(line, sizeof line, "* user%d left\n", slot);
     broadcast(NULL, line, (size_t)n);
+    while (writing[slot] > 0) /* a broadcast still holds s: at most its 1 s deadline */
+        corio_sleep(5);
     return 0;
 }
 
