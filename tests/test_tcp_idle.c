@@ -11,6 +11,7 @@
 #include <corio/corio.h>
 
 #include "fdcheck.h"
+#include "kernel_buffers.h"
 #include "run.h"
 
 TestSuite(tcp_idle, .init = fd_check_start, .fini = fd_check_end, .timeout = 60);
@@ -147,14 +148,7 @@ static intptr_t proto_server(void *arg)
  * A fixed size passed on one machine and failed on another. */
 static size_t big_size(void)
 {
-    unsigned long lo, def, max = 4ul << 20;
-    FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
-    if (f) {
-        if (fscanf(f, "%lu %lu %lu", &lo, &def, &max) != 3)
-            max = 4ul << 20;
-        fclose(f);
-    }
-    size_t big = 2 * ((size_t)max + (4u << 20));
+    size_t big = 2 * (tcp_send_buffer_max() + (4u << 20));
     return big < (8u << 20) ? 8u << 20 : big;
 }
 
