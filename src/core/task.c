@@ -16,6 +16,26 @@ static void copy_name(corio_task *t, const char *name)
     t->name[n] = '\0';
 }
 
+/* A child of n ended: account for it and wake a waiting owner. */
+static inline void child_done(corio__loop *l, corio_nursery *n, corio_task *t)
+{
+    n->running--;
+    /* A failure of a child nobody holds a handle to cancels the siblings and
+     * the owner's code in the nursery, as in trio. A handle holder hears of
+     * it from corio_join instead (asyncio's create_task + await), or close
+     * reports it if nobody ever joined. */
+    if (corio__task_failed(t) && !t->has_handle && n->first_error == 0) {
+        n->first_error = t->result;
+        corio__scope_cancel(l, &n->scope, -ECANCELED);
+    }
+    if (!t->has_handle)
+        corio__list_unlink(&t->sibling);
+    if (n->running == 0 && n->waiting) {
+        n->waiting = false;
+        corio__wake(l, n->owner, 0);
+    }
+}
+
 /* Every task starts here, on its own stack, and never returns: it ends by
  * switching away for the last time (corio__exit). */
 static void task_entry(void *arg)
@@ -53,7 +73,7 @@ static void task_entry(void *arg)
     l->live--;
     corio__future_resolve(l, &t->future, result);
     if (t->parent)
-        corio__nursery_child_done(l, t->parent, t);
+        child_done(l, t->parent, t);
     corio__exit(l); /* last: a tail call (sched.c) */
 }
 
