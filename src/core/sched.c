@@ -61,7 +61,8 @@ static inline int resume_value(corio__loop *l, corio_task *t)
 
 /* Switches from `from` (NULL: the scheduler context) to `to` (NULL: the
  * scheduler context). Returns when `from` is resumed. */
-static void switch_to(corio__loop *l, corio_task *from, corio_task *to)
+static inline __attribute__((always_inline)) void switch_to(corio__loop *l, corio_task *from,
+                                                            corio_task *to)
 {
     corio__ctx *fc = ctx_of(l, from), *tc = ctx_of(l, to);
 
