@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -361,4 +362,42 @@ Test(stack, heap_is_returned_after_a_burst, .timeout = 60)
     cr_assert_eq(corio_run(burst_main, &grown), 0);
     /* each burst held 5000 x 16 KiB = 80 MiB of heap */
     cr_assert_lt(grown, 40 * 1024, "RSS grew by %ld KiB over four bursts", grown);
+}
+
+/* Trimmed slab stacks give all their pages back, the top one too (where the
+ * task record lived): a burst of tasks leaves no resident page per stack
+ * beyond the pool's. */
+#define BURST 64
+static uintptr_t burst_tops[BURST];
+
+static intptr_t record_top(void *arg)
+{
+    burst_tops[(intptr_t)arg] = (uintptr_t)corio_current(); /* at the top of its stack */
+    corio_sleep(1);
+    return 0;
+}
+
+static intptr_t trimmed_main(void *arg)
+{
+    (void)arg;
+    for (intptr_t i = 0; i < BURST; i++)
+        cr_assert_eq(corio_spawn(NULL, record_top, (void *)i, NULL), 0);
+    corio_sleep(20); /* they end; the loop idles and trims the pool */
+    long page = sysconf(_SC_PAGESIZE);
+    int resident = 0;
+    for (int i = 0; i < BURST; i++) {
+        unsigned char in;
+        void *pg = (void *)(burst_tops[i] & ~(uintptr_t)(page - 1));
+        cr_assert_eq(mincore(pg, (size_t)page, &in), 0);
+        resident += in & 1;
+    }
+    cr_assert_leq(resident, 1, "%d of %d trimmed stacks kept their top page", resident, BURST);
+    return 0;
+}
+
+Test(stack, trimmed_stacks_keep_no_page, .timeout = 20)
+{
+    /* No guard pages: every stack comes from a slab; one stays pooled. */
+    corio_config cfg = {.guard_budget = -1, .stack_pool = 1};
+    cr_assert_eq(corio_run_ex(trimmed_main, NULL, &cfg), 0);
 }

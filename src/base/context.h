@@ -62,6 +62,12 @@ static inline int corio__ctx_switch_val(corio__ctx *from, corio__ctx *to, int va
 {
     return corio__ctx_swap_val(&from->sp, to->sp, val, jump);
 }
+
+/* Resumes to as corio__ctx_switch_val does, from a context that is never
+ * resumed: nothing of it is saved. It does not return, but is not declared
+ * _Noreturn: the compiler would call it rather than jump, and the return
+ * stack entry of that call would never be consumed. */
+void corio__ctx_load_val(void *load_sp, int val);
 #endif
 
 #endif

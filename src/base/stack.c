@@ -24,21 +24,6 @@
 #define SLAB_MIN   8u
 #define SLAB_MAX   1024u
 
-/* An idle stack keeps its pool link in its own top bytes. */
-typedef struct free_node {
-    struct free_node *next;
-    corio__stack st;
-} free_node;
-
-struct corio__stack_pool {
-    size_t size;
-    free_node *free; /* idle stacks with their pages still resident */
-    size_t nfree;
-    free_node *trimmed; /* idle slab stacks whose pages went back to the kernel */
-    char *slab_next;    /* uncarved part of the newest slab */
-    size_t slab_left;
-};
-
 static long default_guard_budget(void)
 {
     long maps = 65530;
@@ -135,8 +120,8 @@ static __attribute__((noinline)) corio__stack_pool *find_pool(corio__stacks *s, 
     return p;
 }
 
-/* Most tasks have the default size: the pool used last is tried first, with
- * the search out of line so the common case saves no registers. */
+/* The pool used last is tried first (corio__stack_get's inline part has
+ * missed it already when called for another size). */
 static inline corio__stack_pool *pool_for(corio__stacks *s, size_t size)
 {
     if (s->last < s->npools && s->pools[s->last].size == size)
@@ -196,45 +181,42 @@ static int carve_slab(corio__stacks *s, corio__stack_pool *p, corio__stack *out)
     return 0;
 }
 
-static void write_canary(const corio__stack *st)
+/* Makes room in p's idle array for one more stack of its own, before the
+ * stack exists: returning a stack (corio__stack_put) then never allocates. The
+ * trimmed entries move to the new top. */
+static int reserve(corio__stack_pool *p)
 {
-    if (st->flags & CORIO__STACK_SLAB) {
-        uint64_t *c = (uint64_t *)st->lo;
-        for (int i = 0; i < CORIO__CANARY_WORDS; i++)
-            c[i] = CORIO__CANARY;
-    }
+    if (p->made < p->cap)
+        return 0;
+    size_t cap = p->cap ? p->cap * 2 : 64;
+    corio__stack *idle = realloc(p->idle, cap * sizeof *idle);
+    if (!idle)
+        return -ENOMEM;
+    memmove(idle + cap - p->ntrimmed, idle + p->cap - p->ntrimmed, p->ntrimmed * sizeof *idle);
+    p->idle = idle;
+    p->cap = cap;
+    return 0;
 }
 
-/* corio__stack_get when no pooled stack with its pages is there. */
-static __attribute__((noinline)) int stack_get_slow(corio__stacks *s, corio__stack_pool *p,
-                                                    size_t size, corio__stack *out)
+int corio__stack_get_slow(corio__stacks *s, size_t size, corio__stack *out)
 {
+    corio__stack_pool *p = pool_for(s, size);
     if (!p)
         return -ENOMEM;
-    if (p->trimmed) {
-        free_node *n = p->trimmed;
-        p->trimmed = n->next;
-        *out = n->st;
+    if (p->nfree) {
+        *out = p->idle[--p->nfree];
+    } else if (p->ntrimmed) {
+        *out = p->idle[p->cap - p->ntrimmed--];
     } else {
+        if (reserve(p) < 0)
+            return -ENOMEM;
         int rc = s->guarded < s->guard_budget ? map_guarded(s, size, out) : carve_slab(s, p, out);
         if (rc < 0)
             return rc;
         out->vg_id = CORIO__VG_REGISTER(out->lo, out->lo + out->size);
+        p->made++;
     }
-    write_canary(out);
-    return 0;
-}
-
-int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
-{
-    corio__stack_pool *p = pool_for(s, size);
-    if (!p || !p->free)
-        return stack_get_slow(s, p, size, out);
-    free_node *n = p->free;
-    p->free = n->next;
-    p->nfree--;
-    *out = n->st;
-    write_canary(out);
+    corio__stack_write_canary(out);
     return 0;
 }
 
@@ -245,27 +227,12 @@ static void unmap_guarded(corio__stacks *s, const corio__stack *st)
     s->guarded--;
 }
 
-static void push(free_node **list, const corio__stack *st)
+void corio__stack_put_slow(corio__stacks *s, const corio__stack *st)
 {
-    free_node *n = (free_node *)(st->lo + st->size - sizeof(free_node));
-    n->st = *st;
-    n->next = *list;
-    *list = n;
-}
-
-void corio__stack_put(corio__stacks *s, const corio__stack *st)
-{
+    /* The pool exists (the stack came from it) and has room (reserve). */
     corio__stack_pool *p = pool_for(s, st->size);
-    /* A stack's last frames stay poisoned when its task switches away for
-     * good; the next task on it must start clean. */
     CORIO__UNPOISON(st->lo, st->size);
-    if (!p) { /* no memory even for the pool table: drop the stack */
-        if (st->flags & CORIO__STACK_GUARDED)
-            unmap_guarded(s, st);
-        return;
-    }
-    push(&p->free, st);
-    p->nfree++;
+    p->idle[p->nfree++] = *st;
 }
 
 void corio__stacks_trim(corio__stacks *s)
@@ -273,18 +240,16 @@ void corio__stacks_trim(corio__stacks *s)
     for (size_t i = 0; i < s->npools; i++) {
         corio__stack_pool *p = &s->pools[i];
         while (p->nfree > s->pool_max) {
-            free_node *n = p->free;
-            corio__stack st = n->st;
-            p->free = n->next;
-            p->nfree--;
+            corio__stack st = p->idle[--p->nfree];
             if (st.flags & CORIO__STACK_GUARDED) {
                 unmap_guarded(s, &st);
+                p->made--;
                 continue;
             }
             /* Slab stacks cannot be unmapped alone: keep the address range,
-             * give the pages back. The top page keeps the pool link. */
-            madvise(st.lo, st.size - s->page, MADV_DONTNEED);
-            push(&p->trimmed, &st);
+             * give every page back (the pool's link lives outside it). */
+            madvise(st.lo, st.size, MADV_DONTNEED);
+            p->idle[p->cap - ++p->ntrimmed] = st;
         }
     }
 }
@@ -292,17 +257,18 @@ void corio__stacks_trim(corio__stacks *s)
 void corio__stacks_destroy(corio__stacks *s)
 {
     for (size_t i = 0; i < s->npools; i++) {
-        free_node *lists[] = {s->pools[i].free, s->pools[i].trimmed};
-        for (int l = 0; l < 2; l++) {
-            for (free_node *n = lists[l], *next; n; n = next) {
-                next = n->next;
-                corio__stack st = n->st;
-                if (st.flags & CORIO__STACK_GUARDED)
-                    unmap_guarded(s, &st);
-                else
-                    CORIO__VG_DEREGISTER(st.vg_id);
-            }
+        corio__stack_pool *p = &s->pools[i];
+        for (size_t k = 0; k < p->cap; k++) {
+            if (k == p->nfree)
+                k = p->cap - p->ntrimmed; /* past the unused middle */
+            if (k == p->cap)
+                break;
+            if (p->idle[k].flags & CORIO__STACK_GUARDED)
+                unmap_guarded(s, &p->idle[k]);
+            else
+                CORIO__VG_DEREGISTER(p->idle[k].vg_id);
         }
+        free(p->idle);
     }
     for (size_t i = 0; i < s->nslabs; i++)
         munmap(s->slabs[i], s->slab_len[i]);

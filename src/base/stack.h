@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sanitizer.h"
+
 enum {
     CORIO__STACK_GUARDED = 1u << 0, /* own mapping, guard page below lo */
     CORIO__STACK_SLAB = 1u << 1,    /* carved from a slab, canary at lo */
@@ -25,7 +27,18 @@ typedef struct corio__stack {
     unsigned vg_id; /* valgrind's stack id, 0 when not under valgrind */
 } corio__stack;
 
-typedef struct corio__stack_pool corio__stack_pool;
+/* The stacks of one size. Idle stacks are listed outside themselves, so a
+ * trimmed one keeps no page resident: in one array of cap entries, those
+ * with their pages at [0, nfree) (the last put first out), the trimmed ones
+ * at [cap - ntrimmed, cap). cap is kept >= made, so a put never allocates. */
+typedef struct corio__stack_pool {
+    size_t size;
+    corio__stack *idle;
+    size_t nfree, ntrimmed, cap;
+    size_t made;     /* stacks of this pool that exist, idle or in use */
+    char *slab_next; /* uncarved part of the newest slab */
+    size_t slab_left;
+} corio__stack_pool;
 
 typedef struct corio__stacks {
     corio__stack_pool *pools; /* one per distinct stack size in use */
@@ -57,12 +70,47 @@ void corio__stacks_destroy(corio__stacks *s);
  * over CORIO_STACK_MAX. */
 size_t corio__stack_round(const corio__stacks *s, size_t size);
 
+static inline void corio__stack_write_canary(const corio__stack *st)
+{
+    if (st->flags & CORIO__STACK_SLAB) {
+        uint64_t *c = (uint64_t *)st->lo;
+        for (int i = 0; i < CORIO__CANARY_WORDS; i++)
+            c[i] = CORIO__CANARY;
+    }
+}
+
+int corio__stack_get_slow(corio__stacks *s, size_t size, corio__stack *out);
+void corio__stack_put_slow(corio__stacks *s, const corio__stack *st);
+
 /* Gets a stack of exactly `size` (already rounded) bytes. -ENOMEM when the
- * kernel has no memory or maps left. */
-int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out);
+ * kernel has no memory or maps left. Inline: a spawn's common case is one
+ * array pop from the pool used last. */
+static inline int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
+{
+    if (s->last < s->npools) {
+        corio__stack_pool *p = &s->pools[s->last];
+        if (p->size == size && p->nfree) {
+            *out = p->idle[--p->nfree];
+            corio__stack_write_canary(out);
+            return 0;
+        }
+    }
+    return corio__stack_get_slow(s, size, out);
+}
 
 /* Returns a stack to its pool, at once reusable. */
-void corio__stack_put(corio__stacks *s, const corio__stack *st);
+static inline void corio__stack_put(corio__stacks *s, const corio__stack *st)
+{
+    if (s->last < s->npools && s->pools[s->last].size == st->size) {
+        corio__stack_pool *p = &s->pools[s->last];
+        /* A stack's last frames stay poisoned when its task switches away
+         * for good; the next task on it must start clean. */
+        CORIO__UNPOISON(st->lo, st->size);
+        p->idle[p->nfree++] = *st;
+        return;
+    }
+    corio__stack_put_slow(s, st);
+}
 
 /* Gives the memory of idle stacks beyond the pool size back to the kernel.
  * One system call per stack, so the loop calls it when it is about to block,

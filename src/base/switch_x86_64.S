@@ -61,6 +61,32 @@ corio__ctx_swap_val:
     .size   corio__ctx_swap, .-corio__ctx_swap
     .size   corio__ctx_swap_val, .-corio__ctx_swap_val
 
+/* void corio__ctx_load_val(void *load_sp, int val): the second half of
+ * corio__ctx_swap_val alone, for a context that is never resumed (an ended
+ * task): nothing of it is saved. */
+    .globl  corio__ctx_load_val
+    .hidden corio__ctx_load_val
+    .type   corio__ctx_load_val, @function
+    .p2align 4
+corio__ctx_load_val:
+    .cfi_startproc
+    movq    %rdi, %rsp
+    popq    %rcx
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    movl    %esi, %eax
+    testb   %cl, %cl
+    jnz     1f
+    ret
+1:  popq    %rcx
+    jmpq    *%rcx
+    .cfi_endproc
+    .size   corio__ctx_load_val, .-corio__ctx_load_val
+
 /* First code a new context runs: r12 holds entry, r13 its argument. The
  * stack is 16-byte aligned here. entry is jumped to, not called: a call
  * would leave a return stack entry that no return consumes, and every

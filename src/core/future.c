@@ -48,11 +48,8 @@ static int schedule_cb(corio__loop *l, done_cb *cb)
     return 0;
 }
 
-void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result)
+void corio__future_notify(corio__loop *l, corio_future *f)
 {
-    f->result = result;
-    f->done = true;
-    corio__waitq_wake_all(l, &f->waiters, 0);
     while (!corio__list_empty(&f->listeners)) {
         corio__listener *ls = corio__container_of(f->listeners.next, corio__listener, node);
         corio__list_unlink(&ls->node);
@@ -64,7 +61,7 @@ void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result)
     }
 }
 
-void corio__future_fini(corio_future *f)
+void corio__future_drop_callbacks(corio_future *f)
 {
     while (!corio__list_empty(&f->callbacks)) {
         done_cb *cb = corio__container_of(f->callbacks.next, done_cb, node);
@@ -149,23 +146,6 @@ int corio_future_add_done_callback(corio_future *f, corio_done_fn *fn, void *arg
     corio__list_push(&f->callbacks, &cb->node);
     if (f->done)
         schedule_cb(l, cb);
-    return 0;
-}
-
-int corio__future_wait(corio__loop *l, corio_future *f, intptr_t *result, int64_t deadline,
-                       const char *what, int64_t n)
-{
-    if (!f->done) {
-        if (f->task == l->current)
-            return -EDEADLK;
-        int rc = corio__waitq_park(l, &f->waiters, what, n, corio__deadline_ns(deadline));
-        if (rc < 0)
-            return corio__wait_rc(rc);
-    }
-    if (f->task)
-        f->task->joined = true;
-    if (result)
-        *result = f->result;
     return 0;
 }
 

@@ -43,13 +43,15 @@ static inline void corio__future_init(corio_future *f, corio__loop *l, corio_tas
     corio__list_init(&f->listeners);
     corio__list_init(&f->callbacks);
 }
-/* corio_future_await without the misuse checks; what and n describe the
- * wait for corio_dump_tasks. */
-int corio__future_wait(corio__loop *l, corio_future *f, intptr_t *result, int64_t deadline,
-                       const char *what, int64_t n);
-/* Drops f's callbacks not yet run (a task's future, as the task is freed). */
-void corio__future_fini(corio_future *f);
-/* Resolves f (not yet done) and notifies waiters, listeners and callbacks. */
-void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result);
+void corio__future_drop_callbacks(corio_future *f);
+/* Drops f's callbacks not yet run (a task's future, as the task is freed).
+ * Inline, like the wait and the resolve (sched.h): part of every spawn. */
+static inline void corio__future_fini(corio_future *f)
+{
+    if (!corio__list_empty(&f->callbacks))
+        corio__future_drop_callbacks(f);
+}
+/* Runs f's listeners and schedules its callbacks, once it is done. */
+void corio__future_notify(corio__loop *l, corio_future *f);
 
 #endif

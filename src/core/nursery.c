@@ -7,25 +7,6 @@
 
 #include "sched.h"
 
-void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t)
-{
-    n->running--;
-    /* A failure of a child nobody holds a handle to cancels the siblings and
-     * the owner's code in the nursery, as in trio. A handle holder hears of
-     * it from corio_join instead (asyncio's create_task + await), or close
-     * reports it if nobody ever joined. */
-    if (corio__task_failed(t) && !t->has_handle && n->first_error == 0) {
-        n->first_error = t->result;
-        corio__scope_cancel(l, &n->scope, -ECANCELED);
-    }
-    if (!t->has_handle)
-        corio__list_unlink(&t->sibling);
-    if (n->running == 0 && n->waiting) {
-        n->waiting = false;
-        corio__wake(l, n->owner, 0);
-    }
-}
-
 int corio_nursery_open(corio_nursery **out)
 {
     corio__loop *l = corio__loop_get();

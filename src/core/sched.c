@@ -61,7 +61,8 @@ static inline int resume_value(corio__loop *l, corio_task *t)
 
 /* Switches from `from` (NULL: the scheduler context) to `to` (NULL: the
  * scheduler context). Returns when `from` is resumed. */
-static void switch_to(corio__loop *l, corio_task *from, corio_task *to)
+static inline __attribute__((always_inline)) void switch_to(corio__loop *l, corio_task *from,
+                                                            corio_task *to)
 {
     corio__ctx *fc = ctx_of(l, from), *tc = ctx_of(l, to);
 
@@ -173,7 +174,7 @@ void corio__exit(corio__loop *l)
 #if defined(CORIO__CTX_JUMP)
     corio_task *next = pick_next(l); /* never t: it is not queued */
     leave(l, t, next);
-    corio__ctx_switch_val(&t->ctx, ctx_of(l, next), resume_value(l, next), true);
+    corio__ctx_load_val(ctx_of(l, next)->sp, resume_value(l, next));
 #else
     corio__schedule(l);
     corio__die_in_task("internal error: task resumed after it ended", t);

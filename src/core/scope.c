@@ -10,7 +10,7 @@
 _Static_assert(sizeof(corio__scope) <= sizeof(corio_scope), "corio_scope storage too small");
 _Static_assert(_Alignof(corio__scope) <= _Alignof(corio_scope), "corio_scope alignment");
 
-void corio__scope_fini(corio__loop *l, corio__scope *s)
+void corio__scope_fini_slow(corio__loop *l, corio__scope *s)
 {
     if (s->timer.index != SIZE_MAX)
         corio__timer_remove(&l->timers, &s->timer);

@@ -42,8 +42,16 @@ static inline void corio__scope_init(corio__scope *s, corio__scope *parent, cori
     s->cancelled = 0;
     s->shield = shield;
 }
-/* Unlinks a scope from the tree; it must have no children left. */
-void corio__scope_fini(corio__loop *l, corio__scope *s);
+void corio__scope_fini_slow(corio__loop *l, corio__scope *s);
+/* Unlinks a scope from the tree; it must have no children left. Inline: part
+ * of every task's end. */
+static inline void corio__scope_fini(corio__loop *l, corio__scope *s)
+{
+    if (s->timer.index != SIZE_MAX || s->cancelled)
+        corio__scope_fini_slow(l, s); /* a deadline to disarm or a count to drop */
+    else
+        corio__list_unlink(&s->sibling);
+}
 /* Cancels s with code and wakes every cancellable task parked below it. */
 void corio__scope_cancel(corio__loop *l, corio__scope *s, int code);
 

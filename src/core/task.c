@@ -16,6 +16,26 @@ static void copy_name(corio_task *t, const char *name)
     t->name[n] = '\0';
 }
 
+/* A child of n ended: account for it and wake a waiting owner. */
+static inline void child_done(corio__loop *l, corio_nursery *n, corio_task *t)
+{
+    n->running--;
+    /* A failure of a child nobody holds a handle to cancels the siblings and
+     * the owner's code in the nursery, as in trio. A handle holder hears of
+     * it from corio_join instead (asyncio's create_task + await), or close
+     * reports it if nobody ever joined. */
+    if (corio__task_failed(t) && !t->has_handle && n->first_error == 0) {
+        n->first_error = t->result;
+        corio__scope_cancel(l, &n->scope, -ECANCELED);
+    }
+    if (!t->has_handle)
+        corio__list_unlink(&t->sibling);
+    if (n->running == 0 && n->waiting) {
+        n->waiting = false;
+        corio__wake(l, n->owner, 0);
+    }
+}
+
 /* Every task starts here, on its own stack, and never returns: it ends by
  * switching away for the last time (corio__exit). */
 static void task_entry(void *arg)
@@ -53,7 +73,7 @@ static void task_entry(void *arg)
     l->live--;
     corio__future_resolve(l, &t->future, result);
     if (t->parent)
-        corio__nursery_child_done(l, t->parent, t);
+        child_done(l, t->parent, t);
     corio__exit(l); /* last: a tail call (sched.c) */
 }
 
@@ -71,8 +91,12 @@ size_t corio_stack_min(void)
     return corio__stack_min(sizeof(corio_task) + OWN_FRAMES);
 }
 
-static int spawn(corio__loop *l, corio_nursery *n, corio_fn *fn, void *arg,
-                 const corio_spawn_opts *opts, corio_task **handle)
+/* Inlined into corio_spawn_ex: a call with six arguments and the registers
+ * it saves were a tenth of a spawn. */
+static inline __attribute__((always_inline)) int spawn(corio__loop *l, corio_nursery *n,
+                                                       corio_fn *fn, void *arg,
+                                                       const corio_spawn_opts *opts,
+                                                       corio_task **handle)
 {
     size_t size = l->cfg.stack_size; /* rounded by corio_run */
     if (opts && opts->stack_size) {
@@ -154,11 +178,15 @@ int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_
     corio__loop *l = corio__loop_get();
     CORIO__MISUSE_IF(!l, "called outside a loop's thread");
     CORIO__MISUSE_IF(!fn, "fn is NULL");
-    if (!n) /* from a loop callback: into the root nursery */
-        n = l->current ? &l->current->implicit : l->root ? &l->root->implicit : NULL;
-    CORIO__MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
-    if (!n || n->owner->state == CORIO__DONE)
-        return -EPERM; /* the nursery's owner has ended: nothing may join it */
+    if (!n && l->current) { /* the running task's own nursery: nothing to check */
+        n = &l->current->implicit;
+    } else {
+        if (!n) /* from a loop callback: into the root nursery */
+            n = l->root ? &l->root->implicit : NULL;
+        CORIO__MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
+        if (!n || n->owner->state == CORIO__DONE)
+            return -EPERM; /* the nursery's owner has ended: nothing may join it */
+    }
     return spawn(l, n, fn, arg, opts, handle);
 }
 

@@ -106,8 +106,6 @@ static inline void corio__nursery_init(corio_nursery *n, corio_task *owner,
     n->waiting = false;
     n->implicit = implicit;
 }
-/* A child of n ended: account for it and wake a waiting owner. */
-void corio__nursery_child_done(corio__loop *l, corio_nursery *n, corio_task *t);
 
 /* Writes "corio: <msg> in task '<name>' (id N)" to stderr with write(2) and
  * aborts: for errors that cannot be returned. Async-signal-safe. */
