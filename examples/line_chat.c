@@ -85,7 +85,7 @@ static intptr_t serve(void *arg)
     int rc = server_listen(&args, &l);
     if (rc < 0)
         return rc;
-    rc = corio_serve_tcp(l, chat, NULL);
+    rc = corio_serve_tcp(l, chat, NULL, -1);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;
 }

@@ -52,7 +52,7 @@ typedef struct server {
 static intptr_t serve(void *arg)
 {
     server *s = arg;
-    return corio_serve_tcp_ex(s->listener, echo4, NULL, CORIO_SERVE_PARK);
+    return corio_serve_tcp_ex(s->listener, echo4, NULL, CORIO_SERVE_PARK, -1);
 }
 
 static void start(server *s)
@@ -113,7 +113,7 @@ RUN(park)
         corio_fd_close(fds[i]);
     }
     corio_fd_close(s.listener);
-    cr_assert_eq(corio_serve_tcp_ex(s.listener, echo4, NULL, 1u << 7), -EINVAL);
+    cr_assert_eq(corio_serve_tcp_ex(s.listener, echo4, NULL, 1u << 7, -1), -EINVAL);
     return 0;
 }
 Test(tcp_idle, parked_connections_hold_no_task_and_are_served_again)
@@ -137,7 +137,7 @@ static const corio_protocol echo_proto = {.data_received = p_data};
 
 static intptr_t proto_server(void *arg)
 {
-    return corio_serve_protocol(arg, &echo_proto, NULL, NULL);
+    return corio_serve_protocol(arg, &echo_proto, NULL, NULL, -1);
 }
 
 /* More than the kernel can hold between the server and a client that does
