@@ -11,23 +11,12 @@
 #include <corio/corio.h>
 
 #include "fdcheck.h"
+#include "parked.h"
 #include "run.h"
 
 TestSuite(tcp_idle, .init = fd_check_start, .fini = fd_check_end, .timeout = 60);
 
-/* Longer than the server's wait before an idle connection parks (20 ms). */
-#define PARKED_MS 200
-
 #define N 64
-
-static int live_tasks(void)
-{
-    FILE *null = fopen("/dev/null", "w");
-    cr_assert(null);
-    int n = corio_dump_tasks(null);
-    fclose(null);
-    return n;
-}
 
 static int calls;
 
