@@ -51,8 +51,8 @@ static intptr_t serve(void *arg)
     int rc = server_listen(&args, &l);
     if (rc < 0)
         return rc;
-    rc = args.flag_set ? corio_serve_protocol(l, &echo_protocol, NULL, NULL)
-                       : corio_serve_tcp_ex(l, echo, NULL, CORIO_SERVE_PARK);
+    rc = args.flag_set ? corio_serve_protocol(l, &echo_protocol, NULL, NULL, -1)
+                       : corio_serve_tcp_ex(l, echo, NULL, CORIO_SERVE_PARK, -1);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;
 }

@@ -48,7 +48,7 @@ static intptr_t fetch(void *arg)
 static intptr_t serve(void *app)
 {
     corio_fd *l = corio_http_app_state(app);
-    int rc = corio_http_serve(app, l, NULL);
+    int rc = corio_http_serve(app, l, NULL, -1);
     return rc == -ECANCELED ? 0 : rc;
 }
 

@@ -86,8 +86,8 @@ static intptr_t serve(void *arg)
     corio_task *watcher;
     rc = corio_spawn(NULL, stop_on_signal, s->app, &watcher);
     if (rc == 0) {
-        rc = corio_http_serve(s->app, listener, NULL); /* until stopped */
-        corio_task_cancel(watcher);                    /* a no-op once it has seen the signal */
+        rc = corio_http_serve(s->app, listener, NULL, -1); /* until stopped */
+        corio_task_cancel(watcher);                        /* a no-op once it has seen the signal */
         corio_task_release(watcher);
     }
     corio_fd_close(listener);

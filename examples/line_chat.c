@@ -17,26 +17,33 @@
 #define MAX_CLIENTS    256
 #define LINE_MAX_BYTES 4096
 
-static corio_stream *clients[MAX_CLIENTS];
-static int writing[MAX_CLIENTS]; /* broadcasts writing to each client now */
+/* A client in the room; it lives on its task's stack. */
+typedef struct client {
+    corio_stream *s;
+    int writing;       /* broadcasts writing to it now */
+    corio_event *idle; /* set when the last of them is done */
+} client;
+
+static client *clients[MAX_CLIENTS];
 static server_args args = {
     .prog = "line_chat",
     .usage = "[--host H] [--port N]\nA line chat: each line goes to every other client.",
     .host = "127.0.0.1",
 };
 
-static void broadcast(corio_stream *from, const char *line, size_t len)
+static void broadcast(const client *from, const char *line, size_t len)
 {
     for (int i = 0; i < MAX_CLIENTS; i++) {
-        corio_stream *c = clients[i];
+        client *c = clients[i];
         if (!c || c == from)
             continue;
-        writing[i]++;
-        int rc = corio_stream_write(c, line, len, corio_now() + 1000);
-        writing[i]--;
+        c->writing++;
+        int rc = corio_stream_write(c->s, line, len, corio_now() + 1000);
+        if (--c->writing == 0)
+            corio_event_set(c->idle);
         if (rc < 0 && clients[i] == c) {
             /* too slow or gone: stop talking to it; its reader ends it */
-            corio_stream_shutdown_write(c);
+            corio_stream_shutdown_write(c->s);
             clients[i] = NULL;
         }
     }
@@ -49,14 +56,18 @@ static intptr_t chat(corio_stream *s, void *arg)
     for (int i = 0; i < MAX_CLIENTS && slot < 0; i++)
         if (!clients[i])
             slot = i;
+    client me = {.s = s};
     if (slot < 0) {
         corio_stream_write(s, "room full\n", 10, corio_now() + 1000);
         return 0;
     }
-    clients[slot] = s;
+    int rc = corio_event_new(&me.idle);
+    if (rc < 0)
+        return rc;
+    clients[slot] = &me;
     char line[LINE_MAX_BYTES + 32];
     int n = snprintf(line, sizeof line, "* user%d joined\n", slot);
-    broadcast(s, line, (size_t)n);
+    broadcast(&me, line, (size_t)n);
     for (;;) {
         char msg[LINE_MAX_BYTES];
         ssize_t got = corio_stream_read_line(s, msg, sizeof msg, -1);
@@ -67,14 +78,23 @@ static intptr_t chat(corio_stream *s, void *arg)
         if (got <= 0)
             break;
         n = snprintf(line, sizeof line, "user%d: %.*s", slot, (int)got, msg);
-        broadcast(s, line, (size_t)n);
+        broadcast(&me, line, (size_t)n);
     }
-    if (clients[slot] == s)
+    if (clients[slot] == &me)
         clients[slot] = NULL;
     n = snprintf(line, sizeof line, "* user%d left\n", slot);
     broadcast(NULL, line, (size_t)n);
-    while (writing[slot] > 0) /* a broadcast still holds s: at most its 1 s deadline */
-        corio_sleep(5);
+    /* A broadcast still writing holds s and me (at most its 1 s deadline):
+     * wait for it even when the server is stopping, since s is closed as
+     * soon as this returns. */
+    corio_scope shield;
+    corio_scope_enter(&shield, -1, CORIO_SCOPE_SHIELD);
+    while (me.writing > 0) {
+        corio_event_clear(me.idle);
+        corio_event_wait(me.idle, -1);
+    }
+    corio_scope_exit(&shield);
+    corio_event_free(me.idle);
     return 0;
 }
 
@@ -85,7 +105,7 @@ static intptr_t serve(void *arg)
     int rc = server_listen(&args, &l);
     if (rc < 0)
         return rc;
-    rc = corio_serve_tcp(l, chat, NULL);
+    rc = corio_serve_tcp(l, chat, NULL, -1);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;
 }

@@ -106,7 +106,7 @@ static inline intptr_t http_example_serve(void *arg)
     fflush(stdout);
     corio_task *watch;
     if ((rc = corio_spawn(NULL, http_stop_on_signal, e->app, &watch)) == 0) {
-        rc = corio_http_serve(e->app, l, NULL);
+        rc = corio_http_serve(e->app, l, NULL, -1);
         corio_task_cancel(watch);
         corio_task_release(watch);
     }

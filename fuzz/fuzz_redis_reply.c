@@ -24,7 +24,7 @@ static intptr_t answer(corio_stream *s, void *arg)
 
 static intptr_t server(void *arg)
 {
-    corio_serve_tcp(arg, answer, NULL);
+    corio_serve_tcp(arg, answer, NULL, -1);
     return 0;
 }
 

@@ -21,7 +21,7 @@ typedef struct fixture {
 static inline intptr_t fixture_task(void *arg)
 {
     fixture *f = arg;
-    return corio_http_serve(f->app, f->listener, f->tls);
+    return corio_http_serve(f->app, f->listener, f->tls, -1);
 }
 
 /* Serves f->app (the caller's) with limits (NULL: the app's own) on

@@ -348,7 +348,7 @@ static const char slow_html[] = "<a href=/slow>slow</a><a href=/site/0/page/0>fa
 static intptr_t serve_task(void *arg)
 {
     web *w = arg;
-    return corio_http_serve(w->app, w->listener, NULL);
+    return corio_http_serve(w->app, w->listener, NULL, -1);
 }
 
 static void web_start(web *w, int n)

@@ -624,6 +624,84 @@ Test(http, graceful_stop_finishes_requests_in_flight)
     graceful_run();
 }
 
+/* Served with a deadline: past it the server stops as when cancelled (the
+ * request in flight is cancelled, every connection closed, the shutdown
+ * hooks run) and returns -ETIMEDOUT. */
+static int shutdowns;
+
+static int count_shutdown(corio_http_app *app, void *arg)
+{
+    (void)app, (void)arg;
+    shutdowns++;
+    return 0;
+}
+
+typedef struct timed {
+    fixture f;
+    int64_t deadline, returned_at;
+} timed;
+
+static intptr_t serve_until(void *arg)
+{
+    timed *t = arg;
+    int rc = corio_http_serve(t->f.app, t->f.listener, NULL, t->deadline);
+    t->returned_at = corio_now();
+    return rc;
+}
+
+/* What a connection reads until the server closes it: 0 or a reset. */
+static ssize_t read_to_end(corio_fd *fd)
+{
+    char buf[4096];
+    ssize_t n;
+    while ((n = corio_fd_read(fd, buf, sizeof buf, -1)) > 0)
+        ;
+    return n;
+}
+
+RUN(serve_deadline)
+{
+    (void)arg;
+    static const char hang_req[] = "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n";
+    timed t = {.f.app = make_app()};
+    shutdowns = 0;
+    cr_assert_eq(corio_http_on_shutdown(t.f.app, count_shutdown, NULL), 0);
+    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, &t.f.listener), 0);
+    t.f.port = corio_tcp_local_port(t.f.listener);
+    t.deadline = corio_now() + 300;
+    cr_assert_eq(corio_spawn(NULL, serve_until, &t, &t.f.task), 0);
+    corio_fd *idle, *inflight;
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", t.f.port, &idle, -1), 0);
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", t.f.port, &inflight, -1), 0);
+    cr_assert_eq(corio_fd_write_all(inflight, hang_req, sizeof hang_req - 1, -1), 0);
+    ssize_t n = read_to_end(inflight);
+    cr_assert(n == 0 || n == -ECONNRESET, "the request in flight is cut: %zd", n);
+    n = read_to_end(idle);
+    cr_assert(n == 0 || n == -ECONNRESET, "the idle connection is closed: %zd", n);
+    cr_assert_eq(corio_join(t.f.task, &t.f.result, -1), 0);
+    cr_assert_eq(t.f.result, -ETIMEDOUT);
+    cr_assert_geq(t.returned_at, t.deadline, "not before its deadline");
+    cr_assert_eq(shutdowns, 1);
+    cr_assert_eq(corio_http_app_connections(t.f.app), 0);
+    corio_fd_close(idle);
+    corio_fd_close(inflight);
+
+    /* -1: serves until cancelled, as before. */
+    fixture f = {.app = t.f.app};
+    fixture_serve(&f, NULL);
+    char *out = raw(&f, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
+    cr_assert(strstr(out, "Hello, World!"), "%s", out);
+    free(out);
+    stop(&f);
+    cr_assert_eq(f.result, -ECANCELED);
+    corio_fd_close(t.f.listener);
+    return 0;
+}
+Test(http, serve_deadline_stops_and_closes_connections)
+{
+    serve_deadline_run();
+}
+
 RUN(sse_events)
 {
     (void)arg;
@@ -855,7 +933,7 @@ typedef struct peer {
 static intptr_t peer_task(void *arg)
 {
     peer *p = arg;
-    int rc = corio_serve_tcp(p->l, bad_peer, (void *)p->mode);
+    int rc = corio_serve_tcp(p->l, bad_peer, (void *)p->mode, -1);
     return rc == -ECANCELED ? 0 : rc;
 }
 

@@ -12,13 +12,11 @@
 #include <corio/corio.h>
 
 #include "fdcheck.h"
+#include "parked.h"
 #include "http_fixture.h"
 #include "run.h"
 
 TestSuite(http_idle, .init = fd_check_start, .fini = fd_check_end, .timeout = 60);
-
-/* Longer than the server's wait before an idle connection parks (20 ms). */
-#define PARKED_MS 200
 
 #define N 64
 
@@ -35,15 +33,6 @@ static void start(fixture *f, const corio_http_limits *limits)
     cr_assert_eq(corio_http_app_new(&f->app), 0);
     cr_assert_eq(corio_http_route(f->app, "GET", "/", hello, NULL), 0);
     fixture_serve(f, limits);
-}
-
-static int live_tasks(void)
-{
-    FILE *null = fopen("/dev/null", "w");
-    cr_assert(null);
-    int n = corio_dump_tasks(null);
-    fclose(null);
-    return n;
 }
 
 /* Reads one whole "Hello, World!" answer (or several, pipelined) from fd. */

@@ -410,7 +410,7 @@ typedef struct served {
 static intptr_t serve_task(void *arg)
 {
     served *s = arg;
-    return corio_serve_tcp(s->listener, s->handler, NULL);
+    return corio_serve_tcp(s->listener, s->handler, NULL, -1);
 }
 
 /* Serves with handler, makes one connection and waits up to 5 s for a

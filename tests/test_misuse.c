@@ -4,6 +4,8 @@
  * The _free and _close calls take NULL as free(3) does. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <corio/corio.h>
 
@@ -72,6 +74,31 @@ static void gen_yield_outside(void)
     corio_gen_yield(g, 2, NULL);
 }
 
+/* Resuming or closing a generator from inside its own body. */
+static intptr_t resumes_itself(corio_gen *g, void *arg)
+{
+    intptr_t v;
+    if (arg)
+        return corio_gen_close(g);
+    return corio_gen_send(g, 1, &v);
+}
+
+static void gen_send_inside(void)
+{
+    corio_gen *g;
+    intptr_t v;
+    corio_gen_new(resumes_itself, NULL, 0, &g);
+    corio_gen_next(g, &v);
+}
+
+static void gen_close_inside(void)
+{
+    corio_gen *g;
+    intptr_t v;
+    corio_gen_new(resumes_itself, "close", 0, &g);
+    corio_gen_next(g, &v);
+}
+
 IN_TASK(respool_release_null, corio_respool_release(NULL, NULL, false))
 IN_TASK(procpool_call_null, {
     void *out;
@@ -87,6 +114,10 @@ Test(misuse, sync_null_handles_abort, .timeout = 30)
     assert_misuse(cond_without_lock, "corio: corio_cond_new: the lock is NULL");
     assert_misuse(gen_next_null, "corio: corio_gen_next: the generator is NULL");
     assert_misuse(gen_yield_outside, "corio: corio_gen_yield: called outside the generator's body");
+    assert_misuse(gen_send_inside,
+                  "corio: corio_gen_send: called from inside the generator's own body");
+    assert_misuse(gen_close_inside,
+                  "corio: corio_gen_close: called from inside the generator's own body");
     assert_misuse(respool_release_null, "corio: corio_respool_release: the pool is NULL");
     assert_misuse(procpool_call_null, "corio: corio_procpool_call: the pool is NULL");
 }
@@ -126,6 +157,109 @@ IN_TASK(pg_query_null, {
     corio_pg_result *r;
     corio_pg_query(NULL, "SELECT 1", NULL, &r, 0);
 })
+
+static void noop(void *arg)
+{
+    (void)arg;
+}
+
+static void handle_cancel_null(void)
+{
+    corio_handle_cancel(NULL);
+}
+
+static void call_soon_threadsafe_null(void)
+{
+    corio_call_soon_threadsafe(NULL, noop, NULL);
+}
+
+static void pg_pool_new_null(void)
+{
+    corio_pg_pool *p;
+    corio_pg_pool_new(NULL, NULL, &p);
+}
+
+static void redis_pool_new_null_out(void)
+{
+    corio_redis_pool_new("redis://127.0.0.1:1", NULL, 1, NULL);
+}
+
+IN_TASK(redis_pool_acquire_null, {
+    corio_redis *c;
+    corio_redis_pool_acquire(NULL, &c, 0);
+})
+IN_TASK(redis_pool_release_null, corio_redis_pool_release(NULL, NULL))
+IN_TASK(redis_pool_idle_null, corio_redis_pool_idle(NULL))
+IN_TASK(redis_sub_open_null_out, corio_redis_sub_open("redis://127.0.0.1:1", NULL, NULL, 0))
+IN_TASK(redis_subscribe_null, corio_redis_subscribe(NULL, "news", 0))
+IN_TASK(redis_unsubscribe_null, corio_redis_unsubscribe(NULL, NULL, 0))
+IN_TASK(redis_sub_get_null, {
+    corio_redis_msg m;
+    corio_redis_sub_get(NULL, &m, 0);
+})
+
+Test(misuse, loop_and_pool_null_handles_abort, .timeout = 30)
+{
+    assert_misuse(handle_cancel_null, "corio: corio_handle_cancel: the handle is NULL");
+    assert_misuse(call_soon_threadsafe_null,
+                  "corio: corio_call_soon_threadsafe: the loop or cb is NULL");
+    assert_misuse(pg_pool_new_null, "corio: corio_pg_pool_new: conninfo or out is NULL");
+    assert_misuse(redis_pool_new_null_out, "corio: corio_redis_pool_new: out is NULL");
+    assert_misuse(redis_pool_acquire_null,
+                  "corio: corio_redis_pool_acquire: the pool or out is NULL");
+    assert_misuse(redis_pool_release_null,
+                  "corio: corio_redis_pool_release: the pool or the connection is NULL");
+    assert_misuse(redis_pool_idle_null, "corio: corio_redis_pool_idle: the pool is NULL");
+    assert_misuse(redis_sub_open_null_out, "corio: corio_redis_sub_open: out is NULL");
+    assert_misuse(redis_subscribe_null, "corio: corio_redis_subscribe: the subscriber is NULL");
+    assert_misuse(redis_unsubscribe_null, "corio: corio_redis_unsubscribe: the subscriber is NULL");
+    assert_misuse(redis_sub_get_null, "corio: corio_redis_sub_get: the subscriber or msg is NULL");
+}
+
+/* A handler that writes a chunk (or an event) before starting its answer,
+ * driven by corio_http_serve_conn on one end of a socket pair whose other
+ * end already holds a request. */
+static int chunk_first(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)req;
+    if (arg)
+        return corio_http_sse_send(resp, NULL, NULL, "x");
+    return corio_http_resp_write_chunk(resp, "x", 1);
+}
+
+static intptr_t serve_one_request(void *arg)
+{
+    static const char get[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    cr_assert_eq(write(sv[1], get, sizeof get - 1), (ssize_t)(sizeof get - 1));
+    corio_http_app *app;
+    corio_fd *f;
+    corio_stream *s;
+    corio_http_app_new(&app);
+    corio_http_route(app, "GET", "/", chunk_first, arg);
+    cr_assert_eq(corio_fd_open(sv[0], &f), 0);
+    cr_assert_eq(corio_stream_open(f, &s), 0);
+    return corio_http_serve_conn(app, s);
+}
+
+static void write_chunk_before_start(void)
+{
+    corio_run(serve_one_request, NULL);
+}
+
+static void sse_send_before_start(void)
+{
+    corio_run(serve_one_request, "sse");
+}
+
+Test(misuse, calls_out_of_order_abort, .timeout = 30)
+{
+    assert_misuse(write_chunk_before_start,
+                  "corio: corio_http_resp_write_chunk: called before corio_http_resp_start");
+    assert_misuse(sse_send_before_start,
+                  "corio: corio_http_sse_send: called before corio_http_sse_start");
+}
 
 Test(misuse, io_http_db_null_handles_abort, .timeout = 30)
 {

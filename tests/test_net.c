@@ -32,7 +32,7 @@ static intptr_t server(void *arg)
     if (rc < 0)
         return rc;
     server_port = corio_tcp_local_port(l);
-    rc = corio_serve_tcp(l, arg ? (corio_conn_fn *)arg : echo, NULL);
+    rc = corio_serve_tcp(l, arg ? (corio_conn_fn *)arg : echo, NULL, -1);
     corio_fd_close(l);
     return rc == -ECANCELED ? 0 : rc;
 }
@@ -454,7 +454,7 @@ static char sock_path[64];
 static intptr_t unix_server(void *arg)
 {
     corio_fd *l = arg;
-    int rc = corio_serve_tcp(l, echo, NULL);
+    int rc = corio_serve_tcp(l, echo, NULL, -1);
     return rc == -ECANCELED ? 0 : rc;
 }
 
@@ -584,7 +584,7 @@ static const corio_protocol echo_proto = {p_made, p_data, p_eof, p_lost, NULL, N
 
 static intptr_t proto_server(void *arg)
 {
-    int rc = corio_serve_protocol(arg, &echo_proto, NULL, NULL);
+    int rc = corio_serve_protocol(arg, &echo_proto, NULL, NULL, -1);
     return rc == -ECANCELED ? 0 : rc;
 }
 
@@ -621,6 +621,97 @@ static intptr_t protocol_main(void *arg)
 Test(net, transport_and_protocol_echo, .timeout = 10, .init = fd_check_start, .fini = fd_check_end)
 {
     cr_assert_eq(corio_run(protocol_main, NULL), 0);
+}
+
+/* --- the servers' deadline ------------------------------------------------- */
+
+enum serve_kind { SERVE_TCP, SERVE_PARK, SERVE_PROTOCOL };
+
+typedef struct deadline_srv {
+    enum serve_kind kind;
+    corio_fd *listener;
+    int64_t deadline;
+    int64_t returned_at;
+} deadline_srv;
+
+static intptr_t deadline_server(void *arg)
+{
+    deadline_srv *d = arg;
+    int rc = d->kind == SERVE_TCP ? corio_serve_tcp(d->listener, echo, NULL, d->deadline)
+             : d->kind == SERVE_PARK
+                 ? corio_serve_tcp_ex(d->listener, echo, NULL, CORIO_SERVE_PARK, d->deadline)
+                 : corio_serve_protocol(d->listener, &echo_proto, NULL, NULL, d->deadline);
+    d->returned_at = corio_now();
+    return rc;
+}
+
+static corio_stream *dial_listener(corio_fd *l)
+{
+    corio_fd *f;
+    corio_stream *s;
+    cr_assert_eq(corio_tcp_connect("127.0.0.1", corio_tcp_local_port(l), &f, -1), 0);
+    cr_assert_eq(corio_stream_open(f, &s), 0);
+    return s;
+}
+
+/* The connection is served: one round trip. */
+static void echoes(corio_stream *s)
+{
+    char buf[8];
+    cr_assert_eq(corio_stream_write(s, "ping", 4, -1), 0);
+    cr_assert_eq(corio_stream_read_exactly(s, buf, 4, -1), 0);
+    cr_assert_eq(memcmp(buf, "ping", 4), 0);
+}
+
+static intptr_t serve_deadline_main(void *arg)
+{
+    enum serve_kind kind = (enum serve_kind)(intptr_t)arg;
+    deadline_srv d = {.kind = kind, .deadline = corio_now() + 200};
+    deadline_srv forever = {.kind = kind, .deadline = -1};
+    corio_task *t, *f;
+    intptr_t r;
+    char buf[8];
+    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, &d.listener), 0);
+    cr_assert_eq(corio_tcp_listen("127.0.0.1", 0, 0, &forever.listener), 0);
+    cr_assert_eq(corio_spawn(NULL, deadline_server, &d, &t), 0);
+    cr_assert_eq(corio_spawn(NULL, deadline_server, &forever, &f), 0);
+    corio_stream *busy = dial_listener(d.listener), *idle = dial_listener(d.listener);
+    corio_stream *other = dial_listener(forever.listener);
+    echoes(busy);
+    cr_assert_eq(corio_join(t, &r, -1), 0);
+    cr_assert_eq(r, -ETIMEDOUT);
+    cr_assert_geq(d.returned_at, d.deadline, "not before its deadline");
+    ssize_t n = corio_stream_read(busy, buf, sizeof buf, -1);
+    cr_assert(n == 0 || n == -ECONNRESET, "the served connection is closed: %zd", n);
+    n = corio_stream_read(idle, buf, sizeof buf, -1);
+    cr_assert(n == 0 || n == -ECONNRESET, "the idle connection is closed: %zd", n);
+    /* (a transport is aborted: its client may read a reset) */
+    /* -1: the other server goes on past that deadline, until cancelled. */
+    echoes(other);
+    corio_task_cancel(f);
+    cr_assert_eq(corio_join(f, &r, -1), 0);
+    cr_assert_eq(r, -ECANCELED);
+    corio_stream_close(busy);
+    corio_stream_close(idle);
+    corio_stream_close(other);
+    corio_fd_close(d.listener);
+    corio_fd_close(forever.listener);
+    return 0;
+}
+
+Test(net, serve_tcp_deadline, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(serve_deadline_main, (void *)(intptr_t)SERVE_TCP), 0);
+}
+
+Test(net, serve_tcp_ex_park_deadline, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(serve_deadline_main, (void *)(intptr_t)SERVE_PARK), 0);
+}
+
+Test(net, serve_protocol_deadline, .timeout = 20, .init = fd_check_start, .fini = fd_check_end)
+{
+    cr_assert_eq(corio_run(serve_deadline_main, (void *)(intptr_t)SERVE_PROTOCOL), 0);
 }
 
 /* --- big transfers and a peer that never sends a newline -------------------- */

@@ -34,7 +34,7 @@ typedef struct fixture {
 static intptr_t serve_task(void *arg)
 {
     fixture *f = arg;
-    return corio_http_serve(f->app, f->listener, NULL);
+    return corio_http_serve(f->app, f->listener, NULL, -1);
 }
 
 /* The server's default limits per subscriber, with history and max_subscribers. */

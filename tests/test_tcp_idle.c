@@ -12,23 +12,12 @@
 
 #include "fdcheck.h"
 #include "kernel_buffers.h"
+#include "parked.h"
 #include "run.h"
 
 TestSuite(tcp_idle, .init = fd_check_start, .fini = fd_check_end, .timeout = 60);
 
-/* Longer than the server's wait before an idle connection parks (20 ms). */
-#define PARKED_MS 200
-
 #define N 64
-
-static int live_tasks(void)
-{
-    FILE *null = fopen("/dev/null", "w");
-    cr_assert(null);
-    int n = corio_dump_tasks(null);
-    fclose(null);
-    return n;
-}
 
 static int calls;
 
@@ -53,7 +42,7 @@ typedef struct server {
 static intptr_t serve(void *arg)
 {
     server *s = arg;
-    return corio_serve_tcp_ex(s->listener, echo4, NULL, CORIO_SERVE_PARK);
+    return corio_serve_tcp_ex(s->listener, echo4, NULL, CORIO_SERVE_PARK, -1);
 }
 
 static void start(server *s)
@@ -114,7 +103,7 @@ RUN(park)
         corio_fd_close(fds[i]);
     }
     corio_fd_close(s.listener);
-    cr_assert_eq(corio_serve_tcp_ex(s.listener, echo4, NULL, 1u << 7), -EINVAL);
+    cr_assert_eq(corio_serve_tcp_ex(s.listener, echo4, NULL, 1u << 7, -1), -EINVAL);
     return 0;
 }
 Test(tcp_idle, parked_connections_hold_no_task_and_are_served_again)
@@ -138,7 +127,7 @@ static const corio_protocol echo_proto = {.data_received = p_data};
 
 static intptr_t proto_server(void *arg)
 {
-    return corio_serve_protocol(arg, &echo_proto, NULL, NULL);
+    return corio_serve_protocol(arg, &echo_proto, NULL, NULL, -1);
 }
 
 /* More than the kernel can hold between the server and a client that does

@@ -98,7 +98,7 @@ static inline intptr_t tool_serve_task(void *arg)
             rc = tool_dump_start(&dump);
     }
     if (rc == 0)
-        rc = corio_http_serve(s->app, l, NULL);
+        rc = corio_http_serve(s->app, l, NULL, -1);
     if (watch) {
         corio_task_cancel(watch);
         corio_task_release(watch);

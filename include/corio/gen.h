@@ -39,8 +39,8 @@ CORIO_API int corio_gen_new(corio_gen_fn *fn, void *arg, size_t stack_size, cori
 /* Resumes the body with `in` as the result of the corio_gen_yield it is
  * suspended in (ignored on the first call, which starts the body). Returns 0
  * with the next yielded value in *out, CORIO_GEN_RETURNED with the body's
- * return value in *out, -EPIPE if it had already finished or was closed,
- * -EBUSY if called from inside the body itself. Misuse (aborts): g NULL. */
+ * return value in *out, -EPIPE if it had already finished or was closed.
+ * Misuse (aborts): g NULL; called from inside g's own body. */
 CORIO_API int corio_gen_send(corio_gen *g, intptr_t in, intptr_t *out);
 CORIO_API int corio_gen_next(corio_gen *g, intptr_t *out); /* send(0); the same codes */
 
@@ -53,8 +53,8 @@ CORIO_API int corio_gen_yield(corio_gen *g, intptr_t value, intptr_t *sent);
 /* Closes g (Python's close: GeneratorExit): a suspended body is resumed
  * with corio_gen_yield returning -ECANCELED, and every later yield returns
  * -ECANCELED at once without suspending, so the body runs on until it
- * returns. Returns 0; idempotent; -EBUSY from inside the body. Misuse
- * (aborts): g NULL. */
+ * returns. Returns 0; idempotent. Misuse (aborts): g NULL; called from
+ * inside g's own body. */
 CORIO_API int corio_gen_close(corio_gen *g);
 
 /* Frees g; a body still suspended is abandoned without running further (call

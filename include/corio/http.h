@@ -103,18 +103,25 @@ CORIO_API void corio_http_app_limits(const corio_http_app *app, corio_http_limit
 /* The Server header's value (default "corio/<version>"); NULL omits it. */
 CORIO_API void corio_http_app_set_server_name(corio_http_app *app, const char *name);
 
-/* Serves app on listener (which stays the caller's) until the calling task
- * is cancelled or corio_http_stop is called: runs the startup hooks, accepts,
- * and on stop stops accepting, closes idle connections, lets requests in
- * flight finish until the grace deadline, cancels the rest, runs the
- * shutdown hooks and returns 0 (or -ECANCELED when cancelled). tls: NULL for
- * plain HTTP, or a server context for HTTPS. Several loops may serve one app
+/* Serves app on listener (which stays the caller's) until corio_http_stop
+ * is called, the calling task is cancelled or deadline passes (absolute
+ * corio_now() ms, -1 none; 0 or a past time: it stops at its first wait):
+ * runs the startup hooks, accepts, and on corio_http_stop stops accepting,
+ * closes idle connections, lets requests in flight finish until the grace
+ * deadline, cancels the rest, runs the shutdown hooks and returns 0.
+ * Cancelled or past its deadline, it stops the same way with no grace
+ * (requests in flight are cancelled, every connection is closed), runs the
+ * shutdown hooks and returns -ECANCELED or -ETIMEDOUT. tls: NULL for plain
+ * HTTP, or a server context for HTTPS. Several loops may serve one app
  * (corio_run_threads with SO_REUSEPORT listeners): routes and limits are
  * read-only once serving; hooks run once per corio_http_serve call.
- * Errors: a startup hook's own error (nothing is served); accept(2)'s
- * errors other than running out of descriptors (which pauses accepting);
- * -ENOMEM. */
-CORIO_API int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls);
+ * Errors: a startup hook's own error (nothing is served); -ECANCELED;
+ * -ETIMEDOUT deadline (or an enclosing scope's) passed; accept(2)'s errors
+ * other than running out of descriptors (which pauses accepting); -ENOMEM;
+ * else a shutdown hook's error. Misuse (aborts): app or listener NULL;
+ * outside a task. */
+CORIO_API int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls,
+                               int64_t deadline);
 /* Asks every corio_http_serve of app (on any loop, from any thread) to stop
  * gracefully, giving requests in flight grace_ms to finish. */
 CORIO_API void corio_http_stop(corio_http_app *app, int grace_ms);
@@ -205,9 +212,10 @@ CORIO_API int corio_http_resp_json(corio_http_resp *resp, int status, const char
  * for 1.0 the body is close-delimited); write_chunk sends one chunk now
  * (len 0 does nothing); end sends the last chunk. Each waits while the
  * client is slow and fails with -ECONNRESET/-EPIPE once it is gone (the
- * errors above). write_chunk and end: -EINVAL the response was not started
- * with start, or has ended (end twice: 0); write_chunk: -EINVAL data NULL
- * with len > 0. */
+ * errors above). write_chunk and end: -EINVAL the response has ended (end
+ * twice: 0); end: -EINVAL it was not started; write_chunk: -EINVAL data
+ * NULL with len > 0. Misuse (aborts): write_chunk before the response
+ * started (with start, or sse_start). */
 CORIO_API int corio_http_resp_start(corio_http_resp *resp, int status, const char *content_type);
 CORIO_API int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t len);
 CORIO_API int corio_http_resp_end(corio_http_resp *resp);
@@ -219,7 +227,8 @@ CORIO_API int corio_http_resp_started(const corio_http_resp *resp);
  * send writes one event (id and event may be NULL; data may hold newlines,
  * each line gets its own "data:"); comment writes ": text" (a heartbeat).
  * The errors of the sending calls above; send and comment: -EINVAL the
- * stream was not started with sse_start, or has ended. */
+ * response has ended. Misuse (aborts): send or comment before the response
+ * started (with sse_start). */
 CORIO_API int corio_http_sse_start(corio_http_resp *resp);
 CORIO_API int corio_http_sse_send(corio_http_resp *resp, const char *id, const char *event,
                                   const char *data);

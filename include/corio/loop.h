@@ -42,13 +42,14 @@ CORIO_API int corio_call_soon(corio_callback *cb, void *arg);
 CORIO_API int corio_call_later(int64_t ms, corio_callback *cb, void *arg, corio_handle **handle);
 
 /* Cancels the callback if it has not run, and frees the handle. Returns 0
- * if it was cancelled, -EALREADY if it had run already, -EINVAL h NULL. */
+ * if it was cancelled, -EALREADY if it had run already. Misuse (aborts): h
+ * NULL. */
 CORIO_API int corio_handle_cancel(corio_handle *h);
 
 /* From any thread: runs cb(arg) on loop's thread soon, waking the loop if it
  * is blocked. The loop must still be running (keep a task of it waiting for
- * the outcome, as corio_to_thread does). Errors: -EINVAL loop or cb NULL;
- * -ENOMEM. */
+ * the outcome, as corio_to_thread does). Errors: -ENOMEM. Misuse (aborts):
+ * loop or cb NULL. */
 CORIO_API int corio_call_soon_threadsafe(corio_loop *loop, corio_callback *cb, void *arg);
 
 #ifdef __cplusplus

@@ -108,19 +108,24 @@ CORIO_API ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from,
 /* A connection handler: reads and writes the stream; serve closes it after. */
 typedef intptr_t corio_conn_fn(corio_stream *conn, void *arg);
 
-/* Accepts connections on listener forever, each handled by handler(conn,
- * arg) in a task of its own in a nursery. Returns when the calling task is
- * cancelled (-ECANCELED): accepting stops, the connection tasks are cancelled
- * with it, and it returns once they have all ended. Running out of
- * descriptors pauses accepting briefly instead of failing. A handler's
- * failure (a negative return) ends its connection only and is reported
- * through the log hook (corio/log.h), module "tcp": at CORIO_LOG_WARN, at
- * most once a second with a count; -EPIPE and -ECONNRESET (the peer went
- * away) at CORIO_LOG_DEBUG; -ECANCELED (the server stopping) not at all.
- * The listener stays the caller's. Errors: -ECANCELED, or -ETIMEDOUT for a
- * scope's deadline (how it normally ends); -EINVAL handler NULL; accept(2)'s
- * other errors, or -ENOMEM starting the nursery. */
-CORIO_API int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg);
+/* Accepts connections on listener until the calling task is cancelled or
+ * deadline passes, each handled by handler(conn, arg) in a task of its own
+ * in a nursery. When it stops, accepting stops, the connection tasks are
+ * cancelled (their streams closed) and it returns once they have all ended.
+ * deadline (absolute corio_now() ms, -1 none; 0 or a past time: it stops at
+ * its first wait) bounds the whole serving, as a scope's deadline would.
+ * Running out of descriptors pauses accepting briefly instead of failing. A
+ * handler's failure (a negative return) ends its connection only and is
+ * reported through the log hook (corio/log.h), module "tcp": at
+ * CORIO_LOG_WARN, at most once a second with a count; -EPIPE and
+ * -ECONNRESET (the peer went away) at CORIO_LOG_DEBUG; -ECANCELED (the
+ * server stopping) not at all. The listener stays the caller's. Errors
+ * (it always returns one: how it ends): -ECANCELED the calling task was
+ * cancelled; -ETIMEDOUT deadline (or an enclosing scope's) passed; -EINVAL
+ * handler NULL; accept(2)'s other errors; -ENOMEM starting the nursery or
+ * the deadline's timer. Misuse (aborts): listener NULL; outside a task. */
+CORIO_API int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg,
+                              int64_t deadline);
 
 /* corio_serve_tcp with flags:
  * CORIO_SERVE_PARK: a connection waiting for bytes holds no task and no read
@@ -133,14 +138,15 @@ CORIO_API int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *
  *   a new one. Its first read then finds bytes (or the end) without
  *   waiting. It must not leave tasks of its own running when it parks
  *   (the connection may go on in another task at once). Any other value
- *   ends the connection as above.
+ *   ends the connection as above. Parked connections are closed when the
+ *   server stops.
  * Errors: as corio_serve_tcp; -EINVAL an unknown flag. */
 enum {
     CORIO_SERVE_PARK = 1u << 0,
 };
 #define CORIO_CONN_PARK ((intptr_t)1)
 CORIO_API int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg,
-                                 unsigned flags);
+                                 unsigned flags, int64_t deadline);
 
 #ifdef __cplusplus
 }

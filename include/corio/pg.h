@@ -210,8 +210,8 @@ typedef struct corio_pg_pool_opts {
 } corio_pg_pool_opts;
 
 /* opts may be NULL for the defaults. No connection is made yet. Errors:
- * -EINVAL conninfo or out NULL, conninfo does not parse, or a bad option;
- * -ENOMEM. */
+ * -EINVAL conninfo does not parse, or a bad option; -ENOMEM. Misuse
+ * (aborts): conninfo or out NULL. */
 CORIO_API int corio_pg_pool_new(const char *conninfo, const corio_pg_pool_opts *opts,
                                 corio_pg_pool **out);
 /* Gets a connection: an idle one (checked as said above; a dead one is

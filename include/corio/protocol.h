@@ -49,13 +49,17 @@ CORIO_API size_t corio_transport_buffered(const corio_transport *t);
 /* From a task: accepts connections on listener (a corio_tcp_listen or
  * corio_unix_listen socket) and drives each with proto, its ctx from
  * make_ctx(arg) (NULL make_ctx: arg itself; freeing ctx is the protocol's
- * job, in connection_lost). Returns when the calling task is cancelled
- * (-ECANCELED, or -ETIMEDOUT for its scope's deadline), or on an accept(2)
- * error other than running out of descriptors (which pauses accepting),
- * after aborting the connections still open. Misuse (aborts): listener or
- * proto NULL; outside a task. */
+ * job, in connection_lost). Serves until the calling task is cancelled or
+ * deadline passes (absolute corio_now() ms, -1 none; 0 or a past time: it
+ * stops at its first wait), or until an accept(2) error other than running
+ * out of descriptors (which pauses accepting); then stops accepting and
+ * aborts the connections still open (connection_lost(-ECONNABORTED) each)
+ * before it returns. Errors (it always returns one: how it ended):
+ * -ECANCELED the calling task was cancelled; -ETIMEDOUT deadline (or an
+ * enclosing scope's) passed; accept(2)'s; -ENOMEM the deadline's timer.
+ * Misuse (aborts): listener or proto NULL; outside a task. */
 CORIO_API int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto,
-                                   void *(*make_ctx)(void *arg), void *arg);
+                                   void *(*make_ctx)(void *arg), void *arg, int64_t deadline);
 
 #ifdef __cplusplus
 }

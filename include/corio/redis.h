@@ -222,7 +222,8 @@ typedef struct corio_redis_msg {
     int error;       /* RECONNECTED: why the connection was lost */
 } corio_redis_msg;
 
-/* Connects a subscriber to url (as corio_redis_connect; its errors). */
+/* Connects a subscriber to url (as corio_redis_connect; its errors).
+ * Misuse (aborts): out NULL; outside a task. */
 CORIO_API int corio_redis_sub_open(const char *url, const corio_redis_opts *opts,
                                    corio_redis_sub **out, int64_t deadline);
 CORIO_API void corio_redis_sub_close(corio_redis_sub *s);
@@ -231,7 +232,7 @@ CORIO_API void corio_redis_sub_close(corio_redis_sub *s);
  * corio_redis_sub_get. Remembered for re-subscribing after a reconnection
  * even if the send failed (the next get reconnects). Errors of all four:
  * -ENOMEM; -ETIMEDOUT, -ECANCELED while sending; subscribe and psubscribe:
- * -EINVAL name NULL. */
+ * -EINVAL name NULL. Misuse (aborts): s NULL. */
 CORIO_API int corio_redis_subscribe(corio_redis_sub *s, const char *channel, int64_t deadline);
 CORIO_API int corio_redis_psubscribe(corio_redis_sub *s, const char *pattern, int64_t deadline);
 CORIO_API int corio_redis_unsubscribe(corio_redis_sub *s, const char *channel, int64_t deadline);
@@ -239,7 +240,7 @@ CORIO_API int corio_redis_punsubscribe(corio_redis_sub *s, const char *pattern, 
 /* Waits for the next message or event: 0 and *msg, whose pointers stay valid
  * until the next get or close. Reconnects as said above while the deadline
  * allows. Errors: -ETIMEDOUT; -ECANCELED; -EPROTO, -EMSGSIZE (the connection
- * is remade at the next get); -ENOMEM. */
+ * is remade at the next get); -ENOMEM. Misuse (aborts): s or msg NULL. */
 CORIO_API int corio_redis_sub_get(corio_redis_sub *s, corio_redis_msg *msg, int64_t deadline);
 
 /* --- Pool ------------------------------------------------------------------- */
@@ -247,7 +248,9 @@ CORIO_API int corio_redis_sub_get(corio_redis_sub *s, corio_redis_msg *msg, int6
  * reused warmest first, waiters served in arrival order. */
 typedef struct corio_redis_pool corio_redis_pool;
 
-/* Errors: -EINVAL (max 0, bad URL), -ENOMEM. No connection is made yet. */
+/* Errors: -EINVAL (max 0, bad URL), -ENOMEM. No connection is made yet.
+ * Misuse (aborts): out NULL; and for the calls below, p NULL (but
+ * corio_redis_pool_free(NULL) does nothing). */
 CORIO_API int corio_redis_pool_new(const char *url, const corio_redis_opts *opts, size_t max,
                                    corio_redis_pool **out);
 /* Closes the idle connections and frees p; -EBUSY (nothing freed) while
@@ -255,12 +258,13 @@ CORIO_API int corio_redis_pool_new(const char *url, const corio_redis_opts *opts
 CORIO_API int corio_redis_pool_free(corio_redis_pool *p);
 /* A connection for the caller alone until it is released. An idle one past
  * opts.check_after_ms is PINGed first and replaced if that fails. Errors: what
- * corio_redis_connect returns; -ETIMEDOUT; -ECANCELED. */
+ * corio_redis_connect returns; -ETIMEDOUT; -ECANCELED. Misuse (aborts): out
+ * NULL. */
 CORIO_API int corio_redis_pool_acquire(corio_redis_pool *p, corio_redis **out, int64_t deadline);
 /* Gives c back; returns 0. A connection that is broken, or that had a
  * command cancelled in flight while it was out, is closed instead, never
- * handed out again. Misuse (aborts): more releases than acquires; outside
- * a task. */
+ * handed out again. Misuse (aborts): c NULL; more releases than acquires;
+ * outside a task. */
 CORIO_API int corio_redis_pool_release(corio_redis_pool *p, corio_redis *c);
 CORIO_API size_t corio_redis_pool_idle(const corio_redis_pool *p);
 CORIO_API size_t corio_redis_pool_in_use(const corio_redis_pool *p);

@@ -157,8 +157,7 @@ int corio_call_later(int64_t ms, corio_callback *cb, void *arg, corio_handle **h
 
 int corio_handle_cancel(corio_handle *h)
 {
-    if (!h)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!h, "the handle is NULL");
     int rc = h->ran ? -EALREADY : 0;
     if (!h->ran)
         corio__timer_remove(&h->loop->timers, &h->timer);
@@ -168,8 +167,7 @@ int corio_handle_cancel(corio_handle *h)
 
 int corio_call_soon_threadsafe(corio_loop *l, corio_callback *cb, void *arg)
 {
-    if (!l || !cb)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!l || !cb, "the loop or cb is NULL");
     corio__ts_node *n = malloc(sizeof *n);
     if (!n)
         return -ENOMEM;

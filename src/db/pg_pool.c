@@ -38,8 +38,7 @@ static const corio_respool_ops pool_ops = {pool_open, pool_close};
 
 int corio_pg_pool_new(const char *conninfo, const corio_pg_pool_opts *opts, corio_pg_pool **out)
 {
-    if (!conninfo || !out)
-        return -EINVAL;
+    CORIO__MISUSE_IF(!conninfo || !out, "conninfo or out is NULL");
     corio_pg_pool_opts o = opts ? *opts : (corio_pg_pool_opts){0, 0, 0};
     if (o.idle_timeout_ms < 0 || o.check_idle_ms < -1)
         return -EINVAL;

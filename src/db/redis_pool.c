@@ -7,6 +7,7 @@
 #include <corio/respool.h>
 #include <corio/time.h>
 
+#include "../base/misuse.h"
 #include "redis_int.h"
 
 #define CHECK_AFTER_MS 5000
@@ -34,6 +35,7 @@ static const corio_respool_ops ops = {pool_open, pool_close};
 int corio_redis_pool_new(const char *url, const corio_redis_opts *opts, size_t max,
                          corio_redis_pool **out)
 {
+    CORIO__MISUSE_IF(!out, "out is NULL");
     *out = NULL;
     if (!url || max == 0)
         return -EINVAL;
@@ -87,6 +89,7 @@ static bool healthy(corio_redis_pool *p, corio_redis *c, int64_t deadline)
 
 int corio_redis_pool_acquire(corio_redis_pool *p, corio_redis **out, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!p || !out, "the pool or out is NULL");
     void *res;
     *out = NULL;
     int rc = corio_respool_acquire(p->rp, &res, deadline);
@@ -112,15 +115,18 @@ int corio_redis_pool_acquire(corio_redis_pool *p, corio_redis **out, int64_t dea
 
 int corio_redis_pool_release(corio_redis_pool *p, corio_redis *c)
 {
+    CORIO__MISUSE_IF(!p || !c, "the pool or the connection is NULL");
     return corio_respool_release(p->rp, c, c->broken || c->dirty);
 }
 
 size_t corio_redis_pool_idle(const corio_redis_pool *p)
 {
+    CORIO__MISUSE_IF(!p, "the pool is NULL");
     return corio_respool_idle(p->rp);
 }
 
 size_t corio_redis_pool_in_use(const corio_redis_pool *p)
 {
+    CORIO__MISUSE_IF(!p, "the pool is NULL");
     return corio_respool_in_use(p->rp);
 }

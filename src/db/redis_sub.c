@@ -10,6 +10,7 @@
 #include <corio/error.h>
 #include <corio/time.h>
 
+#include "../base/misuse.h"
 #include "redis_int.h"
 
 #define BACKOFF_FIRST 100
@@ -127,8 +128,11 @@ int corio_redis_sub_open(const char *url, const corio_redis_opts *opts, corio_re
                          int64_t deadline)
 {
     static const corio_redis_opts defaults;
-    corio_redis_sub *s = calloc(1, sizeof *s);
+    CORIO__MISUSE_IF(!out, "out is NULL");
     *out = NULL;
+    if (!url)
+        return -EINVAL; /* as corio_redis_connect */
+    corio_redis_sub *s = calloc(1, sizeof *s);
     if (!s || !(s->url = strdup(url))) {
         free(s);
         return -ENOMEM;
@@ -187,21 +191,25 @@ static int change(corio_redis_sub *s, names *set, bool add, const char *verb, co
 
 int corio_redis_subscribe(corio_redis_sub *s, const char *channel, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!s, "the subscriber is NULL");
     return channel ? change(s, &s->channels, true, "SUBSCRIBE", channel, deadline) : -EINVAL;
 }
 
 int corio_redis_psubscribe(corio_redis_sub *s, const char *pattern, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!s, "the subscriber is NULL");
     return pattern ? change(s, &s->patterns, true, "PSUBSCRIBE", pattern, deadline) : -EINVAL;
 }
 
 int corio_redis_unsubscribe(corio_redis_sub *s, const char *channel, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!s, "the subscriber is NULL");
     return change(s, &s->channels, false, "UNSUBSCRIBE", channel, deadline);
 }
 
 int corio_redis_punsubscribe(corio_redis_sub *s, const char *pattern, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!s, "the subscriber is NULL");
     return change(s, &s->patterns, false, "PUNSUBSCRIBE", pattern, deadline);
 }
 
@@ -250,6 +258,7 @@ static bool parse(const corio_redis_reply *r, corio_redis_msg *msg)
 
 int corio_redis_sub_get(corio_redis_sub *s, corio_redis_msg *msg, int64_t deadline)
 {
+    CORIO__MISUSE_IF(!s || !msg, "the subscriber or msg is NULL");
     corio_redis_reply_free(s->cur);
     s->cur = NULL;
     int rc = corio_checkpoint();

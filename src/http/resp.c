@@ -170,9 +170,10 @@ int corio_http_resp_start(corio_http_resp *resp, int status, const char *type)
 int corio_http_resp_write_chunk(corio_http_resp *resp, const void *data, size_t len)
 {
     CORIO__MISUSE_IF(!resp, "the response is NULL");
+    CORIO__MISUSE_IF(!resp->started, "called before corio_http_resp_start");
     if (!data && len)
         return -EINVAL;
-    if (!resp->started || resp->ended)
+    if (resp->ended)
         return -EINVAL;
     conn *c = resp->c;
     if (len == 0 || c->w->req.head)
@@ -238,10 +239,12 @@ static int sse_field(conn *c, const char *field, const char *value)
 static int sse_emit(corio_http_resp *resp, const char *id, const char *event, const char *data,
                     const char *comment)
 {
+    const char *func = comment ? "corio_http_sse_comment" : "corio_http_sse_send";
     if (!resp)
-        corio__misuse(comment ? "corio_http_sse_comment" : "corio_http_sse_send",
-                      "the response is NULL");
-    if (!resp->started || resp->ended)
+        corio__misuse(func, "the response is NULL");
+    if (!resp->started)
+        corio__misuse(func, "called before corio_http_sse_start");
+    if (resp->ended)
         return -EINVAL;
     conn *c = resp->c;
     if (c->w->req.head)

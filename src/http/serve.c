@@ -136,7 +136,7 @@ static int run_hooks(corio_http_app *app, hook *h)
     return first;
 }
 
-int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls)
+int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls, int64_t deadline)
 {
     CORIO__MISUSE_IF(!app || !listener, "the app or the listener is NULL");
     int rc = run_hooks(app, app->startup);
@@ -151,12 +151,18 @@ int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls
         corio_event_free(srv.drained);
         return rc;
     }
+    /* Entered after the nursery, the deadline's scope does not reach the
+     * connections: past it, they stop below as on cancel. */
+    if ((rc = corio_scope_enter(&srv.accept_scope, deadline, 0)) < 0) {
+        corio_nursery_close(n);
+        corio_event_free(srv.drained);
+        return rc;
+    }
     pthread_mutex_lock(&app->mu);
     corio__list_push(&app->servers, &srv.link);
     pthread_mutex_unlock(&app->mu);
 
     srv.nursery = n;
-    corio_scope_enter(&srv.accept_scope, -1, 0);
     for (;;) {
         corio_fd *f;
         if ((rc = corio__accept_or_wait(listener, &f, "http", &srv.starved)) < 0)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <corio/cancel.h>
 #include <corio/protocol.h>
 #include <corio/time.h>
 
@@ -239,13 +240,16 @@ static int adopt(corio__loop *l, server *srv, int fd, const corio_protocol *prot
 }
 
 int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto,
-                         void *(*make_ctx)(void *arg), void *arg)
+                         void *(*make_ctx)(void *arg), void *arg, int64_t deadline)
 {
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__MISUSE_IF(!listener || !proto, "listener or proto is NULL");
+    corio_scope until; /* the deadline reaches the waits for connections */
+    int rc = corio_scope_enter(&until, deadline, 0);
+    if (rc < 0)
+        return rc;
     server srv;
     corio__list_init(&srv.conns);
-    int rc;
     for (;;) {
         int fd = accept4(corio_fd_fileno(listener), NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -271,6 +275,7 @@ int corio_serve_protocol(corio_fd *listener, const corio_protocol *proto,
         if (rc < 0)
             break;
     }
+    corio_scope_exit(&until); /* rc says why it ended */
     while (!corio__list_empty(&srv.conns))
         corio_transport_abort(corio__container_of(srv.conns.next, corio_transport, link));
     return rc;

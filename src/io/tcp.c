@@ -774,12 +774,13 @@ static void readable(void *arg)
         corio__timer_add(&corio__loop_get()->timers, &c->drop, 0);
 }
 
-int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg)
+int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg, int64_t deadline)
 {
-    return corio_serve_tcp_ex(listener, handler, arg, 0);
+    return corio_serve_tcp_ex(listener, handler, arg, 0, deadline);
 }
 
-int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, unsigned flags)
+int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, unsigned flags,
+                       int64_t deadline)
 {
     CORIO__MISUSE_IF(!listener, "the listener is NULL");
     if (!handler || (flags & ~(unsigned)CORIO_SERVE_PARK))
@@ -793,6 +794,14 @@ int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, un
     int rc = corio_nursery_open(&srv.nursery);
     if (rc < 0)
         return rc;
+    /* The deadline bounds the accepting only: entered after the nursery,
+     * its scope does not reach the connections, which stop below as on
+     * cancel. */
+    corio_scope until;
+    if ((rc = corio_scope_enter(&until, deadline, 0)) < 0) {
+        corio_nursery_close(srv.nursery);
+        return rc;
+    }
     corio__log_limit starved = {0};
     for (;;) {
         corio_fd *fd;
@@ -819,6 +828,7 @@ int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, un
             corio__log(CORIO_LOG_WARN, "tcp", "dropped a new connection: %s", corio_strerror(err));
         }
     }
+    corio_scope_exit(&until); /* rc says why it ended */
     srv.closing = true;
     corio_nursery_cancel(srv.nursery); /* the server stops: so do its connections */
     corio_nursery_close(srv.nursery);

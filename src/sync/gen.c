@@ -111,11 +111,13 @@ int corio_gen_new(corio_gen_fn *fn, void *arg, size_t stack_size, corio_gen **ou
     return 0;
 }
 
-int corio_gen_send(corio_gen *g, intptr_t in, intptr_t *out)
+/* send and next: func names the public call in a misuse message. */
+static int resume(const char *func, corio_gen *g, intptr_t in, intptr_t *out)
 {
-    CORIO__MISUSE_IF(!g, "the generator is NULL");
+    if (!g)
+        corio__misuse(func, "the generator is NULL");
     if (g->state == GEN_RUNNING)
-        return -EBUSY;
+        corio__misuse(func, "called from inside the generator's own body");
     if (g->state == GEN_DONE || g->closing)
         return -EPIPE;
     g->value = in;
@@ -129,10 +131,14 @@ int corio_gen_send(corio_gen *g, intptr_t in, intptr_t *out)
     return 0;
 }
 
+int corio_gen_send(corio_gen *g, intptr_t in, intptr_t *out)
+{
+    return resume(__func__, g, in, out);
+}
+
 int corio_gen_next(corio_gen *g, intptr_t *out)
 {
-    CORIO__MISUSE_IF(!g, "the generator is NULL");
-    return corio_gen_send(g, 0, out);
+    return resume(__func__, g, 0, out);
 }
 
 int corio_gen_yield(corio_gen *g, intptr_t value, intptr_t *sent)
@@ -153,8 +159,7 @@ int corio_gen_yield(corio_gen *g, intptr_t value, intptr_t *sent)
 int corio_gen_close(corio_gen *g)
 {
     CORIO__MISUSE_IF(!g, "the generator is NULL");
-    if (g->state == GEN_RUNNING)
-        return -EBUSY;
+    CORIO__MISUSE_IF(g->state == GEN_RUNNING, "called from inside the generator's own body");
     if (g->state == GEN_DONE)
         return 0;
     if (g->state == GEN_NEW) { /* never started: it never will */
