@@ -4,8 +4,12 @@
  * Nodes are malloc'd one by one and small ones are recycled through a cache
  * per thread. A pipeline of 16 keeps 16 nodes of one size alive at once,
  * past glibc's tcache (7 per size), so without the cache most of them took
- * malloc's and free's slow paths: ~170 of the ~650 instructions per
- * pipelined command. */
+ * malloc's and free's slow paths: ~130 of the ~645 instructions per
+ * pipelined command.
+ *
+ * Under ASan there is no cache: every node is malloc'd and freed, so a use
+ * after free is reported as one, and LeakSanitizer (which does not scan a
+ * thread-local) sees no cached node as leaked at exit or in a fuzz run. */
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -15,7 +19,7 @@
 
 #include <hiredis/read.h>
 
-#include "../base/sanitizer.h"
+#include "../base/sanitizer.h" /* CORIO__ASAN */
 #include "redis_int.h"
 
 /* The cached sizes are malloc's usable sizes of its 64-, 128- and 256-byte
@@ -40,11 +44,10 @@ static pthread_key_t cache_key;
 static bool cache_key_ok;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
-/* A cached node is poisoned under ASan: a use after free still reports. */
 #if defined(CORIO__ASAN)
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define CACHE_ON 0
 #else
-#define POISON(p, n) ((void)(p), (void)(n))
+#define CACHE_ON 1
 #endif
 
 static void cache_drain(void *arg)
@@ -53,7 +56,6 @@ static void cache_drain(void *arg)
     for (int k = 0; k < CLASSES; k++) {
         while (c->head[k]) {
             cached *e = c->head[k];
-            CORIO__UNPOISON(e, class_size[k]);
             c->head[k] = e->next;
             free(e);
         }
@@ -67,46 +69,51 @@ static void cache_key_init(void)
     cache_key_ok = pthread_key_create(&cache_key, cache_drain) == 0;
 }
 
+/* The class of a node of size bytes, or -1 (none fits). */
+static inline int class_of(size_t size)
+{
+    return size <= class_size[0] ? 0 : size <= class_size[1] ? 1 : size <= class_size[2] ? 2 : -1;
+}
+
 static void *node_alloc(size_t size)
 {
+    int k = class_of(size);
+    if (!CACHE_ON || k < 0)
+        return malloc(size);
     cache *c = &tl_cache;
-    for (int k = 0; k < CLASSES; k++) {
-        if (size > class_size[k])
-            continue;
-        cached *e = c->head[k];
-        if (!e)
-            return malloc(class_size[k]);
-        CORIO__UNPOISON(e, class_size[k]);
-        c->head[k] = e->next;
-        c->n[k]--;
-        return e;
-    }
-    return malloc(size);
+    cached *e = c->head[k];
+    if (!e)
+        return malloc(class_size[k]);
+    c->head[k] = e->next;
+    c->n[k]--;
+    return e;
 }
 
 static void node_free(void *p)
 {
-    size_t usable = malloc_usable_size(p);
-    cache *c = &tl_cache;
-    for (int k = 0; k < CLASSES; k++) {
-        if (usable != class_size[k])
-            continue;
-        if (c->n[k] >= CACHE_MAX)
-            break;
-        if (!c->registered) {
-            pthread_once(&cache_once, cache_key_init);
-            if (!cache_key_ok || pthread_setspecific(cache_key, c) != 0)
-                break;
-            c->registered = true;
-        }
-        cached *e = p;
-        e->next = c->head[k];
-        c->head[k] = e;
-        c->n[k]++;
-        POISON(e, class_size[k]);
+    if (!CACHE_ON) {
+        free(p);
         return;
     }
-    free(p);
+    size_t usable = malloc_usable_size(p);
+    int k = class_of(usable);
+    cache *c = &tl_cache;
+    if (k < 0 || usable != class_size[k] || c->n[k] >= CACHE_MAX) {
+        free(p);
+        return;
+    }
+    if (!c->registered) {
+        pthread_once(&cache_once, cache_key_init);
+        if (!cache_key_ok || pthread_setspecific(cache_key, c) != 0) {
+            free(p);
+            return;
+        }
+        c->registered = true;
+    }
+    cached *e = p;
+    e->next = c->head[k];
+    c->head[k] = e;
+    c->n[k]++;
 }
 
 static corio_redis_reply *node(const redisReadTask *t, corio_redis_type type, size_t extra)
