@@ -154,9 +154,12 @@ static pid_t start_server(void)
 }
 
 /* --- corio's client ------------------------------------------------------ */
+/* The tasks of a run share one count of commands still to send, as
+ * redis-benchmark's clients share -n: a task whose connection is served
+ * faster does more, and no task is left running alone at the end. */
 typedef struct job {
     enum contender mode;
-    long ops; /* per task */
+    long *left;
     corio_redis *conn;
     int index;
 } job;
@@ -179,7 +182,8 @@ static intptr_t worker(void *arg)
                       : corio_redis_pipe_argv(p, 3, set, setlen))
                 return -ENOMEM;
         corio_redis_reply *r[PIPE];
-        for (long n = 0; n < j->ops; n += PIPE) {
+        while (*j->left >= PIPE) {
+            *j->left -= PIPE;
             int rc = corio_redis_pipe_run(j->conn, p, r, -1);
             if (rc < 0)
                 return rc;
@@ -189,7 +193,8 @@ static intptr_t worker(void *arg)
         corio_redis_pipe_free(p);
         return 0;
     }
-    for (long n = 0; n < j->ops; n++) {
+    for (long n = 0; *j->left > 0; n++) {
+        --*j->left;
         corio_redis_reply *r;
         int rc = n % 2 ? corio_redis_argv(j->conn, 2, get, getlen, &r, -1)
                        : corio_redis_argv(j->conn, 3, set, setlen, &r, -1);
@@ -233,11 +238,11 @@ static intptr_t corio_main(void *arg)
     for (int i = 0; i < nconns; i++)
         if (corio_redis_connect(url, NULL, &conns[i], corio_now() + 5000) < 0)
             return -1;
+    long left = TASKS * 2 * PIPE; /* warm up */
     for (int i = 0; i < TASKS; i++)
-        jobs[i] = (job){a->mode, 2 * PIPE, conns[a->mode == SHARED ? 0 : i], i};
-    int rc = run_tasks(jobs); /* warm up */
-    for (int i = 0; i < TASKS; i++)
-        jobs[i].ops = a->ops / TASKS;
+        jobs[i] = (job){a->mode, &left, conns[a->mode == SHARED ? 0 : i], i};
+    int rc = run_tasks(jobs);
+    left = a->ops;
     struct rusage r0, r1;
     getrusage(RUSAGE_SELF, &r0);
     double t0 = now_s();
@@ -245,7 +250,7 @@ static intptr_t corio_main(void *arg)
         rc = run_tasks(jobs);
     double t1 = now_s();
     getrusage(RUSAGE_SELF, &r1);
-    long done = a->ops / TASKS * TASKS;
+    long done = a->ops; /* a multiple of TASKS * PIPE */
     a->r.ops_s = done / (t1 - t0);
     a->r.cpu_us = (cpu_of(&r1) - cpu_of(&r0)) * 1e6 / done;
     for (int i = 0; i < nconns; i++)

@@ -1,13 +1,120 @@
 /* Replies: hiredis's RESP reader with object functions that build corio's
- * reply tree, and the size limit that hiredis 0.14 lacks. */
+ * reply tree, and the size limit that hiredis 0.14 lacks.
+ *
+ * Nodes are malloc'd one by one and small ones are recycled through a cache
+ * per thread. A pipeline of 16 keeps 16 nodes of one size alive at once,
+ * past glibc's tcache (7 per size), so without the cache most of them took
+ * malloc's and free's slow paths: ~130 of the ~645 instructions per
+ * pipelined command.
+ *
+ * Under ASan there is no cache: every node is malloc'd and freed, so a use
+ * after free is reported as one, and LeakSanitizer (which does not scan a
+ * thread-local) sees no cached node as leaked at exit or in a fuzz run. */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hiredis/read.h>
 
+#include "../base/sanitizer.h" /* CORIO__ASAN */
 #include "redis_int.h"
+
+/* The cached sizes are malloc's usable sizes of its 64-, 128- and 256-byte
+ * chunks: a node of class k is malloc(size[k]), and free recognises one by
+ * malloc_usable_size, so any block of that usable size may be cached,
+ * whatever the node's fields say now. 248 bytes hold a GET of ~200 bytes. */
+enum { CLASSES = 3, CACHE_MAX = 64 };
+static const size_t class_size[CLASSES] = {56, 120, 248};
+
+typedef struct cached {
+    struct cached *next;
+} cached;
+
+typedef struct cache {
+    cached *head[CLASSES];
+    unsigned n[CLASSES];
+    bool registered; /* with the key, so that thread exit drains it */
+} cache;
+
+static __thread cache tl_cache;
+static pthread_key_t cache_key;
+static bool cache_key_ok;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+#if defined(CORIO__ASAN)
+#define CACHE_ON 0
+#else
+#define CACHE_ON 1
+#endif
+
+static void cache_drain(void *arg)
+{
+    cache *c = arg;
+    for (int k = 0; k < CLASSES; k++) {
+        while (c->head[k]) {
+            cached *e = c->head[k];
+            c->head[k] = e->next;
+            free(e);
+        }
+        c->n[k] = 0;
+    }
+    c->registered = false;
+}
+
+static void cache_key_init(void)
+{
+    cache_key_ok = pthread_key_create(&cache_key, cache_drain) == 0;
+}
+
+/* The class of a node of size bytes, or -1 (none fits). */
+static inline int class_of(size_t size)
+{
+    return size <= class_size[0] ? 0 : size <= class_size[1] ? 1 : size <= class_size[2] ? 2 : -1;
+}
+
+static void *node_alloc(size_t size)
+{
+    int k = class_of(size);
+    if (!CACHE_ON || k < 0)
+        return malloc(size);
+    cache *c = &tl_cache;
+    cached *e = c->head[k];
+    if (!e)
+        return malloc(class_size[k]);
+    c->head[k] = e->next;
+    c->n[k]--;
+    return e;
+}
+
+static void node_free(void *p)
+{
+    if (!CACHE_ON) {
+        free(p);
+        return;
+    }
+    size_t usable = malloc_usable_size(p);
+    int k = class_of(usable);
+    cache *c = &tl_cache;
+    if (k < 0 || usable != class_size[k] || c->n[k] >= CACHE_MAX) {
+        free(p);
+        return;
+    }
+    if (!c->registered) {
+        pthread_once(&cache_once, cache_key_init);
+        if (!cache_key_ok || pthread_setspecific(cache_key, c) != 0) {
+            free(p);
+            return;
+        }
+        c->registered = true;
+    }
+    cached *e = p;
+    e->next = c->head[k];
+    c->head[k] = e;
+    c->n[k]++;
+}
 
 static corio_redis_reply *node(const redisReadTask *t, corio_redis_type type, size_t extra)
 {
@@ -16,7 +123,7 @@ static corio_redis_reply *node(const redisReadTask *t, corio_redis_type type, si
         rd->too_big = true;
         return NULL;
     }
-    corio_redis_reply *r = malloc(sizeof *r + extra);
+    corio_redis_reply *r = node_alloc(sizeof *r + extra);
     if (!r)
         return NULL;
     rd->built += sizeof *r + extra;
@@ -83,7 +190,7 @@ void corio_redis_reply_free(corio_redis_reply *r)
     if (r->type == CORIO_REDIS_ARRAY)
         for (size_t i = 0; i < r->len; i++)
             corio_redis_reply_free(r->elements[i]);
-    free(r);
+    node_free(r);
 }
 
 static void free_object(void *r)
