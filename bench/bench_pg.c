@@ -295,9 +295,10 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
     const char *conninfo = tcp ? srv->tcp : srv->local;
     double qps[NCONTENDERS][MAX_RUNS], cpu[NCONTENDERS][MAX_RUNS];
     /* Round -1, the first time only, is not counted: the server's caches
-     * and the page cache warm for whoever would otherwise run first. */
+     * and the page cache warm for whoever would otherwise run first (not
+     * with --only, which runs one contender to profile it). */
     static bool warm;
-    for (int r = warm ? 0 : -1; r < runs; r++) {
+    for (int r = warm || only >= 0 ? 0 : -1; r < runs; r++) {
         for (int i = 0; i < NCONTENDERS; i++) {
             /* Rotated each round: no contender always follows the same one
              * (whose backends may still be exiting on the server's CPU). */
