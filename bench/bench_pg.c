@@ -7,8 +7,10 @@
  * pool.fetchval); the same in pipeline mode, 64 statements a batch; pgbench
  * -M prepared -c 16 -j 1 with a one-line script of that query; asyncpg (on
  * uvloop) with a pool of 16 and 16 tasks. Over a Unix socket and TCP
- * loopback; the contenders alternate, each run several times: the median
- * and the spread of queries/s, and client CPU (user + system) per query.
+ * loopback; after one round not counted (warm-up), the contenders
+ * alternate, in an order rotated each round, each run several times: the
+ * median and the spread of queries/s, and client CPU (user + system) per
+ * query.
  *
  * usage: bench-pg [--seconds S] [--runs N] [--only NAME [--tcp]]
  *
@@ -292,8 +294,15 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
 {
     const char *conninfo = tcp ? srv->tcp : srv->local;
     double qps[NCONTENDERS][MAX_RUNS], cpu[NCONTENDERS][MAX_RUNS];
-    for (int r = 0; r < runs; r++) {
-        for (int k = 0; k < NCONTENDERS; k++) {
+    /* Round -1, the first time only, is not counted: the server's caches
+     * and the page cache warm for whoever would otherwise run first (not
+     * with --only, which runs one contender to profile it). */
+    static bool warm;
+    for (int r = warm || only >= 0 ? 0 : -1; r < runs; r++) {
+        for (int i = 0; i < NCONTENDERS; i++) {
+            /* Rotated each round: no contender always follows the same one
+             * (whose backends may still be exiting on the server's CPU). */
+            int k = (i + (r < 0 ? 0 : r)) % NCONTENDERS;
             if (only >= 0 && k != only)
                 continue;
             sample s = {0, 0};
@@ -305,10 +314,13 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
                 fprintf(stderr, "bench-pg: %s over %s failed\n", names[k], tcp ? "TCP" : "unix");
                 return -1;
             }
-            qps[k][r] = s.qps;
-            cpu[k][r] = s.cpu_us;
+            if (r >= 0) {
+                qps[k][r] = s.qps;
+                cpu[k][r] = s.cpu_us;
+            }
         }
     }
+    warm = true;
     printf("%s:\n", tcp ? "TCP loopback" : "Unix socket");
     for (int k = 0; k < NCONTENDERS; k++) {
         if (only >= 0 && k != only)
@@ -337,7 +349,7 @@ static double min2(double a, double b)
 int main(int argc, char **argv)
 {
     bench_usage(argc, argv, "[--seconds S] [--runs N] [--anchors DIR] [--only NAME [--tcp]]");
-    int runs = 3, only = -1;
+    int runs = 5, only = -1;
     bool only_tcp = false;
     for (int i = 1; i < argc; i += 2) {
         if (!strcmp(argv[i], "--tcp")) {

@@ -14,6 +14,7 @@
 
 #include "../base/misuse.h"
 #include "../base/log.h"
+#include "../io/fd.h"
 #include "pg_internal.h"
 
 /* libpq prints notices on stderr by default; a library must not. */
@@ -63,7 +64,11 @@ static int attach(corio_pg *c)
     if (fd < 0)
         return -errno;
     c->et = !PQsslInUse(c->conn) && !PQgssEncInUse(c->conn);
-    return corio_fd_open(fd, &c->fd);
+    /* Nonblocking already (libpq's socket, one file description). Read
+     * interest only: libpq's sends wait on its own descriptor
+     * (corio__pg_flush), and on a Unix socket an EPOLLOUT edge each time
+     * the server reads a request would wake the loop for nothing. */
+    return corio__fd_open_reader(fd, &c->fd);
 }
 
 static const char *option(const PQconninfoOption *o, const char *name)

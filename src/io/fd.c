@@ -29,6 +29,7 @@ struct corio_fd {
     bool nodelay;     /* a listener whose connections inherit TCP_NODELAY */
     bool hup;         /* the peer closed or the descriptor failed */
     bool reset;       /* ... and not just its sending side (EPOLLHUP, EPOLLERR) */
+    bool reader;      /* registered for reading only (corio__fd_open_reader) */
     corio__waitq readers, writers;
     void (*on_hup)(void *arg, bool reset);
     void *hup_arg;
@@ -65,7 +66,7 @@ static void on_ready(corio__io *io, uint32_t events)
 }
 
 /* Registers fd, nonblocking already, with the calling loop's poller. */
-static int fd_register(corio__loop *l, int fd, bool socket, corio_fd **out)
+static int fd_register(corio__loop *l, int fd, bool socket, uint32_t interest, corio_fd **out)
 {
     corio_fd *f = calloc(1, sizeof *f);
     if (!f) {
@@ -78,7 +79,8 @@ static int fd_register(corio__loop *l, int fd, bool socket, corio_fd **out)
     f->loop = l;
     corio__waitq_init(&f->readers);
     corio__waitq_init(&f->writers);
-    int rc = corio__poller_add(&l->poller, &f->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, true);
+    f->reader = !(interest & EPOLLOUT);
+    int rc = corio__poller_add(&l->poller, &f->io, interest | EPOLLRDHUP | EPOLLET, true);
     if (rc < 0) {
         close(fd);
         free(f);
@@ -104,7 +106,8 @@ int corio_fd_open(int fd, corio_fd **out)
     }
     int type;
     socklen_t tlen = sizeof type;
-    return fd_register(l, fd, getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0, out);
+    return fd_register(l, fd, getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0,
+                       EPOLLIN | EPOLLOUT, out);
 }
 
 int corio__fd_open_socket(int fd, corio_fd **out)
@@ -114,10 +117,20 @@ int corio__fd_open_socket(int fd, corio_fd **out)
         close(fd);
         corio__misuse(__func__, "called outside a loop's thread");
     }
-    int rc = fd_register(l, fd, true, out);
+    int rc = fd_register(l, fd, true, EPOLLIN | EPOLLOUT, out);
     if (rc == 0)
         (*out)->conn = true;
     return rc;
+}
+
+int corio__fd_open_reader(int fd, corio_fd **out)
+{
+    corio__loop *l = corio__loop_get();
+    if (!l) {
+        close(fd);
+        corio__misuse(__func__, "called outside a loop's thread");
+    }
+    return fd_register(l, fd, true, EPOLLIN, out);
 }
 
 static void ring_sends_orphan(corio_fd *f);
@@ -150,6 +163,7 @@ static int wait_bit(corio__loop *l, corio_fd *f, uint32_t bit, int64_t deadline)
 {
     if (f->ready & bit)
         return corio__cancelled(l, l->current);
+    CORIO__MISUSE_IF(bit == EPOLLOUT && f->reader, "a wait to write on a read-only fd");
     corio__waitq *q = bit == EPOLLIN ? &f->readers : &f->writers;
     return corio__wait_rc(corio__waitq_park(l, q, bit == EPOLLIN ? "read fd %lld" : "write fd %lld",
                                             f->io.fd, corio__deadline_ns(deadline)));

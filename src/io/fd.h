@@ -28,6 +28,13 @@ bool corio__fd_hup(const corio_fd *f);
  * with SOCK_NONBLOCK): two fcntl and a getsockopt fewer per connection. */
 int corio__fd_open_socket(int fd, corio_fd **out);
 
+/* corio__fd_open_socket for a socket whose owner (a library doing its own
+ * writes, e.g. libpq) only ever waits on it for reading: no interest in
+ * EPOLLOUT, so that the peer reading what was sent does not wake the loop
+ * (on a Unix socket every read that frees send buffer signals EPOLLOUT,
+ * one useless wake-up per request). Waiting on it to write is a misuse. */
+int corio__fd_open_reader(int fd, corio_fd **out);
+
 /* Whether f is known to have nothing to read (CORIO_READ) or no room to
  * write (CORIO_WRITE) until the poller says otherwise: a wait comes before
  * the next system call. */
