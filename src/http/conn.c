@@ -166,7 +166,7 @@ static void request_reset(conn *c)
     *r = (corio_http_req){.c = c, .hdrs = h};
     free(c->w->resp.headers);
     c->w->resp = (corio_http_resp){.c = c};
-    corio__http_arena_reset(c);
+    corio__http_arena_reset(c, true);
 }
 
 /* Gives c what it needs to serve requests (again, after parking). */
@@ -228,6 +228,7 @@ static int conn_end(conn *c, int rc)
         free(c->w->req.hdrs.v);
         free(c->w);
     }
+    corio__http_arena_reset(c, false);
     free(c->in);
     free(c->out);
     server *srv = c->srv;
@@ -294,6 +295,7 @@ bool corio__http_park(conn *c, int64_t deadline)
     free(c->w->req.hdrs.v); /* request_reset kept it for the next head */
     free(c->w);
     c->w = NULL;
+    corio__http_drop_buffers(c);
     c->parked = true;
     c->task = NULL;
     corio__fd_on_readable(c->plain, readable, c);

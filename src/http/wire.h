@@ -16,6 +16,8 @@ typedef struct arena_block {
     char data[];
 } arena_block;
 
+#define ARENA_BLOCK 2048 /* bytes of an arena's usual block */
+
 typedef struct conn conn;
 
 struct corio_http_req {
@@ -97,7 +99,12 @@ struct conn {
 
 /* wire.c: the bytes to and from the client. */
 void *corio__http_arena_alloc(conn *c, size_t n);
-void corio__http_arena_reset(conn *c);
+/* Frees the arena's blocks; keep: all but the first, which is emptied for
+ * the next request (the connection is busy). */
+void corio__http_arena_reset(conn *c, bool keep);
+/* Gives back the input and output buffers and the arena of a connection
+ * with nothing buffered, which waits for its next request. */
+void corio__http_drop_buffers(conn *c);
 /* One read from the connection: plain ones straight from the descriptor, so
  * that nothing is ever buffered in the stream behind the poller's back. */
 ssize_t corio__http_read(conn *c, void *buf, size_t len, int64_t deadline);
