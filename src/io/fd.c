@@ -64,6 +64,11 @@ static void on_ready(corio__io *io, uint32_t events)
         f->on_readable(f->readable_arg);
 }
 
+/* What a descriptor is watched for, with EPOLLIN but while a receive on the
+ * ring is armed: its completions bring the bytes, and a readiness report of
+ * the same bytes would be handled twice. */
+#define WATCH (EPOLLOUT | EPOLLRDHUP | EPOLLET)
+
 /* Registers fd, nonblocking already, with the calling loop's poller. */
 static int fd_register(corio__loop *l, int fd, bool socket, corio_fd **out)
 {
@@ -78,7 +83,7 @@ static int fd_register(corio__loop *l, int fd, bool socket, corio_fd **out)
     f->loop = l;
     corio__waitq_init(&f->readers);
     corio__waitq_init(&f->writers);
-    int rc = corio__poller_add(&l->poller, &f->io, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, true);
+    int rc = corio__poller_add(&l->poller, &f->io, WATCH | EPOLLIN, true);
     if (rc < 0) {
         close(fd);
         free(f);
@@ -465,9 +470,16 @@ static int recv_push(ring_recv *r, int buf, unsigned len)
 static void recv_done(corio__op *op, int res, bool more, int buf)
 {
     ring_recv *r = (ring_recv *)op;
-    if (!more)
-        r->armed = false;
     corio_fd *f = r->f;
+    if (!more) {
+        r->armed = false;
+        /* Failing, the watch would stay without EPOLLIN, and the socket's
+         * own reads would wait for bytes never reported: the stream ends. */
+        if (f && corio__uring_rewatch(&f->loop->poller, &f->io, WATCH | EPOLLIN) < 0) {
+            r->err = -ENOMEM;
+            r->eof = true;
+        }
+    }
     if (res > 0 && buf >= 0 && f && recv_push(r, buf, (unsigned)res) == 0)
         buf = -1; /* lent to f until read */
     if (buf >= 0)
@@ -557,6 +569,7 @@ static ssize_t recv_from_ring(corio__loop *l, corio_fd *f, char *buf, size_t len
                 corio__uring_recv(&l->poller, &r->op, f->io.fd) < 0)
                 return RING_FULL;
             r->armed = true;
+            corio__uring_rewatch(&l->poller, &f->io, WATCH); /* failing, reports come twice */
         }
     }
     if (!r->n && r->armed) { /* all read that came: the next completion is a new edge */
