@@ -166,7 +166,7 @@ static void request_reset(conn *c)
     *r = (corio_http_req){.c = c, .hdrs = h};
     free(c->w->resp.headers);
     c->w->resp = (corio_http_resp){.c = c};
-    corio__http_arena_reset(c, true);
+    corio__http_arena_reset(c);
 }
 
 /* Gives c what it needs to serve requests (again, after parking). */
@@ -184,6 +184,8 @@ static int work_new(conn *c)
  * else how it ended. */
 static int serve_requests(conn *c)
 {
+    _Alignas(8) char scratch[ARENA_SCRATCH];
+    c->w->scratch = scratch;
     int rc = 0;
     while (!c->closing) {
         rc = corio__http_read_head(c);
@@ -207,6 +209,7 @@ static int serve_requests(conn *c)
         if (c->olen >= OUT_FLUSH && (rc = corio__http_flush(c)) < 0)
             break;
     }
+    c->w->scratch = NULL; /* the frame ends */
     return rc;
 }
 
@@ -228,7 +231,6 @@ static int conn_end(conn *c, int rc)
         free(c->w->req.hdrs.v);
         free(c->w);
     }
-    corio__http_arena_reset(c, false);
     free(c->in);
     free(c->out);
     server *srv = c->srv;
@@ -295,7 +297,6 @@ bool corio__http_park(conn *c, int64_t deadline)
     free(c->w->req.hdrs.v); /* request_reset kept it for the next head */
     free(c->w);
     c->w = NULL;
-    corio__http_drop_buffers(c);
     c->parked = true;
     c->task = NULL;
     corio__fd_on_readable(c->plain, readable, c);

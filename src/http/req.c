@@ -146,13 +146,14 @@ static ssize_t fill(conn *c, int64_t deadline, bool idle)
     if (idle && c->woken) {
         c->woken = false; /* its readiness woke it: the bytes are there */
     } else if (idle && c->plain && nothing_to_read(c)) {
+        free(c->in);
+        c->in = NULL;
+        c->cap = c->start = c->end = 0;
+        free(c->out);
+        c->out = NULL;
+        c->ocap = 0;
         int64_t park_at = corio_now() + PARK_AFTER_MS;
         bool linger = c->srv && (deadline < 0 || park_at < deadline);
-        /* Kept while it lingers: most busy clients send again before it
-         * parks, which gives them back. */
-        c->start = c->end = 0;
-        if (!linger)
-            corio__http_drop_buffers(c);
         c->idle = true;
         rc = corio_fd_wait(c->plain, CORIO_READ, linger ? park_at : deadline);
         if (rc == -ETIMEDOUT && linger) {

@@ -21,9 +21,13 @@
 void *corio__http_arena_alloc(conn *c, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
+    if (c->w->scratch && ARENA_SCRATCH - c->w->scratch_used >= n) {
+        c->w->scratch_used += n;
+        return c->w->scratch + c->w->scratch_used - n;
+    }
     arena_block *b = c->arena;
     if (!b || b->cap - b->used < n) {
-        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        size_t cap = n > 2048 ? n : 2048;
         b = malloc(sizeof *b + cap);
         if (!b)
             return NULL;
@@ -37,32 +41,14 @@ void *corio__http_arena_alloc(conn *c, size_t n)
     return p;
 }
 
-void corio__http_arena_reset(conn *c, bool keep)
+void corio__http_arena_reset(conn *c)
 {
-    /* The first block (the list's last), of the usual size, serves the next
-     * request: no malloc and free per request on a busy connection. */
-    arena_block **pp = &c->arena;
-    while (*pp) {
-        arena_block *b = *pp;
-        if (keep && !b->next && b->cap == ARENA_BLOCK) {
-            b->used = 0;
-            pp = &b->next;
-        } else {
-            *pp = b->next;
-            free(b);
-        }
+    c->w->scratch_used = 0;
+    while (c->arena) {
+        arena_block *next = c->arena->next;
+        free(c->arena);
+        c->arena = next;
     }
-}
-
-void corio__http_drop_buffers(conn *c)
-{
-    corio__http_arena_reset(c, false);
-    free(c->in);
-    c->in = NULL;
-    c->cap = c->start = c->end = 0;
-    free(c->out);
-    c->out = NULL;
-    c->ocap = 0;
 }
 
 /* --- output ---------------------------------------------------------------- */

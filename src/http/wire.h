@@ -16,8 +16,6 @@ typedef struct arena_block {
     char data[];
 } arena_block;
 
-#define ARENA_BLOCK 2048 /* bytes of an arena's usual block */
-
 typedef struct conn conn;
 
 struct corio_http_req {
@@ -54,7 +52,14 @@ typedef struct conn_work {
     llhttp_t parser;
     corio_http_req req;
     corio_http_resp resp;
+    /* The arena's first bytes, on the stack of the task serving requests: a
+     * usual request's path and parameters fit, with no malloc per request
+     * and no heap for a connection's busy moments to leave behind. */
+    char *scratch;
+    size_t scratch_used;
 } conn_work;
+
+#define ARENA_SCRATCH 256
 
 struct conn {
     corio__list_node link; /* in server->conns */
@@ -99,12 +104,7 @@ struct conn {
 
 /* wire.c: the bytes to and from the client. */
 void *corio__http_arena_alloc(conn *c, size_t n);
-/* Frees the arena's blocks; keep: all but the first, which is emptied for
- * the next request (the connection is busy). */
-void corio__http_arena_reset(conn *c, bool keep);
-/* Gives back the input and output buffers and the arena of a connection
- * with nothing buffered, which waits for its next request. */
-void corio__http_drop_buffers(conn *c);
+void corio__http_arena_reset(conn *c);
 /* One read from the connection: plain ones straight from the descriptor, so
  * that nothing is ever buffered in the stream behind the poller's back. */
 ssize_t corio__http_read(conn *c, void *buf, size_t len, int64_t deadline);
