@@ -84,6 +84,10 @@ int corio__uring_recv(corio__poller *p, corio__op *op, int fd);
 /* Buffer buf's bytes; and giving it back to the kernel's ring. */
 char *corio__uring_buf(corio__poller *p, int buf);
 void corio__uring_buf_put(corio__poller *p, int buf);
+/* Watches io for events (as given to corio__uring_add) instead of what it
+ * was: the change is queued with the rest, and the new watch reports the
+ * readiness of the moment. 0 or a negative errno (the old watch stays). */
+int corio__uring_rewatch(corio__poller *p, corio__io *io, uint32_t events);
 /* corio__poller_close's io_uring half. */
 int corio__uring_close(corio__poller *p, corio__io *io, bool counted);
 

@@ -263,6 +263,43 @@ static int detach(corio__poller *p, corio__io *io, bool counted)
     return 1;
 }
 
+int corio__uring_rewatch(corio__poller *p, corio__io *io, uint32_t events)
+{
+    corio__uring *u = p->ring;
+    corio__watch *w = io->watch;
+    uint32_t mask = events & ~(uint32_t)(EPOLLET | EPOLLONESHOT);
+    if (!w || w->mask == mask)
+        return w ? 0 : -ENOENT;
+    if (!w->armed) { /* armed with it, if ever again */
+        w->mask = mask;
+        return 0;
+    }
+    /* A new poll rather than an update of the old one: an update can miss
+     * a poll on its way through a completion, and the new one reports the
+     * readiness of the moment. The old record lives on, detached, until
+     * its last completion, as after a del. */
+    corio__watch *n = watch_new(u);
+    if (!n)
+        return -ENOMEM;
+    n->io = io;
+    n->fd = w->fd;
+    n->mask = mask;
+    n->kind = w->kind;
+    int rc = arm(u, n);
+    if (rc < 0) {
+        watch_free(u, n);
+        return rc;
+    }
+    io->watch = n;
+    w->io = NULL;
+    struct io_uring_sqe *sqe = sqe_get(u);
+    if (sqe) {
+        io_uring_prep_cancel(sqe, w, 0);
+        io_uring_sqe_set_data(sqe, NULL);
+    } /* else the old poll lives until the descriptor's close, its reports dropped */
+    return 0;
+}
+
 int corio__uring_del(corio__poller *p, corio__io *io, bool counted)
 {
     int rc = detach(p, io, counted);

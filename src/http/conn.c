@@ -184,6 +184,8 @@ static int work_new(conn *c)
  * else how it ended. */
 static int serve_requests(conn *c)
 {
+    _Alignas(8) char scratch[ARENA_SCRATCH];
+    c->w->scratch = scratch;
     int rc = 0;
     while (!c->closing) {
         rc = corio__http_read_head(c);
@@ -207,6 +209,7 @@ static int serve_requests(conn *c)
         if (c->olen >= OUT_FLUSH && (rc = corio__http_flush(c)) < 0)
             break;
     }
+    c->w->scratch = NULL; /* the frame ends */
     return rc;
 }
 

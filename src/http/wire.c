@@ -21,6 +21,10 @@
 void *corio__http_arena_alloc(conn *c, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
+    if (c->w->scratch && ARENA_SCRATCH - c->w->scratch_used >= n) {
+        c->w->scratch_used += n;
+        return c->w->scratch + c->w->scratch_used - n;
+    }
     arena_block *b = c->arena;
     if (!b || b->cap - b->used < n) {
         size_t cap = n > 2048 ? n : 2048;
@@ -39,6 +43,7 @@ void *corio__http_arena_alloc(conn *c, size_t n)
 
 void corio__http_arena_reset(conn *c)
 {
+    c->w->scratch_used = 0;
     while (c->arena) {
         arena_block *next = c->arena->next;
         free(c->arena);

@@ -52,7 +52,14 @@ typedef struct conn_work {
     llhttp_t parser;
     corio_http_req req;
     corio_http_resp resp;
+    /* The arena's first bytes, on the stack of the task serving requests: a
+     * usual request's path and parameters fit, with no malloc per request
+     * and no heap for a connection's busy moments to leave behind. */
+    char *scratch;
+    size_t scratch_used;
 } conn_work;
+
+#define ARENA_SCRATCH 256
 
 struct conn {
     corio__list_node link; /* in server->conns */

@@ -15,6 +15,7 @@
 
 #include <corio/io.h>
 
+#include "../base/ring.h"
 #include "../core/sched.h"
 #include "fdwait.h"
 #include "fd.h"
@@ -65,6 +66,15 @@ static void on_ready(corio__io *io, uint32_t events)
         f->on_readable(f->readable_arg);
 }
 
+/* What a descriptor is watched for, with EPOLLIN but while a receive on the
+ * ring is armed: its completions bring the bytes, and a readiness report of
+ * the same bytes would be handled twice. A reader (corio__fd_open_reader) is
+ * never watched for writing. */
+static uint32_t watch(const corio_fd *f)
+{
+    return (f->reader ? 0u : (uint32_t)EPOLLOUT) | EPOLLRDHUP | EPOLLET;
+}
+
 /* Registers fd, nonblocking already, with the calling loop's poller. */
 static int fd_register(corio__loop *l, int fd, bool socket, uint32_t interest, corio_fd **out)
 {
@@ -80,7 +90,7 @@ static int fd_register(corio__loop *l, int fd, bool socket, uint32_t interest, c
     corio__waitq_init(&f->readers);
     corio__waitq_init(&f->writers);
     f->reader = !(interest & EPOLLOUT);
-    int rc = corio__poller_add(&l->poller, &f->io, interest | EPOLLRDHUP | EPOLLET, true);
+    int rc = corio__poller_add(&l->poller, &f->io, watch(f) | (interest & EPOLLIN), true);
     if (rc < 0) {
         close(fd);
         free(f);
@@ -302,37 +312,18 @@ static ssize_t send_on_ring(corio__loop *l, corio_fd *f, struct msghdr *msg, siz
  * closed (or with the loop's poller). */
 typedef struct accept_ring {
     corio__op op;
-    corio_fd *f; /* NULL once the listener is closed */
-    int *fds;
-    unsigned head, n, cap;
-    int err; /* an error for the next accept */
+    corio_fd *f;     /* NULL once the listener is closed */
+    corio__ring fds; /* of int */
+    int err;         /* an error for the next accept */
     bool armed, stopping;
 } accept_ring;
 
 static void accept_free(accept_ring *a)
 {
-    for (unsigned i = 0; i < a->n; i++)
-        close(a->fds[(a->head + i) % a->cap]);
-    free(a->fds);
+    for (unsigned i = 0; i < a->fds.n; i++)
+        close(*(int *)corio__ring_at(&a->fds, i, sizeof(int)));
+    corio__ring_free(&a->fds);
     free(a);
-}
-
-static int accept_push(accept_ring *a, int fd)
-{
-    if (a->n == a->cap) {
-        unsigned cap = a->cap ? a->cap * 2 : 16;
-        int *fds = malloc(cap * sizeof *fds);
-        if (!fds)
-            return -ENOMEM;
-        for (unsigned i = 0; i < a->n; i++)
-            fds[i] = a->fds[(a->head + i) % a->cap];
-        free(a->fds);
-        a->fds = fds;
-        a->head = 0;
-        a->cap = cap;
-    }
-    a->fds[(a->head + a->n++) % a->cap] = fd;
-    return 0;
 }
 
 static void accept_done(corio__op *op, int res, bool more, int buf)
@@ -350,14 +341,14 @@ static void accept_done(corio__op *op, int res, bool more, int buf)
         return;
     }
     if (res >= 0) {
-        if (accept_push(a, res) < 0) {
+        if (corio__ring_push(&a->fds, &res, sizeof res, 16) < 0) {
             close(res);
             res = -ENOMEM;
-        } else if (a->n >= ACCEPT_HIGH && a->armed && !a->stopping &&
+        } else if (a->fds.n >= ACCEPT_HIGH && a->armed && !a->stopping &&
                    corio__uring_cancel(&f->loop->poller, &a->op) == 0)
             a->stopping = true;
     }
-    if (res == -EINVAL && a->n == 0) { /* a kernel without multishot accepts */
+    if (res == -EINVAL && a->fds.n == 0) { /* a kernel without multishot accepts */
         f->loop->poller.features &= ~CORIO_FEATURE_ACCEPT;
         corio__waitq_wake_all(f->loop, &f->readers, 0);
         return;
@@ -403,10 +394,9 @@ int corio__fd_accept(corio_fd *f, int *fd, int64_t deadline)
         a->f = f;
     }
     for (;;) {
-        if (a->n) {
-            *fd = a->fds[a->head];
-            a->head = (a->head + 1) % a->cap;
-            a->n--;
+        if (a->fds.n) {
+            *fd = *(int *)corio__ring_at(&a->fds, 0, sizeof(int));
+            corio__ring_pop(&a->fds);
             return 0;
         }
         if (a->err) {
@@ -436,53 +426,45 @@ int corio__fd_accept(corio_fd *f, int *fd, int64_t deadline)
  * connection with nothing unread holds none. Freed at its last completion
  * once the socket is closed. While it is armed every byte comes through it:
  * no read may go to the socket itself. */
+typedef struct recv_piece {
+    int buf;
+    unsigned len, off;
+} recv_piece;
+
 typedef struct ring_recv {
     corio__op op;
     corio_fd *f; /* NULL once f is closed */
     corio__loop *loop;
-    struct recv_piece {
-        int buf;
-        unsigned len, off;
-    } * q;
-    unsigned head, n, cap;
-    int err; /* an error for the next read */
+    corio__ring q; /* of recv_piece */
+    int err;       /* an error for the next read */
     bool armed, eof;
     bool starved; /* ended for want of buffers: the next read goes to the socket */
 } ring_recv;
 
 static void recv_free(ring_recv *r)
 {
-    for (; r->n; r->n--, r->head = (r->head + 1) % r->cap)
-        corio__uring_buf_put(&r->loop->poller, r->q[r->head].buf);
-    free(r->q);
+    for (; r->q.n; corio__ring_pop(&r->q))
+        corio__uring_buf_put(&r->loop->poller,
+                             ((recv_piece *)corio__ring_at(&r->q, 0, sizeof(recv_piece)))->buf);
+    corio__ring_free(&r->q);
     free(r);
-}
-
-static int recv_push(ring_recv *r, int buf, unsigned len)
-{
-    if (r->n == r->cap) {
-        unsigned cap = r->cap ? r->cap * 2 : 4;
-        struct recv_piece *q = malloc(cap * sizeof *q);
-        if (!q)
-            return -ENOMEM;
-        for (unsigned i = 0; i < r->n; i++)
-            q[i] = r->q[(r->head + i) % r->cap];
-        free(r->q);
-        r->q = q;
-        r->head = 0;
-        r->cap = cap;
-    }
-    r->q[(r->head + r->n++) % r->cap] = (struct recv_piece){buf, len, 0};
-    return 0;
 }
 
 static void recv_done(corio__op *op, int res, bool more, int buf)
 {
     ring_recv *r = (ring_recv *)op;
-    if (!more)
-        r->armed = false;
     corio_fd *f = r->f;
-    if (res > 0 && buf >= 0 && f && recv_push(r, buf, (unsigned)res) == 0)
+    if (!more) {
+        r->armed = false;
+        /* Failing, the watch would stay without EPOLLIN, and the socket's
+         * own reads would wait for bytes never reported: the stream ends. */
+        if (f && corio__uring_rewatch(&f->loop->poller, &f->io, watch(f) | EPOLLIN) < 0) {
+            r->err = -ENOMEM;
+            r->eof = true;
+        }
+    }
+    if (res > 0 && buf >= 0 && f &&
+        corio__ring_push(&r->q, &(recv_piece){buf, (unsigned)res, 0}, sizeof(recv_piece), 4) == 0)
         buf = -1; /* lent to f until read */
     if (buf >= 0)
         corio__uring_buf_put(&r->loop->poller, buf);
@@ -498,7 +480,7 @@ static void recv_done(corio__op *op, int res, bool more, int buf)
             corio__uring_cancel(&r->loop->poller, &r->op);
     } else if (res == 0)
         r->eof = true;
-    else if (res == -EINVAL && !r->n) /* a kernel without multishot receives */
+    else if (res == -EINVAL && !r->q.n) /* a kernel without multishot receives */
         r->loop->poller.features &= ~CORIO_FEATURE_RECV;
     else if (res == -ENOBUFS) /* every buffer is lent out */
         r->starved = true;
@@ -542,16 +524,15 @@ static ssize_t recv_from_ring(corio__loop *l, corio_fd *f, char *buf, size_t len
         r->loop = l;
     }
     size_t got = 0;
-    while (r->n && got < len) {
-        struct recv_piece *p = &r->q[r->head];
+    while (r->q.n && got < len) {
+        recv_piece *p = corio__ring_at(&r->q, 0, sizeof *p);
         size_t k = p->len - p->off < len - got ? p->len - p->off : len - got;
         memcpy(buf + got, corio__uring_buf(&l->poller, p->buf) + p->off, k);
         got += k;
         p->off += (unsigned)k;
         if (p->off == p->len) {
             corio__uring_buf_put(&l->poller, p->buf);
-            r->head = (r->head + 1) % r->cap;
-            r->n--;
+            corio__ring_pop(&r->q);
         }
     }
     if (!got) {
@@ -571,9 +552,10 @@ static ssize_t recv_from_ring(corio__loop *l, corio_fd *f, char *buf, size_t len
                 corio__uring_recv(&l->poller, &r->op, f->io.fd) < 0)
                 return RING_FULL;
             r->armed = true;
+            corio__uring_rewatch(&l->poller, &f->io, watch(f)); /* failing, reports come twice */
         }
     }
-    if (!r->n && r->armed) { /* all read that came: the next completion is a new edge */
+    if (!r->q.n && r->armed) { /* all read that came: the next completion is a new edge */
         f->ready &= ~EPOLLIN;
         f->drained |= EPOLLIN;
     }
@@ -663,7 +645,7 @@ void corio__fd_note_eagain(corio_fd *f, unsigned events)
     if (f->hup)
         return; /* the end of file stays to be read: no edge would announce it again */
     /* The socket said EAGAIN, but a receive on the ring may hold its bytes. */
-    uint32_t bits = (events & CORIO_READ && !(f->recv && f->recv->n) ? EPOLLIN : 0) |
+    uint32_t bits = (events & CORIO_READ && !(f->recv && f->recv->q.n) ? EPOLLIN : 0) |
                     (events & CORIO_WRITE ? EPOLLOUT : 0);
     f->ready &= ~bits;
     f->drained |= bits;
