@@ -22,35 +22,6 @@
 #else
 #define CORIO__LIKELY(x)   (x)
 #define CORIO__UNLIKELY(x) (x)
-/* Resolves f (not yet done) and notifies waiters, listeners and callbacks. */
-static inline void corio__future_resolve(corio__loop *l, corio_future *f, intptr_t result)
-{
-    f->result = result;
-    f->done = true;
-    corio__waitq_wake_all(l, &f->waiters, 0);
-    if (!corio__list_empty(&f->listeners) || !corio__list_empty(&f->callbacks))
-        corio__future_notify(l, f);
-}
-
-/* corio_future_await without the misuse checks; what and n describe the
- * wait for corio_dump_tasks. Inline: the body of corio_join. */
-static inline int corio__future_wait(corio__loop *l, corio_future *f, intptr_t *result,
-                                     int64_t deadline, const char *what, int64_t n)
-{
-    if (!f->done) {
-        if (f->task == l->current)
-            return -EDEADLK;
-        int rc = corio__waitq_park(l, &f->waiters, what, n, corio__deadline_ns(deadline));
-        if (rc < 0)
-            return corio__wait_rc(rc);
-    }
-    if (f->task)
-        f->task->joined = true;
-    if (result)
-        *result = f->result;
-    return 0;
-}
-
 #endif
 
 /* What a park returns when the park's own deadline passed (callers turn it
