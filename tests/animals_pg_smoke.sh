@@ -38,7 +38,7 @@ status=0
 
 "$bin/corio-animals" serve --port 0 --pg "$url" > "$dir/out" 2>"$dir/err" &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$dir/out" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q listening "$dir/out" && break; sleep 0.05; done
 api=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$dir/out")
 [ -n "$api" ] || fail "server did not start"
 

@@ -11,7 +11,7 @@ trap 'rm -f "$out" "$out".*; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || tru
 fail() { echo "animals_smoke: $*" >&2; exit 1; }
 "$bin/corio-animals" serve --port 0 --delay $delay > "$out" &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q listening "$out" && break; sleep 0.05; done
 url=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$out")
 [ -n "$url" ] || fail "server did not start"
 

@@ -11,7 +11,7 @@ out=$(mktemp)
 trap 'rm -f "$out"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 "$bin/corio-pubsub" --port 0 > "$out" &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q listening "$out" && break; sleep 0.05; done
 url=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$out")
 [ -n "$url" ] || { echo "browser_pubsub: server did not start" >&2; exit 1; }
 node "$here/browser/pubsub_page.test.js" "$url/" "$builddir/pubsub_page.png"

@@ -21,7 +21,7 @@ for n in 1 2; do
     "$bin/corio-counter" --port 0 --delay 50 --redis "unix://$sock" > "$dir/out$n" &
     pids="$pids $!"
     counters="$counters $!"
-    for _ in $(seq 100); do grep -q listening "$dir/out$n" && break; sleep 0.05; done
+    for _ in $(seq 200); do grep -q listening "$dir/out$n" && break; sleep 0.05; done
     port=$(sed -n 's/^listening on http:.*:\([0-9]*\)$/\1/p' "$dir/out$n")
     [ -n "$port" ] || { echo "counter_redis_smoke: server $n did not start" >&2; exit 1; }
     ports="$ports $port"

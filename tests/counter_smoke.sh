@@ -10,7 +10,7 @@ out=$(mktemp)
 trap 'rm -f "$out" "$out".*; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 "$bin/corio-counter" --port 0 --delay $delay > "$out" &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q listening "$out" && break; sleep 0.05; done
 port=$(sed -n 's/^listening on http:.*:\([0-9]*\)$/\1/p' "$out")
 [ -n "$port" ] || { echo "counter_smoke: server did not start" >&2; exit 1; }
 expect=1

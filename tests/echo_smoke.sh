@@ -8,7 +8,7 @@ out=$(mktemp)
 trap 'rm -f "$out"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 "$bin/echo_server" --port 0 > "$out" &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q listening "$out" && break; sleep 0.05; done
 port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out")
 [ -n "$port" ] || { echo "echo_smoke: server did not start" >&2; exit 1; }
 "$bin/echo_client" --port "$port" --count 3 --unit-ms 10 > "$out.client"

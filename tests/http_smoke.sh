@@ -11,9 +11,12 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 start() { # name args...
     name=$1
     shift
+    # Emptied here, not by the redirection: that runs in the child, which a
+    # fast parent can overtake and read the previous server's port.
+    : > "$tmp/out"
     "$bin/$name" "$@" --port 0 > "$tmp/out" &
     pid=$!
-    for _ in $(seq 100); do grep -q listening "$tmp/out" && break; sleep 0.05; done
+    for _ in $(seq 200); do grep -q listening "$tmp/out" && break; sleep 0.05; done
     port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/out")
     [ -n "$port" ] || { echo "http_smoke: $name did not start" >&2; exit 1; }
     base=http://127.0.0.1:$port
