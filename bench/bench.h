@@ -3,10 +3,13 @@
 #ifndef CORIO_BENCH_H
 #define CORIO_BENCH_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <corio/corio.h>
@@ -51,6 +54,104 @@ static inline double bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* (max - min) / median of v[0..n), in %; sorts v. */
+static inline double bench_spread_pct(double *v, int n)
+{
+    double m = bench_median(v, n);
+    return m ? 100 * (v[n - 1] - v[0]) / m : 0;
+}
+
+/* This process and, once it is pinned, the children it starts. */
+static inline void bench_pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+/* User + system seconds of a getrusage record. */
+static inline double bench_rusage_s(const struct rusage *r)
+{
+    return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec / 1e6 +
+           (double)r->ru_stime.tv_sec + (double)r->ru_stime.tv_usec / 1e6;
+}
+
+/* Runs argv (searched on PATH) with its stdout into out (NUL-terminated, cap
+ * bytes): the child's CPU seconds, or -1 if it could not run or failed. */
+static inline double bench_run_child(const char *const *argv, char *out, size_t cap)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < cap && (r = read(fds[0], out + n, cap - n - 1)) > 0)
+        n += (size_t)r;
+    out[n] = '\0';
+    close(fds[0]);
+    int status;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    return bench_rusage_s(&ru);
+}
+
+/* One CPU's counters from /proc/stat, in clock ticks. Busy is user, nice,
+ * system, irq and softirq: the work done there, the kernel's network
+ * processing included. Steal, the time the hypervisor ran someone else
+ * instead, is kept apart: it is no one's work here, and counted as busy it
+ * made a noisy neighbour look like server CPU. */
+typedef struct bench_ticks {
+    long long busy, steal, all;
+} bench_ticks;
+
+static inline bench_ticks bench_cpu_ticks(int cpu)
+{
+    char line[512], name[16];
+    long long v[8] = {0};
+    bench_ticks t = {0, 0, 0};
+    snprintf(name, sizeof name, "cpu%d ", cpu);
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return t;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, name, strlen(name))) {
+            sscanf(line + strlen(name), "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1],
+                   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+            break;
+        }
+    fclose(f);
+    t.busy = v[0] + v[1] + v[2] + v[5] + v[6];
+    t.steal = v[7];
+    for (int i = 0; i < 8; i++)
+        t.all += v[i];
+    return t;
+}
+
+/* Between two readings of one CPU: its busy seconds, and the share of the
+ * time it was there to run (not stolen) that it was busy, in %. */
+static inline double bench_busy_s(bench_ticks a, bench_ticks b)
+{
+    return (double)(b.busy - a.busy) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static inline double bench_busy_pct(bench_ticks a, bench_ticks b)
+{
+    long long avail = (b.all - a.all) - (b.steal - a.steal);
+    return avail > 0 ? 100.0 * (double)(b.busy - a.busy) / (double)avail : 0;
 }
 
 static inline void bench_usage(int argc, char **argv, const char *usage)

@@ -37,32 +37,6 @@
 
 static double seconds = 2.0;
 
-static void pin(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    sched_setaffinity(0, sizeof set, &set);
-}
-
-/* CPU 0's busy ticks (user nice system irq softirq steal). */
-static long long cpu0_busy(void)
-{
-    char line[512];
-    long long v[8] = {0};
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "cpu0 ", 5)) {
-            sscanf(line + 5, "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3],
-                   &v[4], &v[5], &v[6], &v[7]);
-            break;
-        }
-    fclose(f);
-    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-}
-
 typedef struct server {
     const char *name;
     char *argv[5];
@@ -77,7 +51,7 @@ static int start(server *s)
         return -1;
     s->pid = fork();
     if (s->pid == 0) {
-        pin(0);
+        bench_pin(0);
         dup2(p[1], 1);
         close(p[0]);
         int devnull = open("/dev/null", O_WRONLY);
@@ -126,7 +100,7 @@ static void stop(server *s)
  * `sync` when measuring starts and the round-trip count when it ends. */
 static void load(int port, int conns, int sync)
 {
-    pin(1);
+    bench_pin(1);
     int ep = epoll_create1(0);
     int *fds = calloc((size_t)conns, sizeof *fds);
     int *got = calloc((size_t)conns, sizeof *got);
@@ -224,7 +198,7 @@ static double idle_rss_per_conn(server *s, int conns, int *held_out)
     pid_t pid = fork();
     if (pid == 0) {
         close(p[0]);
-        pin(1);
+        bench_pin(1);
         struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         int opened = 0;
@@ -286,17 +260,16 @@ static int run_load(server *s, int conns, result *out)
     long long count = 0;
     if (read(p[0], &c, 1) != 1)
         return -1;
-    long long b0 = cpu0_busy();
+    bench_ticks b0 = bench_cpu_ticks(0);
     int64_t t0 = corio_now_ns();
     if (read(p[0], &count, sizeof count) != sizeof count)
         return -1;
     double el = (double)(corio_now_ns() - t0) / 1e9;
-    long long b1 = cpu0_busy();
+    bench_ticks b1 = bench_cpu_ticks(0);
     close(p[0]);
     waitpid(pid, NULL, 0);
-    double ticks = (double)sysconf(_SC_CLK_TCK);
     out->rps = (double)count / el;
-    out->cpu_us = count ? (double)(b1 - b0) / ticks * 1e6 / (double)count : 0;
+    out->cpu_us = count ? bench_busy_s(b0, b1) * 1e6 / (double)count : 0;
     return 0;
 }
 

@@ -9,8 +9,10 @@
  * uvloop) with a pool of 16 and 16 tasks. Over a Unix socket and TCP
  * loopback; after one round not counted (warm-up), the contenders
  * alternate, in an order rotated each round, each run several times: the
- * median and the spread of queries/s, and client CPU (user + system) per
- * query.
+ * median and the spread of queries/s, client CPU (user + system) per
+ * query, and the server core's (CPU 0's busy time per query and its busy
+ * share, steal left out: near 100% the server sets the pace, not the
+ * client).
  *
  * usage: bench-pg [--seconds S] [--runs N] [--only NAME [--tcp]]
  *
@@ -41,14 +43,6 @@ static double seconds = 2;
 static long last_queries;  /* of the last corio run */
 static double last_sys_us; /* of the last corio run: the kernel's part of cpu_us */
 static const char *anchor_dir = BENCH_ANCHORS;
-
-static double cpu_of(const struct rusage *a, const struct rusage *b)
-{
-    return (double)(b->ru_utime.tv_sec - a->ru_utime.tv_sec) +
-           (double)(b->ru_utime.tv_usec - a->ru_utime.tv_usec) / 1e6 +
-           (double)(b->ru_stime.tv_sec - a->ru_stime.tv_sec) +
-           (double)(b->ru_stime.tv_usec - a->ru_stime.tv_usec) / 1e6;
-}
 
 /* --- corio ---------------------------------------------------------------- */
 
@@ -155,9 +149,11 @@ static intptr_t corio_main(void *arg)
     last_queries = r->queries;
     struct rusage u0 = r0, u1 = r1; /* the system time alone */
     u0.ru_utime = u1.ru_utime = (struct timeval){0, 0};
-    last_sys_us = r->queries ? cpu_of(&u0, &u1) * 1e6 / (double)r->queries : 0;
+    last_sys_us =
+        r->queries ? (bench_rusage_s(&u1) - bench_rusage_s(&u0)) * 1e6 / (double)r->queries : 0;
     r->out.qps = (double)r->queries / elapsed;
-    r->out.cpu_us = r->queries ? cpu_of(&r0, &r1) * 1e6 / (double)r->queries : 0;
+    r->out.cpu_us =
+        r->queries ? (bench_rusage_s(&r1) - bench_rusage_s(&r0)) * 1e6 / (double)r->queries : 0;
     return corio_pg_pool_close(r->pool, -1);
 }
 
@@ -170,36 +166,6 @@ static int run_corio(const char *conninfo, bool pipelined, sample *s)
 }
 
 /* --- the anchors ------------------------------------------------------------ */
-
-/* Runs argv, its stdout into out (NUL-terminated); its CPU into *cpu. */
-static int run_child(const char *const argv[], char *out, size_t len, double *cpu)
-{
-    int fds[2];
-    if (pipe(fds) < 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t used = 0;
-    ssize_t n;
-    while (used + 1 < len && (n = read(fds[0], out + used, len - used - 1)) > 0)
-        used += (size_t)n;
-    out[used] = '\0';
-    close(fds[0]);
-    int status;
-    struct rusage ru, zero = {0};
-    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
-        return -1;
-    *cpu = cpu_of(&zero, &ru);
-    return 0;
-}
 
 static int run_pgbench(const pg_server *srv, bool tcp, const char *script, sample *s)
 {
@@ -226,8 +192,8 @@ static int run_pgbench(const pg_server *srv, bool tcp, const char *script, sampl
                           "postgres",
                           "postgres",
                           NULL};
-    double cpu;
-    if (run_child(argv, out, sizeof out, &cpu) < 0)
+    double cpu = bench_run_child(argv, out, sizeof out);
+    if (cpu < 0)
         return -1;
     const char *tps = strstr(out, "tps = ");
     if (!tps)
@@ -249,8 +215,8 @@ static int run_asyncpg(const pg_server *srv, bool tcp, sample *s)
     snprintf(secs, sizeof secs, "%g", seconds);
     snprintf(script, sizeof script, "%s/pg_asyncpg.py", anchor_dir);
     const char *argv[] = {"/usr/bin/python3", script, dsn, secs, NULL};
-    double cpu;
-    if (run_child(argv, out, sizeof out, &cpu) < 0)
+    double cpu = bench_run_child(argv, out, sizeof out);
+    if (cpu < 0)
         return -1;
     double queries = 0, elapsed = 0, own = 0;
     const char *q = strstr(out, "\"queries\": "), *e = strstr(out, "\"seconds\": "),
@@ -267,12 +233,6 @@ static int run_asyncpg(const pg_server *srv, bool tcp, sample *s)
 
 /* --- the report ----------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 typedef struct stat3 {
     double median, lo, hi;
 } stat3;
@@ -281,12 +241,12 @@ static stat3 stats(const double *v, int n)
 {
     double s[MAX_RUNS];
     memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    return (stat3){s[n / 2], s[0], s[n - 1]};
+    double m = bench_median(s, n);
+    return (stat3){m, s[0], s[n - 1]};
 }
 
 typedef struct result {
-    stat3 qps, cpu;
+    stat3 qps, cpu, srv, busy; /* srv: the server core's busy us per query; busy: its share, % */
 } result;
 
 static int measure(const pg_server *srv, bool tcp, const char *script, int runs, int only,
@@ -294,6 +254,7 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
 {
     const char *conninfo = tcp ? srv->tcp : srv->local;
     double qps[NCONTENDERS][MAX_RUNS], cpu[NCONTENDERS][MAX_RUNS];
+    double scpu[NCONTENDERS][MAX_RUNS], busy[NCONTENDERS][MAX_RUNS];
     /* Round -1, the first time only, is not counted: the server's caches
      * and the page cache warm for whoever would otherwise run first (not
      * with --only, which runs one contender to profile it). */
@@ -306,6 +267,8 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
             if (only >= 0 && k != only)
                 continue;
             sample s = {0, 0};
+            bench_ticks b0 = bench_cpu_ticks(0);
+            int64_t t0 = corio_now_ns();
             int rc = k == C_PREPARED   ? run_corio(conninfo, false, &s)
                      : k == C_PIPELINE ? run_corio(conninfo, true, &s)
                      : k == C_PGBENCH  ? run_pgbench(srv, tcp, script, &s)
@@ -314,9 +277,15 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
                 fprintf(stderr, "bench-pg: %s over %s failed\n", names[k], tcp ? "TCP" : "unix");
                 return -1;
             }
+            /* The server core over the contender's whole run, connecting
+             * included (as for the anchors, which cannot be timed inside). */
+            double wall = (double)(corio_now_ns() - t0) / 1e9;
+            bench_ticks b1 = bench_cpu_ticks(0);
             if (r >= 0) {
                 qps[k][r] = s.qps;
                 cpu[k][r] = s.cpu_us;
+                scpu[k][r] = s.qps > 0 ? bench_busy_s(b0, b1) * 1e6 / (s.qps * wall) : 0;
+                busy[k][r] = bench_busy_pct(b0, b1);
             }
         }
     }
@@ -325,20 +294,14 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
     for (int k = 0; k < NCONTENDERS; k++) {
         if (only >= 0 && k != only)
             continue;
-        res[k] = (result){stats(qps[k], runs), stats(cpu[k], runs)};
-        printf("  %-20s %9.0f q/s (%.0f..%.0f)  client CPU %6.2f us/query (%.2f..%.2f)\n", names[k],
-               res[k].qps.median, res[k].qps.lo, res[k].qps.hi, res[k].cpu.median, res[k].cpu.lo,
-               res[k].cpu.hi);
+        res[k] = (result){stats(qps[k], runs), stats(cpu[k], runs), stats(scpu[k], runs),
+                          stats(busy[k], runs)};
+        printf("  %-20s %9.0f q/s (%.0f..%.0f)  client CPU %6.2f us/query (%.2f..%.2f)  "
+               "server core %6.2f us/query, %3.0f%% busy\n",
+               names[k], res[k].qps.median, res[k].qps.lo, res[k].qps.hi, res[k].cpu.median,
+               res[k].cpu.lo, res[k].cpu.hi, res[k].srv.median, res[k].busy.median);
     }
     return 0;
-}
-
-static void pin_self(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    sched_setaffinity(0, sizeof set, &set);
 }
 
 static double min2(double a, double b)
@@ -386,7 +349,7 @@ int main(int argc, char **argv)
     pg_conninfo(&srv);
     pg_ctl(&srv, "start");
     if (two)
-        pin_self(1); /* the anchors, children, inherit it */
+        bench_pin(1); /* the anchors, children, inherit it */
     char script[160];
     snprintf(script, sizeof script, "%s/select.sql", srv.dir);
     FILE *f = fopen(script, "w");
@@ -435,10 +398,14 @@ int main(int argc, char **argv)
         result *x = w ? t : u;
         printf(",\"%s\":{\"corio_qps\":%.0f,\"corio_cpu_us\":%.2f,\"pipeline_qps\":%.0f,"
                "\"pipeline_cpu_us\":%.2f,\"pgbench_qps\":%.0f,\"pgbench_cpu_us\":%.2f,"
-               "\"asyncpg_qps\":%.0f,\"asyncpg_cpu_us\":%.2f}",
+               "\"asyncpg_qps\":%.0f,\"asyncpg_cpu_us\":%.2f,\"corio_server_us\":%.2f,"
+               "\"corio_server_busy_pct\":%.0f,\"pgbench_server_us\":%.2f,"
+               "\"pgbench_server_busy_pct\":%.0f}",
                w ? "tcp" : "unix", x[C_PREPARED].qps.median, x[C_PREPARED].cpu.median,
                x[C_PIPELINE].qps.median, x[C_PIPELINE].cpu.median, x[C_PGBENCH].qps.median,
-               x[C_PGBENCH].cpu.median, x[C_ASYNCPG].qps.median, x[C_ASYNCPG].cpu.median);
+               x[C_PGBENCH].cpu.median, x[C_ASYNCPG].qps.median, x[C_ASYNCPG].cpu.median,
+               x[C_PREPARED].srv.median, x[C_PREPARED].busy.median, x[C_PGBENCH].srv.median,
+               x[C_PGBENCH].busy.median);
     }
     printf(",\"ratio_vs_pgbench\":%.2f,\"cpu_ratio_vs_pgbench\":%.2f,\"pipeline_speedup\":%.2f,"
            "\"ratio_vs_asyncpg\":%.2f,\"cpu_ratio_vs_asyncpg\":%.2f}\n",

@@ -341,18 +341,6 @@ static int run_once(int n, const char *redis, int round, figures *out)
     return (int)rc;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v)
-{
-    qsort(v, ROUNDS, sizeof *v, cmp_double);
-    return v[ROUNDS / 2];
-}
-
 /* --fleet: ROUNDS runs of each, alternating; medians, spreads, ratios. */
 static int compare(void)
 {
@@ -383,14 +371,9 @@ static int compare(void)
         fp[r] = fleet[r].p99_ms;
         all = all && single[r].all && fleet[r].all;
     }
-    double sd_min = sd[0], sd_max = sd[0], fd_min = fd[0], fd_max = fd[0];
-    for (int r = 1; r < ROUNDS; r++) {
-        sd_min = sd[r] < sd_min ? sd[r] : sd_min;
-        sd_max = sd[r] > sd_max ? sd[r] : sd_max;
-        fd_min = fd[r] < fd_min ? fd[r] : fd_min;
-        fd_max = fd[r] > fd_max ? fd[r] : fd_max;
-    }
-    double msd = median(sd), mfd = median(fd), msp = median(sp), mfp = median(fp);
+    double msd = bench_median(sd, ROUNDS), mfd = bench_median(fd, ROUNDS);
+    double msp = bench_median(sp, ROUNDS), mfp = bench_median(fp, ROUNDS);
+    double sd_min = sd[0], sd_max = sd[ROUNDS - 1], fd_min = fd[0], fd_max = fd[ROUNDS - 1];
     printf("single instance: %.0f deliveries/s (%.0f..%.0f), p99 %.2f ms (median of %d)\n", msd,
            sd_min, sd_max, msp, ROUNDS);
     printf("%ld instances on one Redis: %.0f deliveries/s (%.0f..%.0f), p99 %.2f ms; "

@@ -7,8 +7,10 @@
  *
  * redis-server runs pinned to CPU 0, every client to CPU 1. Reported per
  * contender: ops/s and the client's CPU time (user + system, from getrusage:
- * this process's for corio, the child's for the anchors) per op; median of
- * the runs (contenders alternate), and the spread. Last line: JSON.
+ * this process's for corio, the child's for the anchors) per op, and the
+ * server core's: CPU 0's busy time per op and its busy share, which says
+ * whether the server or the client set the pace; median of the runs
+ * (contenders alternate), and the spread. Last line: JSON.
  *
  *     bench-redis [--runs N] [--scale X] [--only KEY]
  *
@@ -41,8 +43,10 @@
 static int port;
 static char tmpdir[] = "/tmp/corio-bench-redis-XXXXXX";
 
+/* Client CPU and the server core's busy time per op; the server core's busy
+ * share (is the server the bottleneck?). */
 typedef struct result {
-    double ops_s, cpu_us; /* per op */
+    double ops_s, cpu_us, server_us, server_pct;
 } result;
 
 enum contender { PER_TASK, SHARED, PIPELINED, RB_P1, RB_P16, REDIS_PY, NCONTENDERS };
@@ -64,20 +68,6 @@ static int key_index(const char *key)
     return -1;
 }
 
-static void pin(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    sched_setaffinity(0, sizeof set, &set);
-}
-
-static double cpu_of(const struct rusage *r)
-{
-    return (double)r->ru_utime.tv_sec + r->ru_utime.tv_usec / 1e6 + (double)r->ru_stime.tv_sec +
-           r->ru_stime.tv_usec / 1e6;
-}
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -88,30 +78,12 @@ static double now_s(void)
 /* Runs argv with stdout into out (cap bytes): the child's CPU seconds. */
 static double run_child(const char *const *argv, char *out, size_t cap)
 {
-    int fds[2];
-    if (pipe(fds) < 0)
-        exit(1);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n + 1 < cap && (r = read(fds[0], out + n, cap - n - 1)) > 0)
-        n += (size_t)r;
-    out[n] = '\0';
-    close(fds[0]);
-    int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    double cpu = bench_run_child(argv, out, cap);
+    if (cpu < 0) {
         fprintf(stderr, "bench-redis: %s failed\n", argv[3]);
         exit(1);
     }
-    return cpu_of(&ru);
+    return cpu;
 }
 
 static pid_t start_server(void)
@@ -245,14 +217,18 @@ static intptr_t corio_main(void *arg)
     left = a->ops;
     struct rusage r0, r1;
     getrusage(RUSAGE_SELF, &r0);
+    bench_ticks s0 = bench_cpu_ticks(0);
     double t0 = now_s();
     if (rc == 0)
         rc = run_tasks(jobs);
     double t1 = now_s();
+    bench_ticks s1 = bench_cpu_ticks(0);
     getrusage(RUSAGE_SELF, &r1);
     long done = a->ops; /* a multiple of TASKS * PIPE */
     a->r.ops_s = done / (t1 - t0);
-    a->r.cpu_us = (cpu_of(&r1) - cpu_of(&r0)) * 1e6 / done;
+    a->r.cpu_us = (bench_rusage_s(&r1) - bench_rusage_s(&r0)) * 1e6 / done;
+    a->r.server_us = bench_busy_s(s0, s1) * 1e6 / done;
+    a->r.server_pct = bench_busy_pct(s0, s1);
     for (int i = 0; i < nconns; i++)
         corio_redis_close(conns[i]);
     return rc;
@@ -284,7 +260,7 @@ static result redis_benchmark(long ops, int pipeline)
         fprintf(stderr, "bench-redis: cannot read redis-benchmark's output:\n%s\n", out);
         exit(1);
     }
-    return (result){(double)(ops / 2 * 2) / secs, cpu * 1e6 / (double)(ops / 2 * 2)};
+    return (result){(double)(ops / 2 * 2) / secs, cpu * 1e6 / (double)(ops / 2 * 2), 0, 0};
 }
 
 static result redis_py(long ops)
@@ -307,31 +283,7 @@ static result redis_py(long ops)
         fprintf(stderr, "bench-redis: cannot read the redis-py anchor's output: %s\n", out);
         exit(1);
     }
-    return (result){done / secs, cpu * 1e6 / done};
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    double s[MAX_RUNS];
-    memcpy(s, v, (size_t)n * sizeof *v);
-    qsort(s, (size_t)n, sizeof *s, cmp);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-static double spread(double *v, int n) /* (max - min) / median, in % */
-{
-    double lo = v[0], hi = v[0];
-    for (int i = 1; i < n; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    return 100 * (hi - lo) / median(v, n);
+    return (result){done / secs, cpu * 1e6 / done, 0, 0};
 }
 
 int main(int argc, char **argv)
@@ -356,7 +308,7 @@ int main(int argc, char **argv)
         return 2;
     }
     memset(value, 'v', sizeof value);
-    pin(1);
+    bench_pin(1);
     signal(SIGPIPE, SIG_IGN);
     if (!mkdtemp(tmpdir))
         return 1;
@@ -372,6 +324,7 @@ int main(int argc, char **argv)
     /* Ops per run: about a second or two each on a 2-core VM. */
     long ops[NCONTENDERS] = {200000, 200000, 1600000, 200000, 1600000, 20000};
     double ops_s[NCONTENDERS][MAX_RUNS], cpu[NCONTENDERS][MAX_RUNS];
+    double srv[NCONTENDERS][MAX_RUNS], pct[NCONTENDERS][MAX_RUNS];
     for (int run = 0; run < runs; run++)
         for (int c = 0; c < NCONTENDERS; c++) {
             if (only >= 0 && c != only)
@@ -379,12 +332,13 @@ int main(int argc, char **argv)
             long n = (long)(ops[c] * scale) / (TASKS * PIPE) * (TASKS * PIPE);
             n = n > 0 ? n : TASKS * PIPE;
             result r;
+            bench_ticks s0 = bench_cpu_ticks(0);
             if (c == RB_P1 || c == RB_P16) {
                 r = redis_benchmark(n, c == RB_P1 ? 1 : PIPE);
             } else if (c == REDIS_PY) {
                 r = redis_py(n);
             } else {
-                corio_run_args ra = {(enum contender)c, n, {0, 0}};
+                corio_run_args ra = {(enum contender)c, n, {0, 0, 0, 0}};
                 if (corio_run(corio_main, &ra) != 0) {
                     fprintf(stderr, "bench-redis: %s failed\n", names[c]);
                     kill(server, SIGKILL);
@@ -392,25 +346,37 @@ int main(int argc, char **argv)
                 }
                 r = ra.r;
             }
+            if (c >= RB_P1) { /* the anchors: over the child's life */
+                bench_ticks s1 = bench_cpu_ticks(0);
+                r.server_us = bench_busy_s(s0, s1) * 1e6 / (double)n;
+                r.server_pct = bench_busy_pct(s0, s1);
+            }
             ops_s[c][run] = r.ops_s;
             cpu[c][run] = r.cpu_us;
+            srv[c][run] = r.server_us;
+            pct[c][run] = r.server_pct;
         }
     kill(server, SIGTERM);
     waitpid(server, NULL, 0);
     rmdir(tmpdir);
 
-    double m[NCONTENDERS], mc[NCONTENDERS];
+    double m[NCONTENDERS], mc[NCONTENDERS], ms[NCONTENDERS], mp[NCONTENDERS];
     printf("bench-redis: SET/GET, 100-byte values, 50 tasks; server on CPU 0, clients on CPU 1; "
-           "median of %d runs (spread)\n",
+           "median of %d runs (spread). Server core: CPU 0's busy time per op and its busy share "
+           "(steal left out); at ~100%% the server, not the client, sets the ops/s.\n",
            runs);
-    printf("%-34s %12s %8s %14s %8s\n", "", "ops/s", "spread", "client CPU/op", "spread");
+    printf("%-34s %10s %7s %13s %7s %12s %6s\n", "", "ops/s", "spread", "client CPU/op", "spread",
+           "server CPU/op", "busy");
     for (int c = 0; c < NCONTENDERS; c++) {
         if (only >= 0 && c != only)
             continue;
-        m[c] = median(ops_s[c], runs);
-        mc[c] = median(cpu[c], runs);
-        printf("%-34s %12.0f %7.1f%% %11.2f us %7.1f%%\n", names[c], m[c], spread(ops_s[c], runs),
-               mc[c], spread(cpu[c], runs));
+        double so = bench_spread_pct(ops_s[c], runs), sc = bench_spread_pct(cpu[c], runs);
+        m[c] = bench_median(ops_s[c], runs);
+        mc[c] = bench_median(cpu[c], runs);
+        ms[c] = bench_median(srv[c], runs);
+        mp[c] = bench_median(pct[c], runs);
+        printf("%-34s %10.0f %6.1f%% %10.2f us %6.1f%% %9.2f us %5.0f%%\n", names[c], m[c], so,
+               mc[c], sc, ms[c], mp[c]);
     }
     if (only >= 0) {
         printf("{\"bench\":\"redis\",\"runs\":%d,\"%s_ops_s\":%.0f,\"%s_cpu_us_per_op\":%.3f}\n",
@@ -426,7 +392,9 @@ int main(int argc, char **argv)
     printf("ops/s vs redis-py asyncio: %.1fx (shared connection %.1fx)\n", py, pys);
     printf("{\"bench\":\"redis\",\"runs\":%d", runs);
     for (int c = 0; c < NCONTENDERS; c++)
-        printf(",\"%s_ops_s\":%.0f,\"%s_cpu_us_per_op\":%.3f", keys[c], m[c], keys[c], mc[c]);
+        printf(",\"%s_ops_s\":%.0f,\"%s_cpu_us_per_op\":%.3f,\"%s_server_us_per_op\":%.3f,"
+               "\"%s_server_busy_pct\":%.0f",
+               keys[c], m[c], keys[c], mc[c], keys[c], ms[c], keys[c], mp[c]);
     printf(",\"ratio_p1\":%.3f,\"ratio_shared_p1\":%.3f,\"ratio_p16\":%.3f", r1, rs, r16);
     printf(",\"ratio_vs_redis_benchmark\":%.3f,\"cpu_ratio_vs_redis_benchmark\":%.3f",
            r1 < r16 ? r1 : r16, c1 < c16 ? c1 : c16);
