@@ -4,9 +4,10 @@
 #ifndef CORIO_EXAMPLES_SERVER_ARGS_H
 #define CORIO_EXAMPLES_SERVER_ARGS_H
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 
 #include <corio/corio.h>
@@ -65,17 +66,44 @@ static inline int server_listen(const server_args *a, corio_fd **l)
     return rc;
 }
 
-/* The root task: runs serve as a child until it returns or a signal stops it. */
-static inline intptr_t serve_until_signal(void *serve)
+/* Stream examples: serves with serve(l) on a->host:a->port until it returns
+ * or SIGINT/SIGTERM cancels it. Returns the exit status. */
+typedef struct stream_example {
+    server_args *args;
+    int (*serve)(corio_fd *l);
+} stream_example;
+
+static inline intptr_t stream_example_serve(void *arg)
+{
+    stream_example *e = arg;
+    corio_fd *l;
+    int rc = server_listen(e->args, &l);
+    if (rc < 0)
+        return rc;
+    rc = e->serve(l);
+    corio_fd_close(l);
+    return rc == -ECANCELED ? 0 : rc;
+}
+
+/* The root task: runs the server as a child until it returns or a signal
+ * stops it. */
+static inline intptr_t stream_example_main(void *e)
 {
     corio_task *srv;
-    int rc = corio_spawn(NULL, (corio_fn *)serve, NULL, &srv);
+    int rc = corio_spawn(NULL, stream_example_serve, e, &srv);
     if (rc < 0)
         return rc;
     corio_signal_wait_shutdown(srv);
     intptr_t r;
     corio_join(srv, &r, -1);
     return r;
+}
+
+static inline int stream_example_run(server_args *a, int (*serve)(corio_fd *l))
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    stream_example e = {a, serve};
+    return corio_run(stream_example_main, &e) < 0 ? 1 : 0;
 }
 
 /* HTTP examples: serves app on a->host:a->port until SIGINT/SIGTERM, which
