@@ -45,8 +45,9 @@ static intptr_t echo(corio_stream *s, void *arg)
 
 /* Serves on l until cancelled: a task per connection, or the protocol's
  * callbacks. */
-static int serve(corio_fd *l)
+static int serve(corio_fd *l, void *unused)
 {
+    (void)unused;
     return args.flag_set ? corio_serve_protocol(l, &echo_protocol, NULL, NULL, -1)
                          : corio_serve_tcp_ex(l, echo, NULL, CORIO_SERVE_PARK, -1);
 }

@@ -98,8 +98,9 @@ static intptr_t chat(corio_stream *s, void *arg)
     return 0;
 }
 
-static int serve(corio_fd *l)
+static int serve(corio_fd *l, void *unused)
 {
+    (void)unused;
     return corio_serve_tcp(l, chat, NULL, -1);
 }
 
