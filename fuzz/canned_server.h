@@ -5,6 +5,7 @@
 #define CORIO_FUZZ_CANNED_SERVER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <corio/corio.h>
 
@@ -29,12 +30,13 @@ static intptr_t canned_serve(void *arg)
 typedef struct canned_server {
     corio_fd *listener;
     corio_task *task;
+    char url[64]; /* SCHEME://127.0.0.1:PORT followed by the path */
 } canned_server;
 
-/* Starts the server on a port the OS picks and returns the port. A negative
- * errno when it cannot: the machine's fault, not the input's, so the caller
- * skips the input rather than report a crash. */
-static int canned_start(canned_server *cs)
+/* Starts the server on a port the OS picks. A negative errno when it
+ * cannot: the machine's fault, not the input's, so the caller skips the
+ * input rather than report a crash. */
+static int canned_start(canned_server *cs, const char *scheme, const char *path)
 {
     int rc = corio_tcp_listen("127.0.0.1", 0, 0, &cs->listener);
     if (rc < 0)
@@ -43,7 +45,9 @@ static int canned_start(canned_server *cs)
         corio_fd_close(cs->listener);
         return rc;
     }
-    return corio_tcp_local_port(cs->listener);
+    snprintf(cs->url, sizeof cs->url, "%s://127.0.0.1:%d%s", scheme,
+             corio_tcp_local_port(cs->listener), path);
+    return 0;
 }
 
 static void canned_stop(canned_server *cs)

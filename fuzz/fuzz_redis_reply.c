@@ -4,7 +4,6 @@
  * input must give replies or a clean error to every caller, never a crash,
  * a leak or a hang. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <corio/corio.h>
@@ -32,14 +31,11 @@ static intptr_t one(void *arg)
 {
     (void)arg;
     canned_server cs;
-    int port = canned_start(&cs);
-    if (port < 0)
+    if (canned_start(&cs, "redis", "") < 0)
         return 0;
-    char url[64];
-    snprintf(url, sizeof url, "redis://127.0.0.1:%d", port);
     corio_redis_opts o = {.max_reply = 4096};
     corio_redis *c;
-    if (corio_redis_connect(url, &o, &c, corio_now() + 2000) == 0) {
+    if (corio_redis_connect(cs.url, &o, &c, corio_now() + 2000) == 0) {
         corio_task *callers[3];
         for (int i = 0; i < 3; i++)
             corio_spawn(NULL, caller, c, &callers[i]);
