@@ -1,5 +1,6 @@
 /* The counter clients' shared parts (seed 000): the command line
- * ([URL] [--count N], --help, --version) and one request for the count. */
+ * ([URL] [--count N], --help, --version), one request for the count and
+ * the report of the time taken. */
 #ifndef CORIO_EXAMPLES_COUNTER_CLIENT_H
 #define CORIO_EXAMPLES_COUNTER_CLIENT_H
 
@@ -68,6 +69,21 @@ static inline void counter_report(const char *prog, int64_t started_ms)
 {
     printf("%s: %ld requests in %.2f s\n", prog, counter_requests,
            (double)(corio_now() - started_ms) / 1000.0);
+}
+
+/* Runs run as the root task, then reports the time it took; returns the
+ * exit status (1 with the error on stderr). */
+static inline int counter_run(const char *prog, corio_fn *run)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int64_t t0 = corio_now();
+    intptr_t rc = corio_run(run, NULL);
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, counter_url, corio_strerror(rc));
+        return 1;
+    }
+    counter_report(prog, t0);
+    return 0;
 }
 
 #endif

@@ -24,13 +24,5 @@ static intptr_t run(void *arg)
 int main(int argc, char **argv)
 {
     counter_args(argc, argv, "Asks the counter server for its count, one request at a time.");
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    int64_t t0 = corio_now();
-    intptr_t rc = corio_run(run, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "counter_naive: %s: %s\n", counter_url, corio_strerror(rc));
-        return 1;
-    }
-    counter_report("counter_naive", t0);
-    return 0;
+    return counter_run("counter_naive", run);
 }

@@ -8,7 +8,6 @@
  * Prints "listening on H:PORT" and serves until SIGINT or SIGTERM. With
  * --protocol it uses asyncio's transport/protocol style: callbacks on the
  * loop, no task per connection. */
-#include <errno.h>
 #include <stdio.h>
 
 #include <corio/corio.h>
@@ -44,22 +43,17 @@ static intptr_t echo(corio_stream *s, void *arg)
     return CORIO_CONN_PARK;
 }
 
-static intptr_t serve(void *arg)
+/* Serves on l until cancelled: a task per connection, or the protocol's
+ * callbacks. */
+static int serve(corio_fd *l, void *unused)
 {
-    (void)arg;
-    corio_fd *l;
-    int rc = server_listen(&args, &l);
-    if (rc < 0)
-        return rc;
-    rc = args.flag_set ? corio_serve_protocol(l, &echo_protocol, NULL, NULL, -1)
-                       : corio_serve_tcp_ex(l, echo, NULL, CORIO_SERVE_PARK, -1);
-    corio_fd_close(l);
-    return rc == -ECANCELED ? 0 : rc;
+    (void)unused;
+    return args.flag_set ? corio_serve_protocol(l, &echo_protocol, NULL, NULL, -1)
+                         : corio_serve_tcp_ex(l, echo, NULL, CORIO_SERVE_PARK, -1);
 }
 
 int main(int argc, char **argv)
 {
     server_args_parse(&args, argc, argv);
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    return corio_run(serve_until_signal, (void *)serve) < 0 ? 1 : 0;
+    return stream_example_run(&args, serve);
 }

@@ -98,21 +98,14 @@ static intptr_t chat(corio_stream *s, void *arg)
     return 0;
 }
 
-static intptr_t serve(void *arg)
+static int serve(corio_fd *l, void *unused)
 {
-    (void)arg;
-    corio_fd *l;
-    int rc = server_listen(&args, &l);
-    if (rc < 0)
-        return rc;
-    rc = corio_serve_tcp(l, chat, NULL, -1);
-    corio_fd_close(l);
-    return rc == -ECANCELED ? 0 : rc;
+    (void)unused;
+    return corio_serve_tcp(l, chat, NULL, -1);
 }
 
 int main(int argc, char **argv)
 {
     server_args_parse(&args, argc, argv);
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    return corio_run(serve_until_signal, (void *)serve) < 0 ? 1 : 0;
+    return stream_example_run(&args, serve);
 }

@@ -4,9 +4,10 @@
 #ifndef CORIO_EXAMPLES_SERVER_ARGS_H
 #define CORIO_EXAMPLES_SERVER_ARGS_H
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 
 #include <corio/corio.h>
@@ -65,11 +66,32 @@ static inline int server_listen(const server_args *a, corio_fd **l)
     return rc;
 }
 
-/* The root task: runs serve as a child until it returns or a signal stops it. */
-static inline intptr_t serve_until_signal(void *serve)
+/* Listens on a->host:a->port and serves with serve(l, ctx) until it
+ * returns. */
+typedef struct server_frame {
+    server_args *args;
+    int (*serve)(corio_fd *l, void *ctx);
+    void *ctx;
+} server_frame;
+
+static inline intptr_t server_frame_run(void *arg)
+{
+    server_frame *f = arg;
+    corio_fd *l;
+    int rc = server_listen(f->args, &l);
+    if (rc < 0)
+        return rc;
+    rc = f->serve(l, f->ctx);
+    corio_fd_close(l);
+    return rc == -ECANCELED ? 0 : rc; /* a signal stopped it */
+}
+
+/* Stream examples: the root task runs the frame as a child until it returns
+ * or SIGINT/SIGTERM cancels it. */
+static inline intptr_t stream_example_main(void *f)
 {
     corio_task *srv;
-    int rc = corio_spawn(NULL, (corio_fn *)serve, NULL, &srv);
+    int rc = corio_spawn(NULL, server_frame_run, f, &srv);
     if (rc < 0)
         return rc;
     corio_signal_wait_shutdown(srv);
@@ -78,13 +100,16 @@ static inline intptr_t serve_until_signal(void *serve)
     return r;
 }
 
-/* HTTP examples: serves app on a->host:a->port until SIGINT/SIGTERM, which
- * stop it gracefully (requests in flight get 5 s). Returns the exit status. */
-typedef struct http_example {
-    server_args *args;
-    corio_http_app *app;
-} http_example;
+/* Serves with serve(l, NULL); returns the exit status. */
+static inline int stream_example_run(server_args *a, int (*serve)(corio_fd *l, void *ctx))
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    server_frame f = {a, serve, NULL};
+    return corio_run(stream_example_main, &f) < 0 ? 1 : 0;
+}
 
+/* HTTP examples: serves app until SIGINT/SIGTERM, which stop it gracefully
+ * (requests in flight get 5 s). */
 static inline intptr_t http_stop_on_signal(void *app)
 {
     sigset_t set;
@@ -96,28 +121,24 @@ static inline intptr_t http_stop_on_signal(void *app)
     return 0;
 }
 
-static inline intptr_t http_example_serve(void *arg)
+static inline int http_example_serve(corio_fd *l, void *app)
 {
-    http_example *e = arg;
-    corio_fd *l;
-    int rc = server_listen(e->args, &l);
-    if (rc < 0)
-        return rc;
     fflush(stdout);
     corio_task *watch;
-    if ((rc = corio_spawn(NULL, http_stop_on_signal, e->app, &watch)) == 0) {
-        rc = corio_http_serve(e->app, l, NULL, -1);
+    int rc = corio_spawn(NULL, http_stop_on_signal, app, &watch);
+    if (rc == 0) {
+        rc = corio_http_serve(app, l, NULL, -1);
         corio_task_cancel(watch);
         corio_task_release(watch);
     }
-    corio_fd_close(l);
     return rc;
 }
 
+/* Returns the exit status. */
 static inline int http_example_run(server_args *a, corio_http_app *app)
 {
-    http_example e = {a, app};
-    intptr_t rc = corio_run(http_example_serve, &e);
+    server_frame f = {a, http_example_serve, app};
+    intptr_t rc = corio_run(server_frame_run, &f);
     corio_http_app_free(app);
     return rc < 0 ? 1 : 0;
 }

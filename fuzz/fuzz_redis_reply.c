@@ -4,29 +4,11 @@
  * input must give replies or a clean error to every caller, never a crash,
  * a leak or a hang. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <corio/corio.h>
 
-static const uint8_t *input;
-static size_t input_len;
-
-static intptr_t answer(corio_stream *s, void *arg)
-{
-    (void)arg;
-    char buf[4096];
-    corio_stream_read(s, buf, sizeof buf, corio_now() + 1000); /* the commands */
-    corio_stream_write(s, input, input_len, corio_now() + 1000);
-    return 0;
-}
-
-static intptr_t server(void *arg)
-{
-    corio_serve_tcp(arg, answer, NULL, -1);
-    return 0;
-}
+#include "canned_server.h"
 
 static intptr_t caller(void *arg)
 {
@@ -48,16 +30,12 @@ static void walk(const corio_redis_reply *r)
 static intptr_t one(void *arg)
 {
     (void)arg;
-    corio_fd *l;
-    if (corio_tcp_listen("127.0.0.1", 0, 0, &l) < 0)
-        abort();
-    corio_task *t;
-    corio_spawn(NULL, server, l, &t);
-    char url[64];
-    snprintf(url, sizeof url, "redis://127.0.0.1:%d", corio_tcp_local_port(l));
+    canned_server cs;
+    if (canned_start(&cs, "redis", "") < 0)
+        return 0;
     corio_redis_opts o = {.max_reply = 4096};
     corio_redis *c;
-    if (corio_redis_connect(url, &o, &c, corio_now() + 2000) == 0) {
+    if (corio_redis_connect(cs.url, &o, &c, corio_now() + 2000) == 0) {
         corio_task *callers[3];
         for (int i = 0; i < 3; i++)
             corio_spawn(NULL, caller, c, &callers[i]);
@@ -77,19 +55,11 @@ static intptr_t one(void *arg)
         }
         corio_redis_close(c);
     }
-    corio_task_cancel(t);
-    corio_join(t, NULL, -1);
-    corio_task_release(t);
-    corio_fd_close(l);
+    canned_stop(&cs);
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > 60000)
-        return 0;
-    input = data;
-    input_len = size;
-    corio_run(one, NULL);
-    return 0;
+    return canned_run(data, size, one);
 }

@@ -20,6 +20,7 @@
 
 typedef struct tool_server {
     const char *prog;
+    void (*usage)(void); /* prints the tool's help and exits 0 (-h, --help) */
     const char *host;
     int port;
     corio_http_app *app;
@@ -30,14 +31,16 @@ typedef struct tool_server {
     corio_fn *after;  /* if set, runs in loop 0 once serving stopped (to close what the app used) */
 } tool_server;
 
-/* Takes argv[*i] when it is an option every server tool has: --version,
- * --host H, --port N, --log-level LEVEL (cli.h), and --threads N for a tool
+/* Takes argv[*i] when it is an option every server tool has: -h/--help,
+ * --version, --host H, --port N, --log-level LEVEL (cli.h), and --threads N for a tool
  * that serves from several loops (s->threads set to 1 before parsing).
  * Returns whether it did; exits with a usage error on a bad value. */
 static inline bool tool_server_option(tool_server *s, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
-    if (!strcmp(a, "--version"))
+    if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+        s->usage();
+    else if (!strcmp(a, "--version"))
         cli_version(s->prog);
     else if (!strcmp(a, "--host"))
         s->host = cli_value(s->prog, argc, argv, i);
@@ -113,9 +116,16 @@ static inline intptr_t tool_serve_task(void *arg)
 }
 
 /* Runs the server until SIGINT/SIGTERM stop it gracefully, on s->threads
- * loops: 0 after the stop, 1 on an error (reported on stderr). */
-static inline int tool_serve(tool_server *s)
+ * loops, then frees s->app. built: whether building s->app went well (a
+ * step that failed can only have run out of memory). The exit status: 0
+ * after the stop, 1 on an error (reported on stderr). */
+static inline int tool_serve(tool_server *s, bool built)
 {
+    if (!built) {
+        fprintf(stderr, "%s: out of memory\n", s->prog);
+        corio_http_app_free(s->app);
+        return CLI_FAILURE;
+    }
     /* Every loop thread inherits the mask, so the signals wait in loop 0. */
     sigset_t set;
     sigemptyset(&set);
@@ -126,7 +136,8 @@ static inline int tool_serve(tool_server *s)
     signal(SIGPIPE, SIG_IGN);
     intptr_t rc = s->threads > 1 ? corio_run_threads(s->threads, tool_serve_task, s)
                                  : corio_run(tool_serve_task, s);
-    return rc < 0 ? 1 : 0;
+    corio_http_app_free(s->app);
+    return rc < 0 ? CLI_FAILURE : CLI_OK;
 }
 
 #endif

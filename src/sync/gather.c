@@ -41,8 +41,14 @@ static int wait_change(corio__loop *l, corio_future *const *fs, size_t n, corio_
     return rc;
 }
 
-/* func names the public call in misuse messages. */
-static int validate(const char *func, corio__loop **lp, corio_future *const *fs, size_t n)
+/* Small sets use the stack, big ones the heap. */
+#define LOCAL_LISTENERS 16
+
+/* What gather and wait first do: check the call (func names it in misuse
+ * messages) and find room for n listeners in *lsp, local for a small set
+ * (anything else is to be freed). */
+static int begin(const char *func, corio__loop **lp, corio_future *const *fs, size_t n,
+                 corio__listener *local, corio__listener **lsp)
 {
     corio__loop *l = corio__task_loop_or_die(func);
     if (n && !fs)
@@ -56,15 +62,8 @@ static int validate(const char *func, corio__loop **lp, corio_future *const *fs,
             return -EDEADLK;
     }
     *lp = l;
-    return 0;
-}
-
-/* Small sets use the stack, big ones the heap. */
-#define LOCAL_LISTENERS 16
-
-static corio__listener *listeners(size_t n, corio__listener *local)
-{
-    return n <= LOCAL_LISTENERS ? local : malloc(n * sizeof(corio__listener));
+    *lsp = n <= LOCAL_LISTENERS ? local : malloc(n * sizeof(corio__listener));
+    return *lsp ? 0 : -ENOMEM;
 }
 
 /* Cancels what is still pending; waits (shielded) for cancelled tasks so
@@ -97,13 +96,10 @@ int corio_gather(corio_future *const *fs, size_t n, intptr_t *results, unsigned 
                  int64_t deadline)
 {
     corio__loop *l;
-    int rc = validate(__func__, &l, fs, n);
+    corio__listener local[LOCAL_LISTENERS], *ls;
+    int rc = begin(__func__, &l, fs, n, local, &ls);
     if (rc < 0)
         return rc;
-    corio__listener local[LOCAL_LISTENERS];
-    corio__listener *ls = listeners(n, local);
-    if (!ls)
-        return -ENOMEM;
     intptr_t first_error = 0;
     for (;;) {
         size_t done = 0;
@@ -143,13 +139,10 @@ int corio_wait(corio_future *const *fs, size_t n, enum corio_wait_mode mode, int
     corio__loop *l;
     if (mode != CORIO_FIRST_COMPLETED && mode != CORIO_FIRST_ERROR && mode != CORIO_ALL_COMPLETED)
         return -EINVAL;
-    int rc = validate(__func__, &l, fs, n);
+    corio__listener local[LOCAL_LISTENERS], *ls;
+    int rc = begin(__func__, &l, fs, n, local, &ls);
     if (rc < 0)
         return rc;
-    corio__listener local[LOCAL_LISTENERS];
-    corio__listener *ls = listeners(n, local);
-    if (!ls)
-        return -ENOMEM;
     size_t done;
     for (;;) {
         bool failed = false;

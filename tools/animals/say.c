@@ -137,6 +137,8 @@ int animals_say(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             usage();
+        else if (!strcmp(a, "--version"))
+            cli_version(ANIMALS_PROG);
         else if (cli_log_option(ANIMALS_PROG, argc, argv, &i))
             continue;
         else if (!strcmp(a, "--url"))

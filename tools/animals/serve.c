@@ -10,26 +10,15 @@
 
 #include "animals.h"
 #include "cli.h"
+#include "json.h"
 #include "serve.h"
 
 static int delay_ms;
 
-/* Answers with json (taking it over), 500 if it could not be built. */
-static int send_json(corio_http_resp *resp, int status, json_t *json)
-{
-    char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
-    json_decref(json);
-    if (!text)
-        return -ENOMEM;
-    int rc = corio_http_resp_json(resp, status, text);
-    free(text);
-    return rc;
-}
-
 /* 503 when the database did not answer: the client may retry. */
 static int db_down(corio_http_resp *resp)
 {
-    return send_json(resp, 503, json_pack("{s:s}", "error", "database unavailable"));
+    return tool_send_json(resp, 503, json_pack("{s:s}", "error", "database unavailable"));
 }
 
 static int list_animals(corio_http_req *req, corio_http_resp *resp, void *arg)
@@ -40,18 +29,19 @@ static int list_animals(corio_http_req *req, corio_http_resp *resp, void *arg)
         return rc;
     if (animals_pool) {
         json_t *names;
-        return animals_db_names(&names) < 0 ? db_down(resp) : send_json(resp, 200, names);
+        return animals_db_names(&names) < 0 ? db_down(resp) : tool_send_json(resp, 200, names);
     }
     json_t *names = json_array();
     for (size_t i = 0; names && i < animals_count; i++)
         json_array_append_new(names, json_string(animals_table[i].name));
-    return send_json(resp, 200, names);
+    return tool_send_json(resp, 200, names);
 }
 
 static int unknown(corio_http_resp *resp, const char *name)
 {
-    /* json_pack refuses names that are not UTF-8; send_json answers 500 then */
-    return send_json(resp, 404, json_pack("{s:s,s:s}", "error", "unknown animal", "animal", name));
+    /* json_pack refuses names that are not UTF-8; tool_send_json answers 500 then */
+    return tool_send_json(resp, 404,
+                          json_pack("{s:s,s:s}", "error", "unknown animal", "animal", name));
 }
 
 static int get_from_db(corio_http_resp *resp, const char *name)
@@ -62,7 +52,7 @@ static int get_from_db(corio_http_resp *resp, const char *name)
         return unknown(resp, name);
     if (rc < 0)
         return db_down(resp);
-    rc = send_json(resp, 200, json_pack("{s:s,s:s}", "animal", name, "sound", sound));
+    rc = tool_send_json(resp, 200, json_pack("{s:s,s:s}", "animal", name, "sound", sound));
     free(sound);
     return rc;
 }
@@ -79,7 +69,7 @@ static int get_animal(corio_http_req *req, corio_http_resp *resp, void *arg)
     const animal *a = animals_find(name);
     if (!a)
         return unknown(resp, name);
-    return send_json(resp, 200, json_pack("{s:s,s:s}", "animal", a->name, "sound", a->sound));
+    return tool_send_json(resp, 200, json_pack("{s:s,s:s}", "animal", a->name, "sound", a->sound));
 }
 
 static void usage(void)
@@ -110,12 +100,11 @@ int animals_serve(int argc, char **argv)
 {
     const char *pg_url = NULL;
     cli_log(ANIMALS_PROG, CLI_LOG_DEFAULT);
-    tool_server srv = {.prog = ANIMALS_PROG, .host = "127.0.0.1", .port = 8080, .grace_ms = 5000};
+    tool_server srv = {
+        .prog = ANIMALS_PROG, .usage = usage, .host = "127.0.0.1", .port = 8080, .grace_ms = 5000};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            usage();
-        else if (tool_server_option(&srv, argc, argv, &i))
+        if (tool_server_option(&srv, argc, argv, &i))
             continue;
         else if (!strcmp(a, "--delay"))
             delay_ms =
@@ -128,13 +117,8 @@ int animals_serve(int argc, char **argv)
     if (pg_url && corio_pg_pool_new(pg_url, NULL, &animals_pool) < 0)
         cli_usage_error(ANIMALS_PROG, "--pg: not a PostgreSQL URL: '%s'", pg_url);
     srv.after = close_pool;
-    if (corio_http_app_new(&srv.app) < 0 ||
-        corio_http_route(srv.app, "GET", "/animals", list_animals, NULL) < 0 ||
-        corio_http_route(srv.app, "GET", "/animals/{name}", get_animal, NULL) < 0) {
-        fprintf(stderr, "%s: out of memory\n", ANIMALS_PROG);
-        return CLI_FAILURE;
-    }
-    int rc = tool_serve(&srv);
-    corio_http_app_free(srv.app);
-    return rc;
+    bool built = corio_http_app_new(&srv.app) == 0 &&
+                 corio_http_route(srv.app, "GET", "/animals", list_animals, NULL) == 0 &&
+                 corio_http_route(srv.app, "GET", "/animals/{name}", get_animal, NULL) == 0;
+    return tool_serve(&srv, built);
 }

@@ -114,13 +114,12 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     cli_log(prog, CLI_LOG_DEFAULT);
-    tool_server srv = {.prog = prog, .host = "127.0.0.1", .port = 8080, .grace_ms = 5000};
+    tool_server srv = {
+        .prog = prog, .usage = usage, .host = "127.0.0.1", .port = 8080, .grace_ms = 5000};
     counter_state st = {.delay_ms = 1000};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            usage();
-        else if (tool_server_option(&srv, argc, argv, &i))
+        if (tool_server_option(&srv, argc, argv, &i))
             continue;
         else if (!strcmp(a, "--delay"))
             st.delay_ms = (int)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 3600000);
@@ -129,13 +128,9 @@ int main(int argc, char **argv)
         else
             cli_usage_error(prog, "unknown argument '%s'", a);
     }
-    if (corio_http_app_new(&srv.app) < 0 || corio_http_on_startup(srv.app, init_counter, &st) < 0 ||
-        corio_http_on_shutdown(srv.app, close_counter, &st) < 0 ||
-        corio_http_route(srv.app, "GET", "/", counter_handler, NULL) < 0) {
-        fprintf(stderr, "%s: out of memory\n", prog);
-        return CLI_FAILURE;
-    }
-    int rc = tool_serve(&srv);
-    corio_http_app_free(srv.app);
-    return rc;
+    bool built = corio_http_app_new(&srv.app) == 0 &&
+                 corio_http_on_startup(srv.app, init_counter, &st) == 0 &&
+                 corio_http_on_shutdown(srv.app, close_counter, &st) == 0 &&
+                 corio_http_route(srv.app, "GET", "/", counter_handler, NULL) == 0;
+    return tool_serve(&srv, built);
 }

@@ -56,6 +56,7 @@ int main(int argc, char **argv)
     cli_log(prog, CLI_LOG_DEFAULT);
     static fakeweb_opts opts = {.seed = 1, .pages = 1000};
     tool_server srv = {.prog = prog,
+                       .usage = usage,
                        .host = "127.0.0.1",
                        .port = 8000,
                        .grace_ms = 1000,
@@ -63,9 +64,7 @@ int main(int argc, char **argv)
                        .backlog = 4096 /* a checker opens 1000 at once */};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            usage();
-        else if (tool_server_option(&srv, argc, argv, &i))
+        if (tool_server_option(&srv, argc, argv, &i))
             continue;
         else if (!strcmp(a, "--seed"))
             opts.seed = (uint64_t)cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, LONG_MAX);
@@ -76,13 +75,10 @@ int main(int argc, char **argv)
         else
             cli_usage_error(prog, "unknown argument '%s'", a);
     }
-    if (corio_http_app_new(&srv.app) < 0 || fakeweb_add_routes(srv.app, &opts) < 0) {
-        fprintf(stderr, "%s: out of memory\n", prog);
-        return CLI_FAILURE;
+    bool built = corio_http_app_new(&srv.app) == 0 && fakeweb_add_routes(srv.app, &opts) == 0;
+    if (built) {
+        corio_http_limits lim = {.max_connections = 100000};
+        corio_http_app_set_limits(srv.app, &lim);
     }
-    corio_http_limits lim = {.max_connections = 100000};
-    corio_http_app_set_limits(srv.app, &lim);
-    int rc = tool_serve(&srv);
-    corio_http_app_free(srv.app);
-    return rc ? CLI_FAILURE : CLI_OK;
+    return tool_serve(&srv, built);
 }

@@ -180,6 +180,8 @@ int fakeweb_urls_main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             usage();
+        else if (!strcmp(a, "--version"))
+            cli_version("corio-fakeweb");
         else if (!strcmp(a, "--count"))
             count = cli_long(prog, a, cli_value(prog, argc, argv, &i), 0, 100000000);
         else if (!strcmp(a, "--base"))

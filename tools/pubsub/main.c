@@ -84,7 +84,8 @@ static size_t count_option(const char *opt, const char *s)
 int main(int argc, char **argv)
 {
     cli_log(prog, CLI_LOG_DEFAULT);
-    tool_server srv = {.prog = prog, .host = "127.0.0.1", .port = 8080, .grace_ms = 1000};
+    tool_server srv = {
+        .prog = prog, .usage = usage, .host = "127.0.0.1", .port = 8080, .grace_ms = 1000};
     /* Redis's pub/sub defaults (32mb 8mb 60); the message counts are those
      * sizes in messages of about 128 bytes */
     pubsub_server ps = {
@@ -98,9 +99,7 @@ int main(int argc, char **argv)
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            usage();
-        else if (tool_server_option(&srv, argc, argv, &i))
+        if (tool_server_option(&srv, argc, argv, &i))
             continue;
         else if (!strcmp(a, "--history"))
             ps.limits.history =
@@ -127,11 +126,6 @@ int main(int argc, char **argv)
         else
             cli_usage_error(prog, "unknown argument '%s'", a);
     }
-    if (corio_http_app_new(&srv.app) < 0 || pubsub_routes(srv.app, &ps) < 0) {
-        fprintf(stderr, "%s: out of memory\n", prog);
-        return CLI_FAILURE;
-    }
-    int rc = tool_serve(&srv);
-    corio_http_app_free(srv.app);
-    return rc;
+    bool built = corio_http_app_new(&srv.app) == 0 && pubsub_routes(srv.app, &ps) == 0;
+    return tool_serve(&srv, built);
 }

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "json.h"
 #include "page.h"
 #include "server.h"
 
@@ -22,21 +23,9 @@
  * bookkeeping). */
 #define STREAM_SNDBUF (256 * 1024)
 
-/* Answers with json (taking it over). */
-static int send_json(corio_http_resp *resp, int status, json_t *json)
-{
-    char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
-    json_decref(json);
-    if (!text)
-        return -ENOMEM;
-    int rc = corio_http_resp_json(resp, status, text);
-    free(text);
-    return rc;
-}
-
 static int send_error(corio_http_resp *resp, int status, const char *why)
 {
-    return send_json(resp, status, json_pack("{s:s}", "error", why));
+    return tool_send_json(resp, status, json_pack("{s:s}", "error", why));
 }
 
 /* Last-Event-ID as a number in *id; false (replay nothing) when absent or
@@ -216,7 +205,7 @@ static int publish_fleet(corio_http_resp *resp, pubsub_server *s, const char *ms
     }
     char id[48];
     snprintf(id, sizeof id, "%llu-%llu", (unsigned long long)sid.ms, (unsigned long long)sid.seq);
-    return send_json(resp, 200, json_pack("{s:s}", "id", id));
+    return tool_send_json(resp, 200, json_pack("{s:s}", "id", id));
 }
 
 /* The message: ?msg=, a form's msg field, or else the whole body (at most
@@ -254,7 +243,7 @@ static int publish(corio_http_req *req, corio_http_resp *resp, void *arg)
         uint64_t id;
         rc = ps_hub_publish(s->hub, msg, len, &delivered, &id);
         if (rc == 0)
-            rc = send_json(
+            rc = tool_send_json(
                 resp, 200,
                 json_pack("{s:I,s:I}", "delivered", (json_int_t)delivered, "id", (json_int_t)id));
     }
@@ -273,14 +262,14 @@ static int stats(corio_http_req *req, corio_http_resp *resp, void *arg)
         int rc = ps_fleet_published(s->fleet, &published);
         if (rc == -ENOMEM || rc == -ECANCELED)
             return rc;
-        return send_json(
+        return tool_send_json(
             resp, 200,
             json_pack("{s:I,s:o,s:b,s:I,s:I}", "subscribers", (json_int_t)st.subscribers,
                       "published", rc < 0 ? json_null() : json_integer(published), "redis",
                       ps_fleet_up(s->fleet), "delivered_here", (json_int_t)st.published,
                       "dropped_subscribers", (json_int_t)st.dropped_subscribers));
     }
-    return send_json(
+    return tool_send_json(
         resp, 200,
         json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "subscribers", (json_int_t)st.subscribers,
                   "published", (json_int_t)st.published, "dropped_subscribers",
