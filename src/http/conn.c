@@ -172,12 +172,10 @@ static void request_reset(conn *c)
 /* Gives c what it needs to serve requests (again, after parking). */
 static int work_new(conn *c)
 {
-    if (!(c->w = calloc(1, sizeof *c->w)))
-        return -ENOMEM;
-    c->w->req.c = c;
-    c->w->resp.c = c;
-    corio__http_parser_init(c);
-    return 0;
+    int rc = corio__http_work_new(c);
+    if (rc == 0)
+        corio__http_parser_init(c);
+    return rc;
 }
 
 /* The request loop: 1 when the connection parked (its task is to end),
@@ -228,18 +226,16 @@ static int conn_end(conn *c, int rc)
                    corio_strerror(rc));
     if (c->w) {
         request_reset(c);
-        free(c->w->req.hdrs.v);
-        free(c->w);
+        corio__http_work_free(c);
     }
-    free(c->in);
-    free(c->out);
+    corio__http_bufs_drop(c);
     server *srv = c->srv;
     if (srv) {
         corio__timer_remove(&corio__loop_get()->timers, &c->idle_timer);
         corio__list_unlink(&c->link);
         corio_stream_close(c->s);
     }
-    free(c);
+    corio__http_pool_give(srv, POOL_CONN, c);
     if (srv)
         corio__http_conn_gone(srv);
     return rc == -EPIPE || rc == -ECONNRESET ? 0 : rc;
@@ -293,10 +289,8 @@ bool corio__http_park(conn *c, int64_t deadline)
     c->idle_timer.fire = idle_expired;
     if (corio__timer_add(&corio__loop_get()->timers, &c->idle_timer, corio__deadline_ns(deadline)) <
         0)
-        return false;       /* then it waits in its task */
-    free(c->w->req.hdrs.v); /* request_reset kept it for the next head */
-    free(c->w);
-    c->w = NULL;
+        return false; /* then it waits in its task */
+    corio__http_work_free(c);
     c->parked = true;
     c->task = NULL;
     corio__fd_on_readable(c->plain, readable, c);
@@ -326,7 +320,7 @@ int corio_http_serve_conn(corio_http_app *app, corio_stream *s)
 
 int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
 {
-    conn *c = calloc(1, sizeof *c);
+    conn *c = corio__http_conn_new(srv);
     if (!c) {
         if (srv) {
             corio_stream_close(s);

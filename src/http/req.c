@@ -100,12 +100,13 @@ static int room(conn *c, size_t max)
         if (c->cap - c->end >= IN_MIN)
             return 0;
     }
-    size_t cap = c->cap ? c->cap * 2 : 16384;
+    size_t cap = c->cap ? c->cap * 2 : IN_CAP;
     if (cap > max + IN_MIN)
         cap = max + IN_MIN;
     if (cap <= c->cap)
         return 0; /* full: the caller's size check decides */
-    char *in = realloc(c->in, cap);
+    char *in =
+        !c->cap && cap == IN_CAP ? corio__http_pool_take(c->srv, POOL_IN) : realloc(c->in, cap);
     if (!in)
         return -ENOMEM;
     c->in = in;
@@ -146,12 +147,7 @@ static ssize_t fill(conn *c, int64_t deadline, bool idle)
     if (idle && c->woken) {
         c->woken = false; /* its readiness woke it: the bytes are there */
     } else if (idle && c->plain && nothing_to_read(c)) {
-        free(c->in);
-        c->in = NULL;
-        c->cap = c->start = c->end = 0;
-        free(c->out);
-        c->out = NULL;
-        c->ocap = 0;
+        corio__http_bufs_drop(c);
         int64_t park_at = corio_now() + PARK_AFTER_MS;
         bool linger = c->srv && (deadline < 0 || park_at < deadline);
         c->idle = true;

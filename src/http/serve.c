@@ -200,6 +200,7 @@ int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls
     corio_nursery_cancel(n);
     corio_nursery_close(n);
     corio__http_close_idle(&srv); /* the parked connections: the tasks have ended */
+    corio__http_pool_empty(&srv.pool);
     pthread_mutex_lock(&app->mu);
     corio__list_unlink(&srv.link);
     pthread_mutex_unlock(&app->mu);

@@ -98,6 +98,28 @@ struct conn {
 /* Copies a string literal to buf + n and advances n past it. */
 #define PUT_LIT(buf, n, s) (memcpy((buf) + (n), (s), sizeof(s) - 1), (n) += sizeof(s) - 1)
 
+/* The input and output buffers' first sizes: what the pool recycles. */
+#define IN_CAP  16384
+#define OUT_CAP 4096
+
+/* pool.c: a buffer of kind's size (IN_CAP, OUT_CAP) from srv's pool
+ * (NULL: none), or malloc'd; uninitialised either way. */
+void *corio__http_pool_take(server *srv, int kind);
+/* Gives buf (NULL: nothing), of kind's size, back to srv's pool, or frees
+ * it when there is none or it is full. */
+void corio__http_pool_give(server *srv, int kind, void *buf);
+/* A zeroed connection for srv, from its pool or calloc'd. */
+conn *corio__http_conn_new(server *srv);
+/* c->w, zeroed but for a pooled one's header array, pointing back to c:
+ * 0 or -ENOMEM. */
+int corio__http_work_new(conn *c);
+/* Gives back c->w (request_reset ran) with its header array. */
+void corio__http_work_free(conn *c);
+/* Gives back c's input and output buffers (both empty: nothing is kept). */
+void corio__http_bufs_drop(conn *c);
+/* Frees what p holds (the end of its server). */
+void corio__http_pool_empty(buf_pool *p);
+
 /* A batch of pipelined answers this big is written without waiting for the
  * next read; an output buffer grown past it is given back after a write. */
 #define OUT_FLUSH 65536
