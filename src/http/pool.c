@@ -15,10 +15,11 @@
 /* Per kind: 32 input buffers are 512 KiB, what 16 busy connections of a
  * benchmark cycle through with room to spare; a server of thousands of
  * idle connections keeps no more than this. */
-#if defined(CORIO__ASAN)
-#define POOL_MAX 0u
-#else
 #define POOL_MAX 32u
+#if defined(CORIO__ASAN)
+#define POOL_ON 0
+#else
+#define POOL_ON 1
 #endif
 
 static const size_t kind_size[POOL_KINDS] = {IN_CAP, OUT_CAP, sizeof(conn_work), sizeof(conn)};
@@ -39,7 +40,7 @@ static void *take(server *srv, int kind)
 static bool give(server *srv, int kind, void *buf)
 {
     buf_pool *p = srv ? &srv->pool : NULL;
-    if (!p || p->n[kind] >= POOL_MAX)
+    if (!POOL_ON || !p || p->n[kind] >= POOL_MAX)
         return false;
     pooled *e = buf;
     e->next = p->head[kind];
