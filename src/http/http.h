@@ -15,6 +15,7 @@
 
 #include "../base/list.h"
 #include "../base/log.h"
+#include "../io/park.h"
 
 #define HTTP_MAX_PARAMS 8
 
@@ -73,7 +74,7 @@ struct server {
     size_t nconns;
     corio_event *drained; /* set when nconns drops to 0 while stopping */
     bool stopping;
-    bool closing; /* the nursery is closing: no connection parks any more */
+    corio__parker pk; /* the idle connections */
     int64_t grace_deadline;
     corio__log_limit starved, refused; /* accepts failing, connections over the limit */
     buf_pool pool;

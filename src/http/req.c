@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include <corio/time.h>
 #include <corio/url.h>
@@ -114,29 +113,11 @@ static int room(conn *c, size_t max)
     return 0;
 }
 
-/* Whether a plain connection has nothing to read: known already, or learnt
- * from a peek (after a read that filled the buffer). */
-static bool nothing_to_read(conn *c)
-{
-    if (corio__fd_drained(c->plain, CORIO_READ))
-        return true;
-    char b;
-    if (recv(corio_fd_fileno(c->plain), &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN) {
-        corio__fd_note_eagain(c->plain, CORIO_READ);
-        return corio__fd_drained(c->plain, CORIO_READ); /* not if the ring holds bytes */
-    }
-    return false;
-}
-
-/* How long a server's connection waits for its next request in its task
- * before it parks: a busy keep-alive client, whose next request comes
- * sooner, keeps its task rather than pay for a new one each time. */
-#define PARK_AFTER_MS 20
-
 /* Makes room and reads what comes into in[end..cap): > 0, 0 at end, < 0
- * (-EAGAIN with c->parked: the connection parked, its task is to end). A
- * plain connection with nothing to read gives its buffers back while it
- * waits for the next request; a server's parks after PARK_AFTER_MS. */
+ * (-EAGAIN with c->parked: the connection went on without this task, which
+ * is to end). A plain connection with nothing to read gives its buffers
+ * back while it waits for the next request; a server's parks when the
+ * wait lasts (corio__park_conn_wait). */
 static ssize_t fill(conn *c, int64_t deadline, bool idle)
 {
     int rc = corio__http_flush(c);
@@ -144,20 +125,16 @@ static ssize_t fill(conn *c, int64_t deadline, bool idle)
         return rc;
     if (c->srv && c->srv->stopping && idle)
         return -ECANCELED;
-    if (idle && c->woken) {
-        c->woken = false; /* its readiness woke it: the bytes are there */
-    } else if (idle && c->plain && nothing_to_read(c)) {
+    if (idle && c->srv && c->p.woken) {
+        c->p.woken = false; /* its readiness woke it: the bytes are there */
+    } else if (idle && c->plain && corio__fd_nothing_to_read(c->plain)) {
         corio__http_bufs_drop(c);
-        int64_t park_at = corio_now() + PARK_AFTER_MS;
-        bool linger = c->srv && (deadline < 0 || park_at < deadline);
         c->idle = true;
-        rc = corio_fd_wait(c->plain, CORIO_READ, linger ? park_at : deadline);
-        if (rc == -ETIMEDOUT && linger) {
-            if (corio__http_park(c, deadline))
-                return -EAGAIN;
-            rc = corio_fd_wait(c->plain, CORIO_READ, deadline);
-        }
+        rc = c->srv ? corio__http_park_wait(c, deadline)
+                    : corio_fd_wait(c->plain, CORIO_READ, deadline);
         c->idle = false;
+        if (rc == 1)
+            return -EAGAIN;
         if (rc < 0)
             return rc;
     }

@@ -5,7 +5,6 @@
 
 #include <llhttp.h>
 
-#include "../base/timer.h"
 #include "http.h"
 
 /* Small per-request allocations (decoded path, parameters, query values),
@@ -67,10 +66,10 @@ struct conn {
     corio_http_app *app;
     const corio_http_limits *lim;
     corio_stream *s;
-    corio_fd *plain;         /* the descriptor when s is plain TCP, else NULL */
-    corio_task *task;        /* while one runs it (not while parked) */
-    corio__timer idle_timer; /* while parked: idle_timeout_ms */
-    conn_work *w;            /* NULL while parked */
+    corio_fd *plain;  /* the descriptor when s is plain TCP, else NULL */
+    corio_task *task; /* while one runs it (not while parked) */
+    corio__parked p;  /* a server's: how it parks (idle_timeout_ms) */
+    conn_work *w;     /* NULL while parked */
     char *in;
     size_t cap, start, end; /* the current request starts at start; bytes up to end */
     size_t head_end;        /* end of the current request's head */
@@ -82,8 +81,7 @@ struct conn {
     int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
     bool idle;             /* its task waits for the next request */
     bool closing;
-    bool parked;    /* idle without a task: the descriptor's readiness starts one */
-    bool woken;     /* started by that readiness: read at once */
+    bool parked;    /* its task gave it up (parked, or handed to a new task) */
     bool broken;    /* a write failed: the client holds part of an answer, nothing more goes out */
     bool peer_gone; /* the client left while its handler ran */
     corio_scope *handler_scope; /* while a handler runs: cancelled when the client leaves */
