@@ -163,6 +163,7 @@ static void request_reset(conn *c)
 {
     corio_http_req *r = &c->w->req;
     http_hdrs h = {.v = r->hdrs.v, .cap = r->hdrs.cap};
+    free(r->whole);
     *r = (corio_http_req){.c = c, .hdrs = h};
     free(c->w->resp.headers);
     c->w->resp = (corio_http_resp){.c = c};

@@ -133,6 +133,12 @@ int corio__http_body_span(http_body *b, const char *at, size_t len);
 int corio__http_body_end(http_body *b);
 /* Copies pending body bytes to buf: how many (0: none pending). */
 size_t corio__http_body_take(http_body *b, void *buf, size_t len);
+/* Reads a whole body with read(arg, ...) (> 0 bytes, 0 at the end, or < 0)
+ * into a NUL-terminated malloc'd copy, first cap bytes (> 0), doubled as
+ * needed: 0 with *out and *len, -EMSGSIZE past max bytes, -ENOMEM, or
+ * read's error. */
+int corio__http_body_whole(ssize_t (*read)(void *arg, void *buf, size_t len), void *arg, size_t cap,
+                           size_t max, char **out, size_t *len);
 /* Whether buf must be refilled before the next step. */
 bool corio__http_body_wants_input(const http_body *b, size_t parsed, size_t end);
 /* Parses buf[*parsed, end) up to the next pause, moving *parsed: 0, or

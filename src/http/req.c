@@ -382,6 +382,11 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
     }
 }
 
+static ssize_t read_req(void *r, void *buf, size_t len)
+{
+    return corio_http_req_read(r, buf, len);
+}
+
 int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
 {
     if (!r->whole) {
@@ -389,29 +394,10 @@ int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
         uint64_t cl = r->c->w->parser.content_length;
         if (!(r->c->w->parser.flags & F_CHUNKED) && cl < r->c->lim->max_body)
             cap = (size_t)cl + 1;
-        char *b = corio__http_arena_alloc(r->c, cap);
-        if (!b)
-            return -ENOMEM;
-        size_t n = 0;
-        for (;;) {
-            if (n + 1 >= cap) {
-                char *bigger = corio__http_arena_alloc(r->c, cap * 2);
-                if (!bigger)
-                    return -ENOMEM;
-                memcpy(bigger, b, n);
-                b = bigger;
-                cap *= 2;
-            }
-            ssize_t got = corio_http_req_read(r, b + n, cap - 1 - n);
-            if (got < 0)
-                return (int)got;
-            if (got == 0)
-                break;
-            n += (size_t)got;
-        }
-        b[n] = '\0';
-        r->whole = b;
-        r->whole_len = n;
+        /* max_body is the body reader's to enforce (413) */
+        int rc = corio__http_body_whole(read_req, r, cap, SIZE_MAX, &r->whole, &r->whole_len);
+        if (rc < 0)
+            return rc;
     }
     if (body)
         *body = r->whole;

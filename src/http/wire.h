@@ -34,7 +34,7 @@ struct corio_http_req {
     bool has_body;
     int body_err; /* why reading the body failed (0: it did not) */
     http_body body;
-    char *whole; /* corio_http_req_body's copy */
+    char *whole; /* corio_http_req_body's copy (malloc'd) */
     size_t whole_len;
 };
 
