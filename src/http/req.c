@@ -159,6 +159,11 @@ size_t corio__http_head_end(const char *buf, size_t from, size_t end)
     return 0;
 }
 
+size_t corio_http_head_end(const char *buf, size_t len)
+{
+    return corio__http_head_end(buf, 0, len);
+}
+
 static int line_too_long(conn *c)
 {
     return corio__http_client_error(c, 414, "request line over %zu bytes (max_request_line)",
