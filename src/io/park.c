@@ -3,10 +3,6 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include <corio/task.h>
-#include <corio/time.h>
-
-#include "../base/log.h"
 #include "../core/sched.h"
 #include "fd.h"
 #include "park.h"

@@ -1,6 +1,6 @@
 /* Internal to the servers: parking idle connections (park.c). A server's
  * connection whose task waits for bytes gives the task up when the wait
- * lasts (between PARK_AFTER_MS and twice that: one timer sweeps every
+ * lasts (between CORIO__PARK_AFTER_MS and twice that: one timer sweeps every
  * waiting connection, rather than one each): the connection parks, with no
  * task, until its descriptor's readiness spawns a new one into the
  * server's nursery, or its deadline (or the server's end) ends it. Shared
@@ -9,7 +9,6 @@
 #define CORIO_IO_PARK_H
 
 #include <stdbool.h>
-
 #include <stdint.h>
 
 #include <corio/io.h>
