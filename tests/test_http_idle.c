@@ -159,6 +159,34 @@ Test(http_idle, a_parked_connection_times_out)
     timeout_run();
 }
 
+/* An idle_timeout_ms shorter than the wait before a connection parks ends
+ * the wait in its task; requests that come in time are served. */
+RUN(short_timeout)
+{
+    (void)arg;
+    fixture f = {0};
+    start(&f, &(corio_http_limits){.idle_timeout_ms = 10});
+    corio_fd *fds[N];
+    int64_t t0 = corio_now(); /* before the request: its idle time starts after */
+    open_served(&f, fds, 1);
+    expect_closed(fds[0], 5000);
+    cr_assert_geq(corio_now() - t0, 10, "closed after idle_timeout_ms, not before");
+    corio_fd_close(fds[0]);
+    for (int round = 0; round < 2; round++) { /* the second reuses the first's buffers */
+        open_served(&f, fds, N);
+        for (int i = 0; i < N; i++) {
+            expect_closed(fds[i], 5000);
+            corio_fd_close(fds[i]);
+        }
+    }
+    stop(&f);
+    return 0;
+}
+Test(http_idle, a_short_idle_timeout_closes_before_parking)
+{
+    short_timeout_run();
+}
+
 RUN(graceful)
 {
     (void)arg;

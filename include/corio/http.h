@@ -237,6 +237,11 @@ CORIO_API int corio_http_sse_comment(corio_http_resp *resp, const char *text);
 /* The reason phrase of a status code ("Not Found"), "Unknown" if none. */
 CORIO_API const char *corio_http_reason(int status);
 
+/* The length of the HTTP/1.x head at the start of buf[0..len), up to and
+ * including the empty line that ends it (CRLF or bare LF line ends), or 0
+ * when that line is not there yet: for code that reads messages itself. */
+CORIO_API size_t corio_http_head_end(const char *buf, size_t len);
+
 /* ------------------------------------------------------------------------ */
 /* Client                                                                    */
 /* ------------------------------------------------------------------------ */

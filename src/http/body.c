@@ -1,6 +1,7 @@
 /* A message body parsed out of a buffer by llhttp: the server's request
  * bodies and the client's response bodies are read the same way. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -55,5 +56,36 @@ int corio__http_body_step(http_body *b, llhttp_t *p, const char *buf, size_t *pa
     if (e != HPE_OK)
         return -EBADMSG;
     *parsed = end;
+    return 0;
+}
+
+int corio__http_body_whole(ssize_t (*read)(void *arg, void *buf, size_t len), void *arg, size_t cap,
+                           size_t max, char **out, size_t *len)
+{
+    size_t n = 0;
+    char *b = malloc(cap);
+    if (!b)
+        return -ENOMEM;
+    for (;;) {
+        if (cap - n < 2) {
+            char *bigger = realloc(b, cap * 2);
+            if (!bigger) {
+                free(b);
+                return -ENOMEM;
+            }
+            b = bigger;
+            cap *= 2;
+        }
+        ssize_t got = read(arg, b + n, cap - 1 - n);
+        if (got == 0)
+            break;
+        if (got < 0 || (n += (size_t)got) > max) {
+            free(b);
+            return got < 0 ? (int)got : -EMSGSIZE;
+        }
+    }
+    b[n] = '\0';
+    *out = b;
+    *len = n;
     return 0;
 }

@@ -425,46 +425,26 @@ ssize_t corio_http_response_read(corio_http_response *r, void *buf, size_t len)
     }
 }
 
+static ssize_t read_response(void *r, void *buf, size_t len)
+{
+    return corio_http_response_read(r, buf, len);
+}
+
 int corio_http_response_body(corio_http_response *r, const char **body, size_t *len)
 {
     CORIO__MISUSE_IF(!r, "the response is NULL");
     if (!r->whole) {
-        size_t cap = 4096, n = 0;
+        size_t cap = 4096;
         const char *cl = corio_http_response_header(r, "Content-Length");
         if (cl && !r->z) {
             unsigned long long v = strtoull(cl, NULL, 10);
             if (v < r->max_body)
                 cap = (size_t)v + 1;
         }
-        char *b = malloc(cap);
-        if (!b)
-            return -ENOMEM;
-        for (;;) {
-            if (cap - n < 2) {
-                char *bigger = realloc(b, cap * 2);
-                if (!bigger) {
-                    free(b);
-                    return -ENOMEM;
-                }
-                b = bigger;
-                cap *= 2;
-            }
-            ssize_t got = corio_http_response_read(r, b + n, cap - 1 - n);
-            if (got < 0) {
-                free(b);
-                return (int)got;
-            }
-            if (got == 0)
-                break;
-            n += (size_t)got;
-            if (n > r->max_body) {
-                free(b);
-                return -EMSGSIZE;
-            }
-        }
-        b[n] = '\0';
-        r->whole = b;
-        r->whole_len = n;
+        int rc =
+            corio__http_body_whole(read_response, r, cap, r->max_body, &r->whole, &r->whole_len);
+        if (rc < 0)
+            return rc;
     }
     if (body)
         *body = r->whole;

@@ -163,6 +163,7 @@ static void request_reset(conn *c)
 {
     corio_http_req *r = &c->w->req;
     http_hdrs h = {.v = r->hdrs.v, .cap = r->hdrs.cap};
+    free(r->whole);
     *r = (corio_http_req){.c = c, .hdrs = h};
     free(c->w->resp.headers);
     c->w->resp = (corio_http_resp){.c = c};
@@ -172,12 +173,10 @@ static void request_reset(conn *c)
 /* Gives c what it needs to serve requests (again, after parking). */
 static int work_new(conn *c)
 {
-    if (!(c->w = calloc(1, sizeof *c->w)))
-        return -ENOMEM;
-    c->w->req.c = c;
-    c->w->resp.c = c;
-    corio__http_parser_init(c);
-    return 0;
+    int rc = corio__http_work_new(c);
+    if (rc == 0)
+        corio__http_parser_init(c);
+    return rc;
 }
 
 /* The request loop: 1 when the connection parked (its task is to end),
@@ -228,18 +227,16 @@ static int conn_end(conn *c, int rc)
                    corio_strerror(rc));
     if (c->w) {
         request_reset(c);
-        free(c->w->req.hdrs.v);
-        free(c->w);
+        corio__http_work_free(c);
     }
-    free(c->in);
-    free(c->out);
+    corio__http_bufs_drop(c);
     server *srv = c->srv;
     if (srv) {
-        corio__timer_remove(&corio__loop_get()->timers, &c->idle_timer);
+        corio__parked_done(&c->p);
         corio__list_unlink(&c->link);
         corio_stream_close(c->s);
     }
-    free(c);
+    corio__http_pool_give(srv, POOL_CONN, c);
     if (srv)
         corio__http_conn_gone(srv);
     return rc == -EPIPE || rc == -ECONNRESET ? 0 : rc;
@@ -250,8 +247,9 @@ static int conn_end(conn *c, int rc)
 /* A parked connection's task: the one that parked it ended, its bytes came. */
 static intptr_t resumed(void *arg)
 {
-    conn *c = arg;
+    conn *c = corio__container_of(arg, conn, p);
     c->task = corio_current();
+    c->parked = false;
     int rc = work_new(c);
     if (rc == 0)
         rc = serve_requests(c);
@@ -260,58 +258,35 @@ static intptr_t resumed(void *arg)
     return 0; /* a connection's failure is its own, not the server's */
 }
 
-static void readable(void *arg)
+/* A parked connection timed out (idle_timeout_ms), could not get a task,
+ * or the server closes it. */
+static void parked_end(corio__parked *p, int rc)
 {
-    static const corio_spawn_opts opts = {.name = "http-conn"};
-    conn *c = arg;
-    if (c->srv->closing)
-        return; /* closed when the nursery is */
-    corio__timers *timers = &corio__loop_get()->timers;
-    corio__fd_on_readable(c->plain, NULL, NULL);
-    corio__timer_remove(timers, &c->idle_timer);
-    c->woken = true;
-    if (corio_spawn_ex(c->srv->nursery, resumed, c, &opts, NULL) == 0)
-        c->parked = false;
-    else /* no memory for a task: closed from the timers, out of the poller's report */
-        corio__timer_add(timers, &c->idle_timer, 0);
+    conn_end(corio__container_of(p, conn, p), rc);
 }
 
-/* idle_timeout_ms passed (or readable could not start a task). */
-static void idle_expired(corio__timer *t)
+void corio__http_parker_init(server *srv)
 {
-    conn *c = corio__container_of(t, conn, idle_timer);
-    conn_end(c, c->woken ? -ENOMEM : -ETIMEDOUT);
+    corio__parker_init(&srv->pk, srv->nursery, resumed, parked_end, "http-conn");
 }
 
-bool corio__http_park(conn *c, int64_t deadline)
+int corio__http_park_wait(conn *c, int64_t deadline)
 {
-    server *srv = c->srv;
-    /* Bytes reported since the wait ended (with its deadline, in the same
-     * turn of the loop) would not be reported again. */
-    if (srv->closing || !corio__fd_drained(c->plain, CORIO_READ))
-        return false;
-    c->idle_timer.fire = idle_expired;
-    if (corio__timer_add(&corio__loop_get()->timers, &c->idle_timer, corio__deadline_ns(deadline)) <
-        0)
-        return false;       /* then it waits in its task */
-    free(c->w->req.hdrs.v); /* request_reset kept it for the next head */
-    free(c->w);
-    c->w = NULL;
-    c->parked = true;
-    c->task = NULL;
-    corio__fd_on_readable(c->plain, readable, c);
-    return true;
+    int rc = corio__park_conn_wait(&c->p, deadline);
+    if (rc == 1) { /* this task is to end: what it held goes */
+        corio__http_work_free(c);
+        c->parked = true;
+        c->task = NULL;
+    }
+    return rc;
 }
 
 void corio__http_close_idle(server *srv)
 {
-    corio__list_node *n, *next;
-    for (n = srv->conns.next; n != &srv->conns; n = next) {
-        next = n->next;
+    corio__parker_close(&srv->pk);
+    for (corio__list_node *n = srv->conns.next; n != &srv->conns; n = n->next) {
         conn *c = corio__container_of(n, conn, link);
-        if (c->parked)
-            conn_end(c, -ECANCELED);
-        else if (c->idle)
+        if (c->idle)
             corio_task_cancel(c->task);
     }
 }
@@ -326,7 +301,7 @@ int corio_http_serve_conn(corio_http_app *app, corio_stream *s)
 
 int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
 {
-    conn *c = calloc(1, sizeof *c);
+    conn *c = corio__http_conn_new(srv);
     if (!c) {
         if (srv) {
             corio_stream_close(s);
@@ -342,7 +317,8 @@ int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s)
     c->s = s;
     c->plain = corio__stream_plain_fd(s);
     c->task = corio_current();
-    c->idle_timer.index = SIZE_MAX;
+    if (srv)
+        corio__parked_init(&c->p, &srv->pk, c->plain);
     int rc = work_new(c);
     if (rc == 0)
         rc = serve_requests(c);

@@ -12,14 +12,18 @@
  * ended or parked, or how it failed. */
 int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s);
 
-/* Parks c (req.c, when it would wait for a request with nothing to read)
- * until deadline: false when it cannot (the server is closing, bytes came
- * meanwhile, no memory for the timer), so it waits in its task. */
-bool corio__http_park(conn *c, int64_t deadline);
+/* srv's parker (srv->nursery is open). */
+void corio__http_parker_init(server *srv);
+
+/* req.c: c, a server's plain connection with nothing to read, waits for
+ * its next request until deadline (corio__park_conn_wait): 1 when its task is
+ * to end (c->parked; the task's request state is given back), else as
+ * corio_fd_wait. */
+int corio__http_park_wait(conn *c, int64_t deadline);
 
 /* Closes srv's parked connections and cancels the tasks waiting for a
  * request: for stopping, and for the end of serving (then every
- * connection left is parked). */
+ * connection left is parked). Nothing parks afterwards. */
 void corio__http_close_idle(server *srv);
 
 /* serve.c: one of srv's connections ended. */

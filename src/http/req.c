@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include <corio/time.h>
 #include <corio/url.h>
@@ -100,12 +99,13 @@ static int room(conn *c, size_t max)
         if (c->cap - c->end >= IN_MIN)
             return 0;
     }
-    size_t cap = c->cap ? c->cap * 2 : 16384;
+    size_t cap = c->cap ? c->cap * 2 : IN_CAP;
     if (cap > max + IN_MIN)
         cap = max + IN_MIN;
     if (cap <= c->cap)
         return 0; /* full: the caller's size check decides */
-    char *in = realloc(c->in, cap);
+    char *in =
+        !c->cap && cap == IN_CAP ? corio__http_pool_take(c->srv, POOL_IN) : realloc(c->in, cap);
     if (!in)
         return -ENOMEM;
     c->in = in;
@@ -113,29 +113,11 @@ static int room(conn *c, size_t max)
     return 0;
 }
 
-/* Whether a plain connection has nothing to read: known already, or learnt
- * from a peek (after a read that filled the buffer). */
-static bool nothing_to_read(conn *c)
-{
-    if (corio__fd_drained(c->plain, CORIO_READ))
-        return true;
-    char b;
-    if (recv(corio_fd_fileno(c->plain), &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN) {
-        corio__fd_note_eagain(c->plain, CORIO_READ);
-        return corio__fd_drained(c->plain, CORIO_READ); /* not if the ring holds bytes */
-    }
-    return false;
-}
-
-/* How long a server's connection waits for its next request in its task
- * before it parks: a busy keep-alive client, whose next request comes
- * sooner, keeps its task rather than pay for a new one each time. */
-#define PARK_AFTER_MS 20
-
 /* Makes room and reads what comes into in[end..cap): > 0, 0 at end, < 0
- * (-EAGAIN with c->parked: the connection parked, its task is to end). A
- * plain connection with nothing to read gives its buffers back while it
- * waits for the next request; a server's parks after PARK_AFTER_MS. */
+ * (-EAGAIN with c->parked: the connection went on without this task, which
+ * is to end). A plain connection with nothing to read gives its buffers
+ * back while it waits for the next request; a server's parks when the
+ * wait lasts (corio__park_conn_wait). */
 static ssize_t fill(conn *c, int64_t deadline, bool idle)
 {
     int rc = corio__http_flush(c);
@@ -143,25 +125,16 @@ static ssize_t fill(conn *c, int64_t deadline, bool idle)
         return rc;
     if (c->srv && c->srv->stopping && idle)
         return -ECANCELED;
-    if (idle && c->woken) {
-        c->woken = false; /* its readiness woke it: the bytes are there */
-    } else if (idle && c->plain && nothing_to_read(c)) {
-        free(c->in);
-        c->in = NULL;
-        c->cap = c->start = c->end = 0;
-        free(c->out);
-        c->out = NULL;
-        c->ocap = 0;
-        int64_t park_at = corio_now() + PARK_AFTER_MS;
-        bool linger = c->srv && (deadline < 0 || park_at < deadline);
+    if (idle && c->srv && c->p.woken) {
+        c->p.woken = false; /* its readiness woke it: the bytes are there */
+    } else if (idle && c->plain && corio__fd_nothing_to_read(c->plain)) {
+        corio__http_bufs_drop(c);
         c->idle = true;
-        rc = corio_fd_wait(c->plain, CORIO_READ, linger ? park_at : deadline);
-        if (rc == -ETIMEDOUT && linger) {
-            if (corio__http_park(c, deadline))
-                return -EAGAIN;
-            rc = corio_fd_wait(c->plain, CORIO_READ, deadline);
-        }
+        rc = c->srv ? corio__http_park_wait(c, deadline)
+                    : corio_fd_wait(c->plain, CORIO_READ, deadline);
         c->idle = false;
+        if (rc == 1)
+            return -EAGAIN;
         if (rc < 0)
             return rc;
     }
@@ -184,6 +157,11 @@ size_t corio__http_head_end(const char *buf, size_t from, size_t end)
             return (size_t)(p + 2 - buf);
     }
     return 0;
+}
+
+size_t corio_http_head_end(const char *buf, size_t len)
+{
+    return corio__http_head_end(buf, 0, len);
 }
 
 static int line_too_long(conn *c)
@@ -409,6 +387,11 @@ ssize_t corio_http_req_read(corio_http_req *r, void *buf, size_t len)
     }
 }
 
+static ssize_t read_req(void *r, void *buf, size_t len)
+{
+    return corio_http_req_read(r, buf, len);
+}
+
 int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
 {
     if (!r->whole) {
@@ -416,29 +399,10 @@ int corio_http_req_body(corio_http_req *r, const char **body, size_t *len)
         uint64_t cl = r->c->w->parser.content_length;
         if (!(r->c->w->parser.flags & F_CHUNKED) && cl < r->c->lim->max_body)
             cap = (size_t)cl + 1;
-        char *b = corio__http_arena_alloc(r->c, cap);
-        if (!b)
-            return -ENOMEM;
-        size_t n = 0;
-        for (;;) {
-            if (n + 1 >= cap) {
-                char *bigger = corio__http_arena_alloc(r->c, cap * 2);
-                if (!bigger)
-                    return -ENOMEM;
-                memcpy(bigger, b, n);
-                b = bigger;
-                cap *= 2;
-            }
-            ssize_t got = corio_http_req_read(r, b + n, cap - 1 - n);
-            if (got < 0)
-                return (int)got;
-            if (got == 0)
-                break;
-            n += (size_t)got;
-        }
-        b[n] = '\0';
-        r->whole = b;
-        r->whole_len = n;
+        /* max_body is the body reader's to enforce (413) */
+        int rc = corio__http_body_whole(read_req, r, cap, SIZE_MAX, &r->whole, &r->whole_len);
+        if (rc < 0)
+            return rc;
     }
     if (body)
         *body = r->whole;

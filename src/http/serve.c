@@ -163,6 +163,7 @@ int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls
     pthread_mutex_unlock(&app->mu);
 
     srv.nursery = n;
+    corio__http_parker_init(&srv);
     for (;;) {
         corio_fd *f;
         if ((rc = corio__accept_or_wait(listener, &f, "http", &srv.starved)) < 0)
@@ -196,10 +197,11 @@ int corio_http_serve(corio_http_app *app, corio_fd *listener, corio_tls_ctx *tls
             corio_event_wait(srv.drained, srv.grace_deadline);
         rc = 0;
     }
-    srv.closing = true;
+    corio__parker_closing(&srv.pk);
     corio_nursery_cancel(n);
     corio_nursery_close(n);
     corio__http_close_idle(&srv); /* the parked connections: the tasks have ended */
+    corio__http_pool_empty(&srv.pool);
     pthread_mutex_lock(&app->mu);
     corio__list_unlink(&srv.link);
     pthread_mutex_unlock(&app->mu);

@@ -58,10 +58,10 @@ int corio__http_out(conn *c, const void *p, size_t n)
     if (c->broken)
         return -EPIPE;
     if (c->ocap - c->olen < n) {
-        size_t cap = c->ocap ? c->ocap : 4096;
+        size_t cap = c->ocap ? c->ocap : OUT_CAP;
         while (cap - c->olen < n)
             cap *= 2;
-        char *o = realloc(c->out, cap);
+        char *o = cap == OUT_CAP ? corio__http_pool_take(c->srv, POOL_OUT) : realloc(c->out, cap);
         if (!o)
             return -ENOMEM;
         c->out = o;

@@ -5,7 +5,6 @@
 
 #include <llhttp.h>
 
-#include "../base/timer.h"
 #include "http.h"
 
 /* Small per-request allocations (decoded path, parameters, query values),
@@ -35,7 +34,7 @@ struct corio_http_req {
     bool has_body;
     int body_err; /* why reading the body failed (0: it did not) */
     http_body body;
-    char *whole; /* corio_http_req_body's copy */
+    char *whole; /* corio_http_req_body's copy (malloc'd) */
     size_t whole_len;
 };
 
@@ -67,10 +66,10 @@ struct conn {
     corio_http_app *app;
     const corio_http_limits *lim;
     corio_stream *s;
-    corio_fd *plain;         /* the descriptor when s is plain TCP, else NULL */
-    corio_task *task;        /* while one runs it (not while parked) */
-    corio__timer idle_timer; /* while parked: idle_timeout_ms */
-    conn_work *w;            /* NULL while parked */
+    corio_fd *plain;  /* the descriptor when s is plain TCP, else NULL */
+    corio_task *task; /* while one runs it (not while parked) */
+    corio__parked p;  /* a server's: how it parks (idle_timeout_ms) */
+    conn_work *w;     /* NULL while parked */
     char *in;
     size_t cap, start, end; /* the current request starts at start; bytes up to end */
     size_t head_end;        /* end of the current request's head */
@@ -82,8 +81,7 @@ struct conn {
     int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
     bool idle;             /* its task waits for the next request */
     bool closing;
-    bool parked;    /* idle without a task: the descriptor's readiness starts one */
-    bool woken;     /* started by that readiness: read at once */
+    bool parked;    /* its task gave it up (parked, or handed to a new task) */
     bool broken;    /* a write failed: the client holds part of an answer, nothing more goes out */
     bool peer_gone; /* the client left while its handler ran */
     corio_scope *handler_scope; /* while a handler runs: cancelled when the client leaves */
@@ -97,6 +95,28 @@ struct conn {
 #define LIT(s) (s), (sizeof(s) - 1)
 /* Copies a string literal to buf + n and advances n past it. */
 #define PUT_LIT(buf, n, s) (memcpy((buf) + (n), (s), sizeof(s) - 1), (n) += sizeof(s) - 1)
+
+/* The input and output buffers' first sizes: what the pool recycles. */
+#define IN_CAP  16384
+#define OUT_CAP 4096
+
+/* pool.c: a buffer of kind's size (IN_CAP, OUT_CAP) from srv's pool
+ * (NULL: none), or malloc'd; uninitialised either way. */
+void *corio__http_pool_take(server *srv, int kind);
+/* Gives buf (NULL: nothing), of kind's size, back to srv's pool, or frees
+ * it when there is none or it is full. */
+void corio__http_pool_give(server *srv, int kind, void *buf);
+/* A zeroed connection for srv, from its pool or calloc'd. */
+conn *corio__http_conn_new(server *srv);
+/* c->w, zeroed but for a pooled one's header array, pointing back to c:
+ * 0 or -ENOMEM. */
+int corio__http_work_new(conn *c);
+/* Gives back c->w (request_reset ran) with its header array. */
+void corio__http_work_free(conn *c);
+/* Gives back c's input and output buffers (both empty: nothing is kept). */
+void corio__http_bufs_drop(conn *c);
+/* Frees what p holds (the end of its server). */
+void corio__http_pool_empty(buf_pool *p);
 
 /* A batch of pipelined answers this big is written without waiting for the
  * next read; an output buffer grown past it is given back after a write. */

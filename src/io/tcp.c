@@ -23,6 +23,7 @@
 #include "../base/log.h"
 #include "../core/sched.h"
 #include "fd.h"
+#include "park.h"
 #include "stream.h"
 
 /* --- resolving ----------------------------------------------------------- */
@@ -607,39 +608,25 @@ ssize_t corio_udp_recv(corio_fd *f, void *buf, size_t len, char *from, int *port
 
 /* --- serve_tcp --------------------------------------------------------------- */
 
-/* How long a parking server's connection waits for bytes in its task before
- * it parks (between one and two of these): a busy one keeps its task rather
- * than pay for a new one each message. The waits have no timer each: a
- * sweep every PARK_AFTER_MS moves on those that waited since the last. */
-#define PARK_AFTER_MS 20
-
 typedef struct tcp_server {
     corio_conn_fn *handler;
     void *arg;
     unsigned flags;
     corio_nursery *nursery;
-    corio__list parked;        /* struct served waiting without a task */
-    corio__list waiting;       /* struct served waiting in their task, oldest first */
-    unsigned sweeps;           /* how many sweeps ran */
-    corio__timer sweeper;      /* armed while some wait */
-    bool closing;              /* the nursery is closing: nothing parks or wakes */
+    corio__parker pk;          /* with CORIO_SERVE_PARK */
     corio__log_limit failures; /* handlers failing, shared by the connections */
 } tcp_server;
 
 typedef struct served {
     tcp_server *srv;
     corio_stream *conn;
-    corio__list_node link; /* in srv->parked or srv->waiting */
-    corio_task *task;      /* while waiting */
-    unsigned since;        /* the sweep count when it started waiting */
-    bool swept;            /* its wait was cancelled to park it */
-    corio__timer drop;     /* armed when no task could be started for it (still parked) */
+    corio__parked p;
 } served;
 
 static void served_end(served *c, intptr_t rc)
 {
     tcp_server *srv = c->srv;
-    corio__timer_remove(&corio__loop_get()->timers, &c->drop);
+    corio__parked_done(&c->p);
     corio_stream_close(c->conn);
     /* A connection's trouble is its own, not the server's: never fail the
      * nursery (which would cancel every other connection), but say so. A
@@ -658,45 +645,20 @@ static void served_end(served *c, intptr_t rc)
     free(c);
 }
 
-static void readable(void *arg);
+/* A parked connection ended without a task. */
+static void parked_end(corio__parked *p, int rc)
+{
+    served *c = corio__container_of(p, served, p);
+    if (rc == -ENOMEM)
+        corio__log(CORIO_LOG_WARN, "tcp", "dropped a connection: %s", corio_strerror(rc));
+    served_end(c, rc == -ENOMEM ? 0 : rc);
+}
 
 /* Parks c until its descriptor is readable: no task, no read buffer. */
-static void park(served *c, corio_fd *f)
+static void park(served *c)
 {
     corio__stream_trim(c->conn);
-    corio__list_push(&c->srv->parked, &c->link);
-    corio__fd_on_readable(f, readable, c);
-}
-
-/* Cancels the waits that began before the last sweep: those tasks park their
- * connections and end. */
-static void sweep(corio__timer *t)
-{
-    tcp_server *srv = corio__container_of(t, tcp_server, sweeper);
-    while (!corio__list_empty(&srv->waiting)) {
-        served *c = corio__container_of(srv->waiting.next, served, link);
-        if (c->since == srv->sweeps)
-            break;
-        corio__list_unlink(&c->link);
-        c->swept = true;
-        corio_task_cancel(c->task);
-    }
-    srv->sweeps++;
-    if (!corio__list_empty(&srv->waiting))
-        corio__timer_add(&corio__loop_get()->timers, t,
-                         corio_now_ns() + (int64_t)PARK_AFTER_MS * 1000000);
-}
-
-/* Whether f has nothing to read: known, or learnt with a peek. */
-static bool nothing_to_read(corio_fd *f)
-{
-    if (corio__fd_drained(f, CORIO_READ))
-        return true;
-    char b;
-    if (recv(corio_fd_fileno(f), &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN)
-        return false; /* bytes, the end or an error: the handler's read says which */
-    corio__fd_note_eagain(f, CORIO_READ);
-    return true;
+    corio__park_conn(&c->p, -1); /* without a deadline it cannot fail */
 }
 
 /* After the handler asked to be called again when more bytes come: 0 when
@@ -704,32 +666,13 @@ static bool nothing_to_read(corio_fd *f)
  * or handed to a new one), or a negative errno. */
 static int await_bytes(served *c)
 {
-    tcp_server *srv = c->srv;
-    corio_fd *f = corio__stream_plain_fd(c->conn);
-    if (!f || !nothing_to_read(f))
+    corio_fd *f = corio__stream_plain_fd(c->conn); /* NULL: the stream holds bytes */
+    if (!f || !corio__fd_nothing_to_read(f))
         return 0;
-    if (srv->closing)
-        return corio_fd_wait(f, CORIO_READ, -1);
-    corio__timers *timers = &corio__loop_get()->timers;
-    if (srv->sweeper.index == SIZE_MAX &&
-        corio__timer_add(timers, &srv->sweeper, corio_now_ns() + (int64_t)PARK_AFTER_MS * 1000000) <
-            0)
-        return corio_fd_wait(f, CORIO_READ, -1); /* no memory to sweep: it waits here */
-    c->task = corio_current();
-    c->since = srv->sweeps;
-    corio__list_push(&srv->waiting, &c->link);
-    int rc = corio_fd_wait(f, CORIO_READ, -1);
-    corio__list_unlink(&c->link);
-    if (!c->swept || srv->closing)
-        return rc;
-    /* This task is cancelled now, whatever woke it: the connection goes on
-     * without it. */
-    c->swept = false;
-    if (nothing_to_read(f))
-        park(c, f);
-    else
-        readable(c);
-    return 1;
+    int rc = corio__park_conn_wait(&c->p, -1);
+    if (rc == 1 && !c->p.woken)
+        corio__stream_trim(c->conn);
+    return rc;
 }
 
 static intptr_t serve_one(void *arg)
@@ -753,25 +696,9 @@ static intptr_t serve_one(void *arg)
     return 0;
 }
 
-static void drop(corio__timer *t)
+static intptr_t resumed(void *arg)
 {
-    served *c = corio__container_of(t, served, drop);
-    corio__log(CORIO_LOG_WARN, "tcp", "dropped a connection: %s", corio_strerror(-ENOMEM));
-    corio__list_unlink(&c->link);
-    served_end(c, 0);
-}
-
-static void readable(void *arg)
-{
-    static const corio_spawn_opts opts = {.name = "connection"};
-    served *c = arg;
-    if (c->srv->closing)
-        return; /* closed when the nursery is */
-    corio__fd_on_readable(corio_stream_fd(c->conn), NULL, NULL);
-    if (corio_spawn_ex(c->srv->nursery, serve_one, c, &opts, NULL) == 0)
-        corio__list_unlink(&c->link);
-    else /* closed from the timers, out of the poller's report */
-        corio__timer_add(&corio__loop_get()->timers, &c->drop, 0);
+    return serve_one(corio__container_of(arg, served, p));
 }
 
 int corio_serve_tcp(corio_fd *listener, corio_conn_fn *handler, void *arg, int64_t deadline)
@@ -785,15 +712,11 @@ int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, un
     CORIO__MISUSE_IF(!listener, "the listener is NULL");
     if (!handler || (flags & ~(unsigned)CORIO_SERVE_PARK))
         return -EINVAL;
-    tcp_server srv = {.handler = handler,
-                      .arg = arg,
-                      .flags = flags,
-                      .sweeper = {.fire = sweep, .index = SIZE_MAX}};
-    corio__list_init(&srv.parked);
-    corio__list_init(&srv.waiting);
+    tcp_server srv = {.handler = handler, .arg = arg, .flags = flags};
     int rc = corio_nursery_open(&srv.nursery);
     if (rc < 0)
         return rc;
+    corio__parker_init(&srv.pk, srv.nursery, resumed, parked_end, "connection");
     /* The deadline bounds the accepting only: entered after the nursery,
      * its scope does not reach the connections, which stop below as on
      * cancel. */
@@ -814,10 +737,10 @@ int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, un
         if (err == 0)
             err = (c = malloc(sizeof *c)) ? 0 : -ENOMEM;
         if (err == 0) {
-            *c = (served){.srv = &srv, .conn = s, .drop = {.fire = drop, .index = SIZE_MAX}};
-            corio__list_init(&c->link);
+            *c = (served){.srv = &srv, .conn = s};
+            corio__parked_init(&c->p, &srv.pk, corio__stream_plain_fd(s));
             if (flags & CORIO_SERVE_PARK) /* the first bytes start its task */
-                park(c, fd);
+                park(c);
             else
                 err = corio_spawn_ex(srv.nursery, serve_one, c, &opts, NULL);
         }
@@ -829,14 +752,9 @@ int corio_serve_tcp_ex(corio_fd *listener, corio_conn_fn *handler, void *arg, un
         }
     }
     corio_scope_exit(&until); /* rc says why it ended */
-    srv.closing = true;
+    corio__parker_closing(&srv.pk);
     corio_nursery_cancel(srv.nursery); /* the server stops: so do its connections */
     corio_nursery_close(srv.nursery);
-    corio__timer_remove(&corio__loop_get()->timers, &srv.sweeper);
-    while (!corio__list_empty(&srv.parked)) {
-        served *c = corio__container_of(srv.parked.next, served, link);
-        corio__list_unlink(&c->link);
-        served_end(c, -ECANCELED);
-    }
+    corio__parker_close(&srv.pk);
     return rc;
 }

@@ -101,20 +101,6 @@ void check_response_free(check_response *r)
     free(r);
 }
 
-/* Where the head ends (after its empty line, CRLF or bare LF), or 0. */
-static size_t head_end(const char *buf, size_t end)
-{
-    const char *p = buf, *e = buf + end;
-    while ((p = memchr(p, '\n', (size_t)(e - p)))) {
-        p++;
-        if (p < e && *p == '\n')
-            return (size_t)(p + 1 - buf);
-        if (p + 1 < e && p[0] == '\r' && p[1] == '\n')
-            return (size_t)(p + 2 - buf);
-    }
-    return 0;
-}
-
 static int body(check_response *r, const char *buf, size_t n)
 {
     if (r->complete)
@@ -168,7 +154,7 @@ int check_response_feed(check_response *r, const char *buf, size_t n)
         memcpy(r->in + r->end, buf + used, take);
         r->end += take;
         used += take;
-        size_t e = head_end(r->in, r->end);
+        size_t e = corio_http_head_end(r->in, r->end);
         if (!e)
             return r->end == CHECK_MAX_HEAD ? -EBADMSG : 0;
         int rc = parse_head(r, e);
