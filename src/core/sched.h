@@ -99,6 +99,13 @@ static inline corio_task *corio__runq_pop(corio__loop *l)
     return t;
 }
 
+/* A new round starts with the n tasks queued now. */
+static inline void corio__round_start(corio__loop *l, size_t n)
+{
+    l->batch = n;
+    l->extra = 0;
+}
+
 int corio__cancelled_slow(const corio_task *t);
 
 /* The cancellation that applies to t now: the code of the nearest cancelled
