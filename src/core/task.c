@@ -66,7 +66,12 @@ static void task_entry(void *arg)
     if (children < 0 && (result >= 0 || result == -ECANCELED))
         result = children;
     t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
-    corio__scope_fini(l, &t->implicit.scope);
+    /* Its root scope has no deadline and is in no list (scope.h): only a
+     * cancellation to count out. */
+    if (t->implicit.scope.cancelled) {
+        l->ncancelled--;
+        t->implicit.scope.cancelled = 0;
+    }
 
     t->result = result;
     t->state = CORIO__DONE;
@@ -117,23 +122,20 @@ static inline __attribute__((always_inline)) int spawn(corio__loop *l, corio_nur
     /* Field by field: a memset of the whole record was a tenth of a spawn.
      * What is not set here is set by the init calls below (ctx, wait_node,
      * scope, sibling, all, implicit, future) or by the run queue (run_next,
-     * state); the timer's other fields when it is armed. */
+     * state); the timer's other fields when it is armed; result when the
+     * task ends (nothing reads it before); wait_what, wait_detail,
+     * cancel_hook, cancellable and wake_code by every park (read only while
+     * the task is WAITING, or after it). */
     t->wait_data = NULL;
     t->loop = l;
     t->fn = fn;
     t->arg = arg;
-    t->result = 0;
     t->id = ++l->next_id;
     t->magic = CORIO__TASK_MAGIC;
     t->has_handle = handle != NULL;
     t->ended_cancelled = false;
     t->joined = false;
     t->open_nurseries = 0;
-    t->wait_what = NULL;
-    t->wait_detail = 0;
-    t->wake_code = 0;
-    t->cancel_hook = NULL;
-    t->cancellable = false;
     t->timer.index = SIZE_MAX;
     t->stack = st;
 #if defined(CORIO__ASAN)
