@@ -227,8 +227,8 @@ void corio__task_free(corio__loop *l, corio_task *t)
 #if defined(CORIO__TSAN)
     CORIO__TSAN_DESTROY(t->tsan_fiber);
 #endif
-    corio__list_unlink(&t->all);
-    corio__list_unlink(&t->sibling);
+    corio__list_remove(&t->all);
+    corio__list_remove(&t->sibling);
     t->magic = 0;
     corio__stack_put(&l->stacks, &st);
 }
