@@ -783,3 +783,37 @@ Test(task, a_spawn_join_chain_does_not_hold_off_the_loop, .timeout = 10)
     timer_fired = 0;
     cr_assert_eq(corio_run(spawn_join_chain_main, NULL), 0);
 }
+
+/* --- a task must close what it opened ------------------------------------ */
+
+static intptr_t returns_with_nursery_open(void *arg)
+{
+    (void)arg;
+    corio_nursery *n;
+    corio_nursery_open(&n);
+    return 0;
+}
+
+static intptr_t returns_with_scope_open(void *arg)
+{
+    (void)arg;
+    static corio_scope s;
+    corio_scope_enter(&s, -1, 0);
+    return 0;
+}
+
+static void run_nursery_left_open(void)
+{
+    corio_run(returns_with_nursery_open, NULL);
+}
+
+static void run_scope_left_open(void)
+{
+    corio_run(returns_with_scope_open, NULL);
+}
+
+Test(task, returning_with_a_nursery_or_scope_open_aborts, .timeout = 10)
+{
+    assert_misuse(run_nursery_left_open, "task returned with a nursery or cancel scope still open");
+    assert_misuse(run_scope_left_open, "task returned with a nursery or cancel scope still open");
+}

@@ -56,7 +56,9 @@ static void task_entry(void *arg)
         corio__reap(l);
 
     intptr_t result = t->fn(t->arg);
-    if (t->open_nurseries > 0 || t->scope != &t->implicit.scope)
+    /* Scopes and nurseries close in order (scope_exit and nursery_close
+     * check it): any still open leaves the task's innermost scope elsewhere. */
+    if (t->scope != &t->implicit.scope)
         corio__die_in_task("task returned with a nursery or cancel scope still open", t);
     /* A child's failure cancels its siblings and the parent's body, which may
      * then return -ECANCELED: the failure is the better result. */
@@ -135,7 +137,6 @@ static inline __attribute__((always_inline)) int spawn(corio__loop *l, corio_nur
     t->has_handle = handle != NULL;
     t->ended_cancelled = false;
     t->joined = false;
-    t->open_nurseries = 0;
     t->timer.index = SIZE_MAX;
     t->stack = st;
 #if defined(CORIO__ASAN)

@@ -52,7 +52,6 @@ struct corio_task {
     void *arg;
     intptr_t result;
     uint64_t id;
-    int open_nurseries;
     /* What a parked task waits on, for corio_dump_tasks. */
     const char *wait_what;
     int64_t wait_detail;
