@@ -158,7 +158,10 @@ int corio_yield(void)
     if (l->batch > 0)
         l->batch--;
     else if (l->timers.n == 0 && l->poller.nfd == 0 && !corio__callbacks_pending(l))
-        corio__round_start(l, l->runq_len); /* cur included, less next */
+        /* The next round, cur included, less next. Its extra turns are left
+         * as they were: a yield takes none, and a store per round of yields
+         * is spared. */
+        l->batch = l->runq_len;
     else
         return yield_queued(l);
     l->runq_head = next->run_next;
