@@ -222,7 +222,8 @@ static inline void corio__future_resolve(corio__loop *l, corio_future *f, intptr
     f->result = result;
     f->done = true;
     corio__waitq_wake_all(l, &f->waiters, 0);
-    if (!corio__list_empty(&f->listeners) || !corio__list_empty(&f->callbacks))
+    if (corio__future_observable(f) &&
+        (!corio__list_empty(&f->listeners) || !corio__list_empty(&f->callbacks)))
         corio__future_notify(l, f);
 }
 

@@ -244,7 +244,7 @@ static __attribute__((noinline)) void task_free_callbacks(corio__loop *l, corio_
 
 void corio__task_free(corio__loop *l, corio_task *t)
 {
-    if (CORIO__UNLIKELY(!corio__list_empty(&t->future.callbacks))) {
+    if (CORIO__UNLIKELY(corio__future_has_callbacks(&t->future))) {
         task_free_callbacks(l, t);
         return;
     }
