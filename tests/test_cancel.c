@@ -337,6 +337,65 @@ Test(cancel, a_deadline_around_a_nursery_reaches_its_children, .timeout = 10)
     cr_assert_eq(corio_run(scope_around_nursery_main, NULL), 0);
 }
 
+/* A nursery's scope reaches its children's root scopes through the nursery's
+ * list of child tasks, where a finished child with a handle stays: the
+ * cancellation passes it by and goes on down, through a scope a child opened,
+ * to a grandchild. */
+static int deep_cancelled;
+
+static intptr_t sleeps_counting(void *arg)
+{
+    (void)arg;
+    int rc = corio_sleep(10000);
+    if (rc == -ECANCELED)
+        deep_cancelled++;
+    return rc;
+}
+
+static intptr_t scoped_parent(void *arg)
+{
+    (void)arg;
+    corio_scope s;
+    cr_assert_eq(corio_scope_enter(&s, -1, 0), 0);
+    cr_assert_eq(corio_spawn(NULL, sleeps_counting, NULL, NULL), 0);
+    int rc = corio_sleep(10000);
+    if (rc == -ECANCELED)
+        deep_cancelled++;
+    cr_assert_eq(corio_scope_exit(&s), 0, "the cancellation came from outside the scope");
+    return rc;
+}
+
+static intptr_t returns_seven(void *arg)
+{
+    (void)arg;
+    return 7;
+}
+
+static intptr_t deep_nursery_cancel_main(void *arg)
+{
+    (void)arg;
+    corio_nursery *n;
+    corio_task *done;
+    intptr_t r;
+    cr_assert_eq(corio_nursery_open(&n), 0);
+    cr_assert_eq(corio_spawn(n, returns_seven, NULL, &done), 0);
+    cr_assert_eq(corio_spawn(n, scoped_parent, NULL, NULL), 0);
+    cr_assert_eq(corio_join(done, &r, -1), 0);
+    cr_assert_eq(r, 7);
+    cr_assert_eq(corio_sleep(5), 0);
+    corio_nursery_cancel(n);
+    cr_assert_eq(corio_nursery_close(n), 0, "cancellation is not a failure");
+    cr_assert_eq(deep_cancelled, 2, "the child in its scope and the grandchild");
+    corio_task_release(done);
+    return 0;
+}
+
+Test(cancel, a_nursery_cancel_reaches_grandchildren_past_finished_children, .timeout = 10)
+{
+    deep_cancelled = 0;
+    cr_assert_eq(corio_run(deep_nursery_cancel_main, NULL), 0);
+}
+
 /* --- races --------------------------------------------------------------- */
 
 static corio_task *racer_target;

@@ -741,3 +741,79 @@ Test(run, one_loop_per_thread, .timeout = 20)
         cr_assert_eq((intptr_t)r, 40425); /* sum of squares 0..49 */
     }
 }
+
+/* --- rounds run on past their end, boundedly ----------------------------- */
+
+/* A task that spawns and joins in a loop leaves a task runnable every time
+ * it parks or ends, so its round runs on past its end; a bounded number of
+ * turns, after which the loop polls and fires its due timers. */
+static int timer_fired;
+
+static void note_timer(void *arg)
+{
+    (void)arg;
+    timer_fired = 1;
+}
+
+static intptr_t returns_arg(void *arg)
+{
+    return (intptr_t)arg;
+}
+
+static intptr_t spawn_join_chain_main(void *arg)
+{
+    (void)arg;
+    cr_assert_eq(corio_call_later(0, note_timer, NULL, NULL), 0);
+    long i;
+    for (i = 0; i < 100000 && !timer_fired; i++) {
+        corio_task *t;
+        intptr_t r;
+        cr_assert_eq(corio_spawn(NULL, returns_arg, (void *)i, &t), 0);
+        cr_assert_eq(corio_join(t, &r, -1), 0);
+        cr_assert_eq(r, i);
+        corio_task_release(t);
+    }
+    cr_assert(timer_fired, "a due timer waited for %ld spawn+join turns", i);
+    cr_assert_lt(i, 1000, "a due timer waited for %ld spawn+join turns", i);
+    return 0;
+}
+
+Test(task, a_spawn_join_chain_does_not_hold_off_the_loop, .timeout = 10)
+{
+    timer_fired = 0;
+    cr_assert_eq(corio_run(spawn_join_chain_main, NULL), 0);
+}
+
+/* --- a task must close what it opened ------------------------------------ */
+
+static intptr_t returns_with_nursery_open(void *arg)
+{
+    (void)arg;
+    corio_nursery *n;
+    corio_nursery_open(&n);
+    return 0;
+}
+
+static intptr_t returns_with_scope_open(void *arg)
+{
+    (void)arg;
+    static corio_scope s;
+    corio_scope_enter(&s, -1, 0);
+    return 0;
+}
+
+static void run_nursery_left_open(void)
+{
+    corio_run(returns_with_nursery_open, NULL);
+}
+
+static void run_scope_left_open(void)
+{
+    corio_run(returns_with_scope_open, NULL);
+}
+
+Test(task, returning_with_a_nursery_or_scope_open_aborts, .timeout = 10)
+{
+    assert_misuse(run_nursery_left_open, "task returned with a nursery or cancel scope still open");
+    assert_misuse(run_scope_left_open, "task returned with a nursery or cancel scope still open");
+}

@@ -36,7 +36,30 @@ typedef struct corio__ctx {
 
 /* Prepares ctx so that the first switch to it calls entry(arg) on the stack
  * [lo, lo + size). entry must never return. */
+#if defined(CORIO_CONTEXT_ASM) && defined(__x86_64__)
+void corio__ctx_start(void);
+
+/* Inline, part of every spawn: the frame that switch_x86_64.S pops on the
+ * first switch into the context, low to high: the jump flag, r15, r14, r13,
+ * r12, rbx, rbp, return address. r15, r14 and rbx are left as they are:
+ * entry, a C function, does not read them. */
+static inline void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *),
+                                   void *arg)
+{
+    uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
+    /* corio__ctx_start is entered with a 16-aligned sp: the slot above the
+     * return address is padding. */
+    uint64_t *f = (uint64_t *)(top - 16) - 8;
+    f[0] = 1;                          /* entered by a jump: corio__ctx_start is no return site */
+    f[3] = (uint64_t)(uintptr_t)arg;   /* r13 */
+    f[4] = (uint64_t)(uintptr_t)entry; /* r12 */
+    f[6] = 0;                          /* rbp: a frame-pointer walk ends here */
+    f[7] = (uint64_t)(uintptr_t)corio__ctx_start;
+    ctx->sp = f;
+}
+#else
 void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg);
+#endif
 
 /* Saves the running context in from and resumes to. Returns when something
  * switches back to from. */

@@ -1,5 +1,6 @@
 /* Initial frames for the assembly context switch: the layout each
- * switch_<arch>.S pops on the first switch into a new task. */
+ * switch_<arch>.S pops on the first switch into a new task (x86-64's is
+ * inline, in context.h). */
 #include <stdint.h>
 #include <string.h>
 
@@ -7,24 +8,7 @@
 
 void corio__ctx_start(void);
 
-#if defined(__x86_64__)
-/* Low to high: the jump flag, r15, r14, r13, r12, rbx, rbp, return address. */
-enum { FRAME_WORDS = 8 };
-
-void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg)
-{
-    uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
-    /* corio__ctx_start is entered with a 16-aligned sp: the slot above the
-     * return address is padding. */
-    uint64_t *f = (uint64_t *)(top - 16) - FRAME_WORDS;
-    memset(f, 0, FRAME_WORDS * sizeof *f);
-    f[0] = 1;                          /* entered by a jump: corio__ctx_start is no return site */
-    f[3] = (uint64_t)(uintptr_t)arg;   /* r13 */
-    f[4] = (uint64_t)(uintptr_t)entry; /* r12 */
-    f[7] = (uint64_t)(uintptr_t)corio__ctx_start;
-    ctx->sp = f;
-}
-#elif defined(__aarch64__)
+#if defined(__aarch64__)
 /* d8-d15 (words 0-7), x19-x28 (8-17), x29 (18), x30 (19), padding to keep
  * sp 16-aligned: 176 bytes. */
 enum { FRAME_WORDS = 22 };
@@ -39,6 +23,6 @@ void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void 
     f[19] = (uint64_t)(uintptr_t)corio__ctx_start; /* x30 */
     ctx->sp = f;
 }
-#else
+#elif !defined(__x86_64__)
 #error "no assembly context switch for this architecture: configure with -DCORIO_CONTEXT=ucontext"
 #endif

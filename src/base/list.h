@@ -30,11 +30,21 @@ static inline void corio__list_push(corio__list *l, corio__list_node *n)
     l->prev = n;
 }
 
+/* Takes n out of its list; n is left linked to nothing, which may be
+ * unlinked again. */
 static inline void corio__list_unlink(corio__list_node *n)
 {
     n->prev->next = n->next;
     n->next->prev = n->prev;
     n->prev = n->next = n;
+}
+
+/* Takes n out of its list for good (its memory is about to go), without
+ * leaving it linked to itself. */
+static inline void corio__list_remove(corio__list_node *n)
+{
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
 }
 
 #endif

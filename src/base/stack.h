@@ -82,20 +82,26 @@ static inline void corio__stack_write_canary(const corio__stack *st)
 int corio__stack_get_slow(corio__stacks *s, size_t size, corio__stack *out);
 void corio__stack_put_slow(corio__stacks *s, const corio__stack *st);
 
-/* Gets a stack of exactly `size` (already rounded) bytes. -ENOMEM when the
- * kernel has no memory or maps left. Inline: a spawn's common case is one
- * array pop from the pool used last. */
-static inline int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
+/* corio__stack_get's common case, one array pop from the pool used last,
+ * which calls nothing; false when it does not apply. */
+static inline bool corio__stack_get_pooled(corio__stacks *s, size_t size, corio__stack *out)
 {
     if (s->last < s->npools) {
         corio__stack_pool *p = &s->pools[s->last];
         if (p->size == size && p->nfree) {
             *out = p->idle[--p->nfree];
             corio__stack_write_canary(out);
-            return 0;
+            return true;
         }
     }
-    return corio__stack_get_slow(s, size, out);
+    return false;
+}
+
+/* Gets a stack of exactly `size` (already rounded) bytes. -ENOMEM when the
+ * kernel has no memory or maps left. */
+static inline int corio__stack_get(corio__stacks *s, size_t size, corio__stack *out)
+{
+    return corio__stack_get_pooled(s, size, out) ? 0 : corio__stack_get_slow(s, size, out);
 }
 
 /* Returns a stack to its pool, at once reusable. */

@@ -24,6 +24,27 @@
  * belong to the thread, as in libdill and Go; a task that changes the rounding
  * mode or exception masks restores them before it can suspend. */
     .text
+
+/* The load half, shared by the swap and the load alone: switches to the
+ * stack at sp, pops the frame the swap pushed there and resumes its context
+ * with val (a 32-bit register) as the suspended call's result. */
+.macro LOAD_CONTEXT sp, val
+    movq    \sp, %rsp
+    popq    %rcx
+    popq    %r15
+    popq    %r14
+    popq    %r13
+    popq    %r12
+    popq    %rbx
+    popq    %rbp
+    movl    \val, %eax
+    testb   %cl, %cl
+    jnz     1f
+    ret
+1:  popq    %rcx
+    jmpq    *%rcx
+.endm
+
     .globl  corio__ctx_swap
     .hidden corio__ctx_swap
     .type   corio__ctx_swap, @function
@@ -43,20 +64,7 @@ corio__ctx_swap_val:
     pushq   %r15
     pushq   %rcx
     movq    %rsp, (%rdi)
-    movq    %rsi, %rsp
-    popq    %rcx
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbx
-    popq    %rbp
-    movq    %rdx, %rax
-    testb   %cl, %cl
-    jnz     1f
-    ret
-1:  popq    %rcx
-    jmpq    *%rcx
+    LOAD_CONTEXT %rsi, %edx
     .cfi_endproc
     .size   corio__ctx_swap, .-corio__ctx_swap
     .size   corio__ctx_swap_val, .-corio__ctx_swap_val
@@ -70,20 +78,7 @@ corio__ctx_swap_val:
     .p2align 4
 corio__ctx_load_val:
     .cfi_startproc
-    movq    %rdi, %rsp
-    popq    %rcx
-    popq    %r15
-    popq    %r14
-    popq    %r13
-    popq    %r12
-    popq    %rbx
-    popq    %rbp
-    movl    %esi, %eax
-    testb   %cl, %cl
-    jnz     1f
-    ret
-1:  popq    %rcx
-    jmpq    *%rcx
+    LOAD_CONTEXT %rdi, %esi
     .cfi_endproc
     .size   corio__ctx_load_val, .-corio__ctx_load_val
 

@@ -159,5 +159,9 @@ int corio_future_await(corio_future *f, intptr_t *result, int64_t deadline)
 
 corio_future *corio_task_future(corio_task *t)
 {
-    return t ? &t->future : NULL;
+    if (!t)
+        return NULL;
+    if (!corio__future_observable(&t->future))
+        corio__future_observable_init(&t->future);
+    return &t->future;
 }

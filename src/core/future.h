@@ -29,10 +29,28 @@ struct corio_future {
     bool done;
     corio_task *task; /* the task this is the future of, or NULL */
     corio__waitq waiters;
+    /* A task's future has these two lists only once corio_task_future has
+     * given it out, the one way to observe it but by joining: until then
+     * listeners.next is NULL (corio__future_observable). A spawn is spared
+     * setting them up. */
     corio__list listeners;
     corio__list callbacks; /* user callbacks not yet run (struct done_cb) */
 };
 
+static inline void corio__future_observable_init(corio_future *f)
+{
+    corio__list_init(&f->listeners);
+    corio__list_init(&f->callbacks);
+}
+
+/* Whether f has its listeners and callbacks lists. */
+static inline bool corio__future_observable(const corio_future *f)
+{
+    return f->listeners.next != NULL;
+}
+
+/* Sets up f; for a task's future (task not NULL) without its listeners and
+ * callbacks lists yet. */
 static inline void corio__future_init(corio_future *f, corio__loop *l, corio_task *task)
 {
     f->loop = l;
@@ -40,15 +58,23 @@ static inline void corio__future_init(corio_future *f, corio__loop *l, corio_tas
     f->done = false;
     f->task = task;
     corio__list_init(&f->waiters);
-    corio__list_init(&f->listeners);
-    corio__list_init(&f->callbacks);
+    if (task)
+        f->listeners.next = NULL;
+    else
+        corio__future_observable_init(f);
 }
+
+/* f has callbacks not yet run. */
+static inline bool corio__future_has_callbacks(const corio_future *f)
+{
+    return corio__future_observable(f) && !corio__list_empty(&f->callbacks);
+}
+
 void corio__future_drop_callbacks(corio_future *f);
-/* Drops f's callbacks not yet run (a task's future, as the task is freed).
- * Inline, like the wait and the resolve (sched.h): part of every spawn. */
+/* Drops f's callbacks not yet run. */
 static inline void corio__future_fini(corio_future *f)
 {
-    if (!corio__list_empty(&f->callbacks))
+    if (corio__future_has_callbacks(f))
         corio__future_drop_callbacks(f);
 }
 /* Runs f's listeners and schedules its callbacks, once it is done. */

@@ -34,6 +34,9 @@ struct corio_loop {
     /* Tasks left in the current round: when it reaches 0 the loop polls for
      * timers and I/O before the next round, so busy tasks cannot starve them. */
     size_t batch;
+    /* Turns the current round has run past its end (sched.c), at most
+     * CORIO__ROUND_EXTRA before the loop polls. */
+    size_t extra;
     corio_task *zombie; /* ended, its stack to be freed off its own stack */
     size_t live;        /* tasks not yet DONE */
     size_t live_peak;   /* the most since the heap was last trimmed */

@@ -16,7 +16,6 @@ int corio_nursery_open(corio_nursery **out)
         return -ENOMEM;
     corio__nursery_init(n, l->current, l->current->scope, false);
     l->current->scope = &n->scope;
-    l->current->open_nurseries++;
     *out = n;
     return 0;
 }
@@ -50,7 +49,6 @@ intptr_t corio_nursery_close(corio_nursery *n)
     if (!n->implicit) {
         n->owner->scope = n->scope.parent;
         corio__scope_fini(l, &n->scope);
-        n->owner->open_nurseries--;
         free(n);
     }
     return err;

@@ -78,7 +78,7 @@ static intptr_t cycle(corio__loop *l)
         if (l->timers.n)
             corio__timers_run(&l->timers, corio_now_ns());
 
-        l->batch = l->runq_len;
+        corio__round_start(l, l->runq_len);
         corio_task *t = corio__runq_pop(l);
         if (t) {
             l->batch--;

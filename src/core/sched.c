@@ -1,33 +1,51 @@
 /* The scheduler: switching between tasks, parking and waking them.
  *
  * A task that yields, parks or ends hands the CPU straight to the next task in
- * the run queue, without passing through the scheduler context, for as long as
- * the current round lasts (loop->batch). A round is the tasks that were
- * runnable when it began; at its end control returns to the scheduler context
- * (corio_run's loop), which fires due timers and polls for I/O before starting
- * the next. When there is nothing to poll the next round starts in place. */
+ * the run queue, without passing through the scheduler context. A round is
+ * the tasks that were runnable when it began; at its end control returns to
+ * the scheduler context (corio_run's loop), which fires due timers and polls
+ * for I/O before starting the next. When there is nothing to poll the next
+ * round starts in place.
+ *
+ * A round whose last task parks or ends while others are runnable (a child
+ * it spawned and joins, the joiner its end woke, a queue's consumer) runs on
+ * past its end, for up to ROUND_EXTRA turns, unless callbacks are queued: a
+ * spawn and join in a loop that also has descriptors or timers would
+ * otherwise pass through the scheduler context twice, and poll twice, for a
+ * task that returns at once. The bound keeps a busy chain of tasks from
+ * putting off timers and I/O for longer than that many turns. A yield never
+ * extends a round: it is the way a task lets the loop look at timers, I/O
+ * and callbacks. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "sched.h"
 
+#define ROUND_EXTRA 64
+
 __thread corio__loop *corio__tls_loop __attribute__((tls_model("initial-exec")));
 
-/* The next task to run: the next of the round, or, when the round is over
- * and the scheduler context has nothing to look at, the first of the next
- * round started here. NULL: the scheduler context. */
-static inline corio_task *pick_next(corio__loop *l)
+/* The next task to run: the next of the round, or, when the round is over,
+ * one of the turns past its end (with extend: a park or an end, not a
+ * yield), or, when the scheduler context has nothing to look at, the first
+ * of the next round started here. NULL: the scheduler context. */
+static inline corio_task *pick_next(corio__loop *l, bool extend)
 {
-    corio_task *next = NULL;
-    if (l->batch > 0) {
-        next = corio__runq_pop(l);
-        if (next)
-            l->batch--;
-    } else if (l->runq_head && l->timers.n == 0 && l->poller.nfd == 0 &&
-               !corio__callbacks_pending(l)) {
-        l->batch = l->runq_len - 1;
-        next = corio__runq_pop(l);
-    }
+    corio_task *next = l->runq_head;
+    if (!next)
+        return NULL;
+    if (l->batch > 0)
+        l->batch--;
+    else if (extend && l->extra < ROUND_EXTRA && !corio__callbacks_pending(l))
+        l->extra++;
+    else if (l->timers.n == 0 && l->poller.nfd == 0 && !corio__callbacks_pending(l))
+        corio__round_start(l, l->runq_len - 1);
+    else
+        return NULL;
+    l->runq_head = next->run_next;
+    if (!l->runq_head)
+        l->runq_tail = NULL;
+    l->runq_len--;
     return next;
 }
 
@@ -88,7 +106,7 @@ static inline __attribute__((always_inline)) void switch_to(corio__loop *l, cori
 
 void corio__schedule(corio__loop *l)
 {
-    corio_task *cur = l->current, *next = pick_next(l);
+    corio_task *cur = l->current, *next = pick_next(l, cur->state != CORIO__READY);
     if (next == cur) {
         cur->state = CORIO__RUNNING;
         return;
@@ -101,7 +119,7 @@ static int yield_queued(corio__loop *l)
 {
     corio__runq_push(l, l->current);
 #if defined(CORIO__CTX_JUMP)
-    corio_task *cur = l->current, *next = pick_next(l);
+    corio_task *cur = l->current, *next = pick_next(l, false);
     if (next == cur) {
         cur->state = CORIO__RUNNING;
         return corio__cancelled(l, cur);
@@ -140,7 +158,10 @@ int corio_yield(void)
     if (l->batch > 0)
         l->batch--;
     else if (l->timers.n == 0 && l->poller.nfd == 0 && !corio__callbacks_pending(l))
-        l->batch = l->runq_len; /* the next round, cur included, less next */
+        /* The next round, cur included, less next. Its extra turns are left
+         * as they were: a yield takes none, and a store per round of yields
+         * is spared. */
+        l->batch = l->runq_len;
     else
         return yield_queued(l);
     l->runq_head = next->run_next;
@@ -172,7 +193,7 @@ void corio__exit(corio__loop *l)
     if (!t->has_handle)
         l->zombie = t; /* freed by whoever runs next, off this stack */
 #if defined(CORIO__CTX_JUMP)
-    corio_task *next = pick_next(l); /* never t: it is not queued */
+    corio_task *next = pick_next(l, true); /* never t: it is not queued */
     leave(l, t, next);
     corio__ctx_load_val(ctx_of(l, next)->sp, resume_value(l, next));
 #else

@@ -99,6 +99,13 @@ static inline corio_task *corio__runq_pop(corio__loop *l)
     return t;
 }
 
+/* A new round starts with the n tasks queued now. */
+static inline void corio__round_start(corio__loop *l, size_t n)
+{
+    l->batch = n;
+    l->extra = 0;
+}
+
 int corio__cancelled_slow(const corio_task *t);
 
 /* The cancellation that applies to t now: the code of the nearest cancelled
@@ -215,7 +222,8 @@ static inline void corio__future_resolve(corio__loop *l, corio_future *f, intptr
     f->result = result;
     f->done = true;
     corio__waitq_wake_all(l, &f->waiters, 0);
-    if (!corio__list_empty(&f->listeners) || !corio__list_empty(&f->callbacks))
+    if (corio__future_observable(f) &&
+        (!corio__list_empty(&f->listeners) || !corio__list_empty(&f->callbacks)))
         corio__future_notify(l, f);
 }
 

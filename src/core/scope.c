@@ -46,6 +46,15 @@ static void wake_below(corio__loop *l, corio__scope *s, int code)
         if (!c->shield && !c->cancelled)
             wake_below(l, c, code);
     }
+    if (!s->nursery)
+        return;
+    /* The child tasks' root scopes (never shields), in no list of s's. */
+    corio_nursery *nu = corio__container_of(s, corio_nursery, scope);
+    for (corio__list_node *n = nu->children.next; n != &nu->children; n = n->next) {
+        corio_task *c = corio__container_of(n, corio_task, sibling);
+        if (c->state != CORIO__DONE && !c->implicit.scope.cancelled)
+            wake_below(l, &c->implicit.scope, code);
+    }
 }
 
 void corio__scope_cancel(corio__loop *l, corio__scope *s, int code)
@@ -77,7 +86,7 @@ int corio_scope_enter(corio_scope *storage, int64_t deadline_ms, unsigned flags)
     CORIO__MISUSE_IF(!storage, "the scope is NULL");
     CORIO__MISUSE_IF(!l || !l->current, "called outside a task");
     corio_task *t = l->current;
-    corio__scope_init(s, t->scope, t, flags & CORIO_SCOPE_SHIELD);
+    corio__scope_init(s, t->scope, t, flags & CORIO_SCOPE_SHIELD, false);
     if (deadline_ms >= 0) {
         s->timer.fire = deadline_fired;
         if (corio__timer_add(&l->timers, &s->timer, corio__deadline_ns(deadline_ms)) < 0) {

@@ -15,32 +15,43 @@ typedef struct corio_loop corio__loop; /* the public corio_loop */
  * tree over tasks: a task's scopes nest; a nursery's scope sits inside the
  * scope where it was opened; a child task's root scope (its implicit
  * nursery's) sits inside its nursery's. Cancelling a scope reaches everything
- * below it except through shields. */
+ * below it except through shields.
+ *
+ * The links down the tree are children lists, except the last one into a
+ * child task: a nursery's scope reaches its children's root scopes through
+ * the nursery's list of child tasks, which every spawn keeps anyway, so a
+ * root scope is in no list (corio__scope_init_root). */
 typedef struct corio__scope corio__scope;
 struct corio__scope {
     corio__scope *parent;
-    corio__list children;
-    corio__list_node sibling; /* in parent->children */
+    corio__list children;     /* the scopes opened directly inside, by the same task */
+    corio__list_node sibling; /* in parent->children; unused in a task's root scope */
     corio_task *owner;        /* whose code runs directly inside */
     corio__timer timer;       /* the deadline, when there is one */
     int cancelled;            /* 0, -ECANCELED or -ETIMEDOUT */
     bool shield;
+    bool nursery; /* a corio_nursery's: its child tasks are below it too */
 };
 
-/* Inline: part of every spawn. */
-static inline void corio__scope_init(corio__scope *s, corio__scope *parent, corio_task *owner,
-                                     bool shield)
+/* Sets up s below parent, in no list. Inline: part of every spawn. */
+static inline void corio__scope_init_root(corio__scope *s, corio__scope *parent, corio_task *owner,
+                                          bool shield, bool nursery)
 {
     s->parent = parent;
     corio__list_init(&s->children);
-    if (parent)
-        corio__list_push(&parent->children, &s->sibling);
-    else
-        corio__list_init(&s->sibling);
     s->owner = owner;
     s->timer.index = SIZE_MAX;
     s->cancelled = 0;
     s->shield = shield;
+    s->nursery = nursery;
+}
+
+/* Sets up s as parent's child (a scope or nursery opened by its owner). */
+static inline void corio__scope_init(corio__scope *s, corio__scope *parent, corio_task *owner,
+                                     bool shield, bool nursery)
+{
+    corio__scope_init_root(s, parent, owner, shield, nursery);
+    corio__list_push(&parent->children, &s->sibling);
 }
 void corio__scope_fini_slow(corio__loop *l, corio__scope *s);
 /* Unlinks a scope from the tree; it must have no children left. Inline: part

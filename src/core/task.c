@@ -56,7 +56,9 @@ static void task_entry(void *arg)
         corio__reap(l);
 
     intptr_t result = t->fn(t->arg);
-    if (t->open_nurseries > 0 || t->scope != &t->implicit.scope)
+    /* Scopes and nurseries close in order (scope_exit and nursery_close
+     * check it): any still open leaves the task's innermost scope elsewhere. */
+    if (t->scope != &t->implicit.scope)
         corio__die_in_task("task returned with a nursery or cancel scope still open", t);
     /* A child's failure cancels its siblings and the parent's body, which may
      * then return -ECANCELED: the failure is the better result. */
@@ -66,7 +68,12 @@ static void task_entry(void *arg)
     if (children < 0 && (result >= 0 || result == -ECANCELED))
         result = children;
     t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
-    corio__scope_fini(l, &t->implicit.scope);
+    /* Its root scope has no deadline and is in no list (scope.h): only a
+     * cancellation to count out. */
+    if (t->implicit.scope.cancelled) {
+        l->ncancelled--;
+        t->implicit.scope.cancelled = 0;
+    }
 
     t->result = result;
     t->state = CORIO__DONE;
@@ -91,57 +98,40 @@ size_t corio_stack_min(void)
     return corio__stack_min(sizeof(corio_task) + OWN_FRAMES);
 }
 
-/* Inlined into corio_spawn_ex: a call with six arguments and the registers
- * it saves were a tenth of a spawn. */
-static inline __attribute__((always_inline)) int spawn(corio__loop *l, corio_nursery *n,
-                                                       corio_fn *fn, void *arg,
-                                                       const corio_spawn_opts *opts,
-                                                       corio_task **handle)
+/* Sets up the record of a task on stack st, a child of n, and queues it.
+ * Calls nothing (but ThreadSanitizer): inlined into corio_spawn_ex, whose
+ * common case then saves no registers. */
+static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *l, corio_nursery *n,
+                                                                   corio_fn *fn, void *arg,
+                                                                   corio_task **handle,
+                                                                   const corio__stack *st)
 {
-    size_t size = l->cfg.stack_size; /* rounded by corio_run */
-    if (opts && opts->stack_size) {
-        size = corio__stack_round(&l->stacks, opts->stack_size);
-        if (!size)
-            return -EINVAL;
-    }
-
-    corio__stack st;
-    int rc = corio__stack_get(&l->stacks, size, &st);
-    if (rc < 0)
-        return rc;
-
     /* The task lives at the top of its own stack: one allocation, and a
      * sleeping task touches a single page there. */
-    uintptr_t top = (uintptr_t)st.lo + st.size;
+    uintptr_t top = (uintptr_t)st->lo + st->size;
     corio_task *t = (corio_task *)((top - sizeof(corio_task)) & ~(uintptr_t)63);
     /* Field by field: a memset of the whole record was a tenth of a spawn.
      * What is not set here is set by the init calls below (ctx, wait_node,
      * scope, sibling, all, implicit, future) or by the run queue (run_next,
-     * state); the timer's other fields when it is armed. */
+     * state); the timer's other fields when it is armed; result when the
+     * task ends (nothing reads it before); wait_what, wait_detail,
+     * cancel_hook, cancellable and wake_code by every park (read only while
+     * the task is WAITING, or after it). */
     t->wait_data = NULL;
     t->loop = l;
     t->fn = fn;
     t->arg = arg;
-    t->result = 0;
     t->id = ++l->next_id;
     t->magic = CORIO__TASK_MAGIC;
     t->has_handle = handle != NULL;
     t->ended_cancelled = false;
     t->joined = false;
-    t->open_nurseries = 0;
-    t->wait_what = NULL;
-    t->wait_detail = 0;
-    t->wake_code = 0;
-    t->cancel_hook = NULL;
-    t->cancellable = false;
     t->timer.index = SIZE_MAX;
-    t->stack = st;
+    t->stack = *st;
 #if defined(CORIO__ASAN)
     t->asan_fake_stack = NULL;
 #endif
     t->name[0] = '\0';
-    if (opts && opts->name)
-        copy_name(t, opts->name);
     corio__list_init(&t->wait_node);
     corio__future_init(&t->future, l, t);
     corio__nursery_init(&t->implicit, t, n ? &n->scope : NULL, true);
@@ -154,7 +144,7 @@ static inline __attribute__((always_inline)) int spawn(corio__loop *l, corio_nur
     } else {
         corio__list_init(&t->sibling);
     }
-    corio__ctx_make(&t->ctx, st.lo, (size_t)((char *)t - st.lo), task_entry, t);
+    corio__ctx_make(&t->ctx, st->lo, (size_t)((char *)t - st->lo), task_entry, t);
 #if defined(CORIO__TSAN)
     t->tsan_fiber = CORIO__TSAN_CREATE();
 #endif
@@ -163,13 +153,34 @@ static inline __attribute__((always_inline)) int spawn(corio__loop *l, corio_nur
     corio__runq_push(l, t);
     if (handle)
         *handle = t;
+    return t;
+}
+
+/* A spawn with options, or whose stack is not in the pool used last. */
+static __attribute__((noinline)) int spawn_slow(corio__loop *l, corio_nursery *n, corio_fn *fn,
+                                                void *arg, const corio_spawn_opts *opts,
+                                                corio_task **handle)
+{
+    size_t size = l->cfg.stack_size; /* rounded by corio_run */
+    if (opts && opts->stack_size) {
+        size = corio__stack_round(&l->stacks, opts->stack_size);
+        if (!size)
+            return -EINVAL;
+    }
+    corio__stack st;
+    int rc = corio__stack_get(&l->stacks, size, &st);
+    if (rc < 0)
+        return rc;
+    corio_task *t = task_init(l, n, fn, arg, handle, &st);
+    if (opts && opts->name)
+        copy_name(t, opts->name);
     return 0;
 }
 
 int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out)
 {
     static const corio_spawn_opts root = {.name = "main"};
-    return spawn(l, NULL, fn, arg, &root, out);
+    return spawn_slow(l, NULL, fn, arg, &root, out);
 }
 
 int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts,
@@ -187,7 +198,12 @@ int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_
         if (!n || n->owner->state == CORIO__DONE)
             return -EPERM; /* the nursery's owner has ended: nothing may join it */
     }
-    return spawn(l, n, fn, arg, opts, handle);
+    corio__stack st;
+    if (CORIO__UNLIKELY(opts != NULL) ||
+        !corio__stack_get_pooled(&l->stacks, l->cfg.stack_size, &st))
+        return spawn_slow(l, n, fn, arg, opts, handle);
+    task_init(l, n, fn, arg, handle, &st);
+    return 0;
 }
 
 int corio_spawn(corio_nursery *n, corio_fn *fn, void *arg, corio_task **handle)
@@ -218,17 +234,29 @@ void corio_task_release(corio_task *t)
         corio__task_free(l, t);
 }
 
+/* corio__task_free's case with callbacks to drop, apart: the common case
+ * then calls nothing (but a tail call), so saves no registers. */
+static __attribute__((noinline)) void task_free_callbacks(corio__loop *l, corio_task *t)
+{
+    corio__future_drop_callbacks(&t->future);
+    corio__task_free(l, t);
+}
+
 void corio__task_free(corio__loop *l, corio_task *t)
 {
-    corio__stack st = t->stack;
-    corio__future_fini(&t->future);
+    if (CORIO__UNLIKELY(corio__future_has_callbacks(&t->future))) {
+        task_free_callbacks(l, t);
+        return;
+    }
 #if defined(CORIO__TSAN)
     CORIO__TSAN_DESTROY(t->tsan_fiber);
 #endif
-    corio__list_unlink(&t->all);
-    corio__list_unlink(&t->sibling);
+    corio__list_remove(&t->all);
+    corio__list_remove(&t->sibling);
     t->magic = 0;
-    corio__stack_put(&l->stacks, &st);
+    /* The record goes with its stack: the pool copies t->stack (after
+     * unpoisoning the stack, for AddressSanitizer) before anything reuses it. */
+    corio__stack_put(&l->stacks, &t->stack);
 }
 
 corio_task *corio_current(void)

@@ -52,7 +52,6 @@ struct corio_task {
     void *arg;
     intptr_t result;
     uint64_t id;
-    int open_nurseries;
     /* What a parked task waits on, for corio_dump_tasks. */
     const char *wait_what;
     int64_t wait_detail;
@@ -94,11 +93,16 @@ static inline bool corio__task_failed(const corio_task *t)
     return t->result < 0 && t->result != -ECANCELED && !t->ended_cancelled;
 }
 
-/* Sets up n for owner; its scope sits inside parent_scope. */
+/* Sets up n for owner; its scope sits inside parent_scope: in its children
+ * list for a nursery the owner opens, in none for a task's implicit one (its
+ * root scope: see scope.h). */
 static inline void corio__nursery_init(corio_nursery *n, corio_task *owner,
                                        corio__scope *parent_scope, bool implicit)
 {
-    corio__scope_init(&n->scope, parent_scope, owner, false);
+    if (implicit)
+        corio__scope_init_root(&n->scope, parent_scope, owner, false, true);
+    else
+        corio__scope_init(&n->scope, parent_scope, owner, false, true);
     n->owner = owner;
     corio__list_init(&n->children);
     n->running = 0;
