@@ -671,6 +671,17 @@ bool corio__fd_drained(const corio_fd *f, unsigned events)
     return f->drained & (events & CORIO_READ ? EPOLLIN : EPOLLOUT);
 }
 
+bool corio__fd_nothing_to_read(corio_fd *f)
+{
+    if (corio__fd_drained(f, CORIO_READ))
+        return true;
+    char b;
+    if (recv(corio_fd_fileno(f), &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN)
+        return false; /* bytes, the end or an error: the next read says which */
+    corio__fd_note_eagain(f, CORIO_READ);
+    return corio__fd_drained(f, CORIO_READ); /* not if the ring holds bytes */
+}
+
 ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
 {
     return transfer(f, &(struct iovec){buf, len}, 1, deadline, false);

@@ -40,6 +40,9 @@ int corio__fd_open_reader(int fd, corio_fd **out);
  * the next system call. */
 bool corio__fd_drained(const corio_fd *f, unsigned events);
 
+/* Whether f has nothing to read: known, or learnt with a peek. */
+bool corio__fd_nothing_to_read(corio_fd *f);
+
 /* Calls fn(arg, reset) when the peer closes: at once if it has already,
  * else from the loop when the poller reports it (reset: the connection
  * failed or is closed both ways; else only the peer's sending side may be).

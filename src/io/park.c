@@ -1,24 +1,12 @@
 /* Parking idle server connections (park.h): a sweep timer for the waits in
  * tasks, a readiness hook and a deadline timer for the parked ones. */
 #include <errno.h>
-#include <sys/socket.h>
 
 #include "../core/sched.h"
 #include "fd.h"
 #include "park.h"
 
 #define PARK_AFTER_NS ((int64_t)CORIO__PARK_AFTER_MS * 1000000)
-
-bool corio__fd_nothing_to_read(corio_fd *f)
-{
-    if (corio__fd_drained(f, CORIO_READ))
-        return true;
-    char b;
-    if (recv(corio_fd_fileno(f), &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN)
-        return false; /* bytes, the end or an error: the next read says which */
-    corio__fd_note_eagain(f, CORIO_READ);
-    return corio__fd_drained(f, CORIO_READ); /* not if the ring holds bytes */
-}
 
 /* Cancels the waits that began before the last sweep: those tasks park their
  * connections and end. */

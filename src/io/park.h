@@ -59,8 +59,6 @@ void corio__parker_init(corio__parker *pk, corio_nursery *n, corio_fn *resume,
                         void (*end)(corio__parked *p, int rc), const char *name);
 /* p, of pk's connection on descriptor f (a plain socket). */
 void corio__parked_init(corio__parked *p, corio__parker *pk, corio_fd *f);
-/* Whether f has nothing to read: known, or learnt with a peek. */
-bool corio__fd_nothing_to_read(corio_fd *f);
 
 /* Arms pk's sweeper: 0 or -ENOMEM. */
 int corio__parker_arm(corio__parker *pk);
