@@ -154,6 +154,37 @@ static inline double bench_busy_pct(bench_ticks a, bench_ticks b)
     return avail > 0 ? 100.0 * (double)(b.busy - a.busy) / (double)avail : 0;
 }
 
+/* The wake-up interrupts one CPU has taken (reschedule and function-call
+ * IPIs, /proc/interrupts' RES and CAL): mostly another CPU waking a task
+ * that slept there. On a VM each costs both sides an exit to the
+ * hypervisor, and the sleeper a wake-up latency, so a client that sleeps
+ * between replies more often can be slower although cheaper. */
+static inline long long bench_wakeup_ipis(int cpu)
+{
+    char line[1024];
+    long long sum = 0;
+    FILE *f = fopen("/proc/interrupts", "r");
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f)) {
+        char *p = line + strspn(line, " ");
+        if (strncmp(p, "RES:", 4) && strncmp(p, "CAL:", 4))
+            continue;
+        p += 4;
+        for (int c = 0; c <= cpu; c++) {
+            char *end;
+            long long v = strtoll(p, &end, 10);
+            if (end == p)
+                break;
+            if (c == cpu)
+                sum += v;
+            p = end;
+        }
+    }
+    fclose(f);
+    return sum;
+}
+
 static inline void bench_usage(int argc, char **argv, const char *usage)
 {
     for (int i = 1; i < argc; i++) {

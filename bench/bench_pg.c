@@ -12,7 +12,8 @@
  * median and the spread of queries/s, client CPU (user + system) per
  * query, and the server core's (CPU 0's busy time per query and its busy
  * share, steal left out: near 100% the server sets the pace, not the
- * client).
+ * client), and how often per query the client's core was woken by another
+ * CPU (wake-up interrupts: each is a sleep that a reply had to end).
  *
  * usage: bench-pg [--seconds S] [--runs N] [--only NAME [--tcp]]
  *
@@ -247,6 +248,7 @@ static stat3 stats(const double *v, int n)
 
 typedef struct result {
     stat3 qps, cpu, srv, busy; /* srv: the server core's busy us per query; busy: its share, % */
+    stat3 wake;                /* the client core's wake-up interrupts per query */
 } result;
 
 static int measure(const pg_server *srv, bool tcp, const char *script, int runs, int only,
@@ -254,7 +256,7 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
 {
     const char *conninfo = tcp ? srv->tcp : srv->local;
     double qps[NCONTENDERS][MAX_RUNS], cpu[NCONTENDERS][MAX_RUNS];
-    double scpu[NCONTENDERS][MAX_RUNS], busy[NCONTENDERS][MAX_RUNS];
+    double scpu[NCONTENDERS][MAX_RUNS], busy[NCONTENDERS][MAX_RUNS], wake[NCONTENDERS][MAX_RUNS];
     /* Round -1, the first time only, is not counted: the server's caches
      * and the page cache warm for whoever would otherwise run first (not
      * with --only, which runs one contender to profile it). */
@@ -268,6 +270,7 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
                 continue;
             sample s = {0, 0};
             bench_ticks b0 = bench_cpu_ticks(0);
+            long long w0 = bench_wakeup_ipis(1);
             int64_t t0 = corio_now_ns();
             int rc = k == C_PREPARED   ? run_corio(conninfo, false, &s)
                      : k == C_PIPELINE ? run_corio(conninfo, true, &s)
@@ -281,10 +284,12 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
              * included (as for the anchors, which cannot be timed inside). */
             double wall = (double)(corio_now_ns() - t0) / 1e9;
             bench_ticks b1 = bench_cpu_ticks(0);
+            double queries = s.qps * wall;
             if (r >= 0) {
+                wake[k][r] = queries > 0 ? (double)(bench_wakeup_ipis(1) - w0) / queries : 0;
                 qps[k][r] = s.qps;
                 cpu[k][r] = s.cpu_us;
-                scpu[k][r] = s.qps > 0 ? bench_busy_s(b0, b1) * 1e6 / (s.qps * wall) : 0;
+                scpu[k][r] = queries > 0 ? bench_busy_s(b0, b1) * 1e6 / queries : 0;
                 busy[k][r] = bench_busy_pct(b0, b1);
             }
         }
@@ -295,11 +300,12 @@ static int measure(const pg_server *srv, bool tcp, const char *script, int runs,
         if (only >= 0 && k != only)
             continue;
         res[k] = (result){stats(qps[k], runs), stats(cpu[k], runs), stats(scpu[k], runs),
-                          stats(busy[k], runs)};
+                          stats(busy[k], runs), stats(wake[k], runs)};
         printf("  %-20s %9.0f q/s (%.0f..%.0f)  client CPU %6.2f us/query (%.2f..%.2f)  "
-               "server core %6.2f us/query, %3.0f%% busy\n",
+               "server core %6.2f us/query, %3.0f%% busy  client core woken %.2f/query\n",
                names[k], res[k].qps.median, res[k].qps.lo, res[k].qps.hi, res[k].cpu.median,
-               res[k].cpu.lo, res[k].cpu.hi, res[k].srv.median, res[k].busy.median);
+               res[k].cpu.lo, res[k].cpu.hi, res[k].srv.median, res[k].busy.median,
+               res[k].wake.median);
     }
     return 0;
 }
@@ -400,12 +406,13 @@ int main(int argc, char **argv)
                "\"pipeline_cpu_us\":%.2f,\"pgbench_qps\":%.0f,\"pgbench_cpu_us\":%.2f,"
                "\"asyncpg_qps\":%.0f,\"asyncpg_cpu_us\":%.2f,\"corio_server_us\":%.2f,"
                "\"corio_server_busy_pct\":%.0f,\"pgbench_server_us\":%.2f,"
-               "\"pgbench_server_busy_pct\":%.0f}",
+               "\"pgbench_server_busy_pct\":%.0f,\"corio_client_wakeups\":%.2f,"
+               "\"pgbench_client_wakeups\":%.2f}",
                w ? "tcp" : "unix", x[C_PREPARED].qps.median, x[C_PREPARED].cpu.median,
                x[C_PIPELINE].qps.median, x[C_PIPELINE].cpu.median, x[C_PGBENCH].qps.median,
                x[C_PGBENCH].cpu.median, x[C_ASYNCPG].qps.median, x[C_ASYNCPG].cpu.median,
                x[C_PREPARED].srv.median, x[C_PREPARED].busy.median, x[C_PGBENCH].srv.median,
-               x[C_PGBENCH].busy.median);
+               x[C_PGBENCH].busy.median, x[C_PREPARED].wake.median, x[C_PGBENCH].wake.median);
     }
     printf(",\"ratio_vs_pgbench\":%.2f,\"cpu_ratio_vs_pgbench\":%.2f,\"pipeline_speedup\":%.2f,"
            "\"ratio_vs_asyncpg\":%.2f,\"cpu_ratio_vs_asyncpg\":%.2f}\n",
