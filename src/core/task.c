@@ -78,6 +78,13 @@ static void task_entry(void *arg)
     t->result = result;
     t->state = CORIO__DONE;
     l->live--;
+    corio_task *j = t->joiner;
+    if (j) { /* woken first, as the first waiter would be */
+        t->joined = true;
+        if (t->join_out)
+            *t->join_out = result;
+        corio__wake(l, j, 0);
+    }
     corio__future_resolve(l, &t->future, result);
     if (t->parent)
         child_done(l, t->parent, t);
@@ -118,6 +125,7 @@ static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *
      * cancel_hook, cancellable and wake_code by every park (read only while
      * the task is WAITING, or after it). */
     t->wait_data = NULL;
+    t->joiner = NULL;
     t->loop = l;
     t->fn = fn;
     t->arg = arg;
@@ -216,11 +224,31 @@ static bool is_handle(const corio_task *t)
     return t && t->magic == CORIO__TASK_MAGIC && t->has_handle;
 }
 
+/* A joiner parked on t->joiner leaves it (cancellation). */
+static void join_leave(corio_task *j)
+{
+    corio_task *t = j->wait_data;
+    t->joiner = NULL;
+}
+
 int corio_join(corio_task *t, intptr_t *result, int64_t deadline)
 {
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__MISUSE_IF(!is_handle(t) || t->loop != l,
                      "not a task handle of this thread's loop (released already?)");
+    /* The common join, the first without a deadline: no waitq, and the
+     * result is delivered by t's end (task_entry). */
+    corio_task *cur = l->current;
+    if (deadline < 0 && !t->future.done && !t->joiner && t != cur &&
+        corio__list_empty(&t->future.waiters)) {
+        int rc = corio__cancelled(l, cur);
+        if (rc)
+            return rc;
+        t->joiner = cur;
+        t->join_out = result;
+        cur->wait_data = t;
+        return corio__park_now(l, "join task #%lld", (int64_t)t->id, join_leave);
+    }
     return corio__future_wait(l, &t->future, result, deadline, "join task #%lld", (int64_t)t->id);
 }
 

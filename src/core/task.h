@@ -47,6 +47,10 @@ struct corio_task {
     bool joined;                /* a join has delivered its result */
     corio__list_node wait_node; /* in a waitq while parked on one */
     void *wait_data;            /* what a waker hands over (queue items, ...) */
+    /* The first task to join this one without a deadline parks here, not on
+     * the future's waitq: its end hands the result straight to *join_out. */
+    corio_task *joiner;
+    intptr_t *join_out;
     corio__loop *loop;
     corio_fn *fn;
     void *arg;
