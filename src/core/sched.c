@@ -104,14 +104,14 @@ static inline __attribute__((always_inline)) void switch_to(corio__loop *l, cori
         corio__reap(l);
 }
 
-void corio__schedule(corio__loop *l)
+int corio__schedule(corio__loop *l)
 {
     corio_task *cur = l->current, *next = pick_next(l, cur->state != CORIO__READY);
-    if (next == cur) {
+    if (next == cur)
         cur->state = CORIO__RUNNING;
-        return;
-    }
-    switch_to(l, cur, next);
+    else
+        switch_to(l, cur, next);
+    return cur->wake_code;
 }
 
 /* corio_yield's general case: the running task queued like any other. */

@@ -36,26 +36,14 @@ static inline void child_done(corio__loop *l, corio_nursery *n, corio_task *t)
     }
 }
 
-/* Every task starts here, on its own stack, and never returns: it ends by
- * switching away for the last time (corio__exit). */
-static void task_entry(void *arg)
+/* The end of a task whose body returned result: its children, its result,
+ * its joiner and parent told. Apart from task_entry, with the task and loop
+ * found again from the thread's loop, so that task_entry keeps nothing
+ * across the body and saves no registers. */
+static __attribute__((noinline)) void task_end(intptr_t result)
 {
-    corio_task *t = arg;
-    corio__loop *l = t->loop;
-
-#if defined(CORIO__ASAN)
-    const void *bottom;
-    size_t size;
-    __sanitizer_finish_switch_fiber(NULL, &bottom, &size);
-    if (!l->sched_stack_lo) { /* the first task is always entered from there */
-        l->sched_stack_lo = bottom;
-        l->sched_stack_size = size;
-    }
-#endif
-    if (l->zombie)
-        corio__reap(l);
-
-    intptr_t result = t->fn(t->arg);
+    corio__loop *l = corio__loop_get();
+    corio_task *t = l->current;
     /* Scopes and nurseries close in order (scope_exit and nursery_close
      * check it): any still open leaves the task's innermost scope elsewhere. */
     if (t->scope != &t->implicit.scope)
@@ -89,6 +77,27 @@ static void task_entry(void *arg)
     if (t->parent)
         child_done(l, t->parent, t);
     corio__exit(l); /* last: a tail call (sched.c) */
+}
+
+/* Every task starts here, on its own stack, and never returns: it ends by
+ * switching away for the last time (corio__exit). */
+static void task_entry(void *arg)
+{
+    corio_task *t = arg;
+    corio__loop *l = t->loop;
+
+#if defined(CORIO__ASAN)
+    const void *bottom;
+    size_t size;
+    __sanitizer_finish_switch_fiber(NULL, &bottom, &size);
+    if (!l->sched_stack_lo) { /* the first task is always entered from there */
+        l->sched_stack_lo = bottom;
+        l->sched_stack_size = size;
+    }
+#endif
+    if (l->zombie)
+        corio__reap(l);
+    task_end(t->fn(t->arg));
 }
 
 /* corio's own use of a task's stack: the task record at its top, the saved
@@ -231,25 +240,33 @@ static void join_leave(corio_task *j)
     t->joiner = NULL;
 }
 
+/* A join that waits on the future's waitq: with a deadline, a second
+ * joiner, or t ended. Apart, so that corio_join's common case saves no
+ * registers. */
+static __attribute__((noinline)) int join_slow(corio__loop *l, corio_task *t, intptr_t *result,
+                                               int64_t deadline)
+{
+    return corio__future_wait(l, &t->future, result, deadline, "join task #%lld", (int64_t)t->id);
+}
+
 int corio_join(corio_task *t, intptr_t *result, int64_t deadline)
 {
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__MISUSE_IF(!is_handle(t) || t->loop != l,
                      "not a task handle of this thread's loop (released already?)");
     /* The common join, the first without a deadline: no waitq, and the
-     * result is delivered by t's end (task_entry). */
+     * result is delivered by t's end (task_end). */
     corio_task *cur = l->current;
-    if (deadline < 0 && !t->future.done && !t->joiner && t != cur &&
-        corio__list_empty(&t->future.waiters)) {
-        int rc = corio__cancelled(l, cur);
-        if (rc)
-            return rc;
-        t->joiner = cur;
-        t->join_out = result;
-        cur->wait_data = t;
-        return corio__park_now(l, "join task #%lld", (int64_t)t->id, join_leave);
-    }
-    return corio__future_wait(l, &t->future, result, deadline, "join task #%lld", (int64_t)t->id);
+    if (CORIO__UNLIKELY(deadline >= 0 || t->future.done || t->joiner || t == cur ||
+                        !corio__list_empty(&t->future.waiters)))
+        return join_slow(l, t, result, deadline);
+    int rc = corio__cancelled(l, cur);
+    if (rc)
+        return rc;
+    t->joiner = cur;
+    t->join_out = result;
+    cur->wait_data = t;
+    return corio__park_now(l, "join task #%lld", (int64_t)t->id, join_leave);
 }
 
 void corio_task_release(corio_task *t)
