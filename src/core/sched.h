@@ -122,8 +122,10 @@ static inline int corio__cancelled(const corio__loop *l, const corio_task *t)
 int corio__schedule(corio__loop *l);
 
 /* The running task has ended: leaves it for good (its record is freed by
- * whoever runs next unless someone holds a handle). Does not return. */
-void corio__exit(corio__loop *l);
+ * whoever runs next unless someone holds a handle). Does not return. j: its
+ * joiner, woken but not queued while the run queue was empty (sched.c), or
+ * NULL. */
+void corio__exit(corio__loop *l, corio_task *j);
 
 /* Parks the running task, cancellable, without a deadline and without the
  * checkpoint test (callers of corio__park have done it). */

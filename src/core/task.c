@@ -71,12 +71,19 @@ static __attribute__((noinline)) void task_end(intptr_t result)
         t->joined = true;
         if (t->join_out)
             *t->join_out = result;
-        corio__wake(l, j, 0);
+        /* Its join has no deadline: no timer to disarm. With nothing queued
+         * it would be the run queue's head: corio__exit queues it there, or
+         * runs it at once. */
+        j->wake_code = 0;
+        if (l->runq_head) {
+            corio__runq_push(l, j);
+            j = NULL;
+        }
     }
     corio__future_resolve(l, &t->future, result);
     if (t->parent)
         child_done(l, t->parent, t);
-    corio__exit(l); /* last: a tail call (sched.c) */
+    corio__exit(l, j); /* last: a tail call (sched.c) */
 }
 
 /* Every task starts here, on its own stack, and never returns: it ends by
