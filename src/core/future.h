@@ -50,18 +50,19 @@ static inline bool corio__future_observable(const corio_future *f)
 }
 
 /* Sets up f; for a task's future (task not NULL) without its listeners and
- * callbacks lists yet. */
+ * callbacks lists yet, nor a result (set, with done, when the task ends). */
 static inline void corio__future_init(corio_future *f, corio__loop *l, corio_task *task)
 {
     f->loop = l;
-    f->result = 0;
     f->done = false;
     f->task = task;
     corio__list_init(&f->waiters);
-    if (task)
+    if (task) {
         f->listeners.next = NULL;
-    else
+    } else {
+        f->result = 0;
         corio__future_observable_init(f);
+    }
 }
 
 /* f has callbacks not yet run. */

@@ -14,6 +14,7 @@ static void copy_name(corio_task *t, const char *name)
     size_t n = strnlen(name, CORIO_TASK_NAME_MAX - 1);
     memcpy(t->name, name, n);
     t->name[n] = '\0';
+    t->named = true;
 }
 
 /* A child of n ended: account for it and wake a waiting owner. */
@@ -51,8 +52,9 @@ static __attribute__((noinline)) void task_end(intptr_t result)
     /* A child's failure cancels its siblings and the parent's body, which may
      * then return -ECANCELED: the failure is the better result. */
     corio_nursery *n = &t->implicit;
-    intptr_t children =
-        n->running || !corio__list_empty(&n->children) ? corio_nursery_close(n) : n->first_error;
+    intptr_t children = !n->scope.nursery                                ? 0
+                        : n->running || !corio__list_empty(&n->children) ? corio_nursery_close(n)
+                                                                         : n->first_error;
     if (children < 0 && (result >= 0 || result == -ECANCELED))
         result = children;
     t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
@@ -134,12 +136,15 @@ static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *
     uintptr_t top = (uintptr_t)st->lo + st->size;
     corio_task *t = (corio_task *)((top - sizeof(corio_task)) & ~(uintptr_t)63);
     /* Field by field: a memset of the whole record was a tenth of a spawn.
-     * What is not set here is set by the init calls below (ctx, wait_node,
-     * scope, sibling, all, implicit, future) or by the run queue (run_next,
-     * state); the timer's other fields when it is armed; result when the
-     * task ends (nothing reads it before); wait_what, wait_detail,
+     * What is not set here is set by the init calls below (ctx, scope,
+     * sibling, all, future) or by the run queue (run_next, state); the
+     * timer's other fields when it is armed; the implicit nursery's own
+     * fields on its first use (corio__task_nursery); result when the task
+     * ends (nothing reads it before); wait_node by every waitq park, which
+     * links it before anything unlinks it; wait_what, wait_detail,
      * cancel_hook, cancellable and wake_code by every park (read only while
-     * the task is WAITING, or after it). */
+     * the task is WAITING, or after it); name when it is first given or
+     * asked for (named). */
     t->wait_data = NULL;
     t->joiner = NULL;
     t->loop = l;
@@ -150,15 +155,14 @@ static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *
     t->has_handle = handle != NULL;
     t->ended_cancelled = false;
     t->joined = false;
+    t->named = false;
     t->timer.index = SIZE_MAX;
     t->stack = *st;
 #if defined(CORIO__ASAN)
     t->asan_fake_stack = NULL;
 #endif
-    t->name[0] = '\0';
-    corio__list_init(&t->wait_node);
     corio__future_init(&t->future, l, t);
-    corio__nursery_init(&t->implicit, t, n ? &n->scope : NULL, true);
+    corio__scope_init_root(&t->implicit.scope, n ? &n->scope : NULL, t, false, false);
     t->scope = &t->implicit.scope;
     corio__list_push(&l->tasks, &t->all);
     t->parent = n;
@@ -214,10 +218,10 @@ int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_
     CORIO__MISUSE_IF(!l, "called outside a loop's thread");
     CORIO__MISUSE_IF(!fn, "fn is NULL");
     if (!n && l->current) { /* the running task's own nursery: nothing to check */
-        n = &l->current->implicit;
+        n = corio__task_nursery(l->current);
     } else {
         if (!n) /* from a loop callback: into the root nursery */
-            n = l->root ? &l->root->implicit : NULL;
+            n = l->root ? corio__task_nursery(l->root) : NULL;
         CORIO__MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
         if (!n || n->owner->state == CORIO__DONE)
             return -EPERM; /* the nursery's owner has ended: nothing may join it */
@@ -326,9 +330,11 @@ const char *corio_task_name(const corio_task *t)
 {
     if (!t)
         return "";
-    if (!t->name[0]) /* named lazily: formatting on every spawn would cost more than the spawn */
+    if (!t->named) { /* named lazily: formatting on every spawn would cost more than the spawn */
         snprintf(((corio_task *)t)->name, CORIO_TASK_NAME_MAX, "task-%llu",
                  (unsigned long long)t->id);
+        ((corio_task *)t)->named = true;
+    }
     return t->name;
 }
 
