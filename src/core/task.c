@@ -37,14 +37,30 @@ static inline void child_done(corio__loop *l, corio_nursery *n, corio_task *t)
     }
 }
 
-/* The end of a task whose body returned result: its children, its result,
- * its joiner and parent told. Apart from task_entry, with the task and loop
- * found again from the thread's loop, so that task_entry keeps nothing
- * across the body and saves no registers. */
-static __attribute__((noinline)) void task_end(intptr_t result)
+/* t has ended with result: its joiner, if any, gets the result and is
+ * woken first, as the first waiter would be. Its join has no deadline: no
+ * timer to disarm. With nothing queued it would be the run queue's head:
+ * returned then, for corio__exit to queue there or run at once; NULL
+ * otherwise. */
+static inline corio_task *wake_joiner(corio__loop *l, corio_task *t, intptr_t result)
 {
-    corio__loop *l = corio__loop_get();
-    corio_task *t = l->current;
+    corio_task *j = t->joiner;
+    if (!j)
+        return NULL;
+    t->joined = true;
+    if (t->join_out)
+        *t->join_out = result;
+    j->wake_code = 0;
+    if (!l->runq_head)
+        return j;
+    corio__runq_push(l, j);
+    return NULL;
+}
+
+/* task_end's general case: children to wait for, a failure or a
+ * cancellation, waiters or observers of its future, a parent waiting. */
+static __attribute__((noinline)) void task_end_slow(corio__loop *l, corio_task *t, intptr_t result)
+{
     /* Scopes and nurseries close in order (scope_exit and nursery_close
      * check it): any still open leaves the task's innermost scope elsewhere. */
     if (t->scope != &t->implicit.scope)
@@ -68,23 +84,43 @@ static __attribute__((noinline)) void task_end(intptr_t result)
     t->result = result;
     t->state = CORIO__DONE;
     l->live--;
-    corio_task *j = t->joiner;
-    if (j) { /* woken first, as the first waiter would be */
-        t->joined = true;
-        if (t->join_out)
-            *t->join_out = result;
-        /* Its join has no deadline: no timer to disarm. With nothing queued
-         * it would be the run queue's head: corio__exit queues it there, or
-         * runs it at once. */
-        j->wake_code = 0;
-        if (l->runq_head) {
-            corio__runq_push(l, j);
-            j = NULL;
-        }
-    }
+    corio_task *j = wake_joiner(l, t, result);
     corio__future_resolve(l, &t->future, result);
     if (t->parent)
         child_done(l, t->parent, t);
+    corio__exit(l, j); /* last: a tail call (sched.c) */
+}
+
+/* The end of a task whose body returned result: its children, its result,
+ * its joiner and parent told. Apart from task_entry, with the task and loop
+ * found again from the thread's loop, so that task_entry keeps nothing
+ * across the body. The common case calls nothing but corio__exit (a tail
+ * call), so saves no registers: no failure, nothing cancelled, no child
+ * spawned into its implicit nursery, no waiter on its future but a joiner,
+ * nobody observing it, no parent waiting in close. */
+static __attribute__((noinline)) void task_end(intptr_t result)
+{
+    corio__loop *l = corio__loop_get();
+    corio_task *t = l->current;
+    corio_nursery *n = t->parent;
+    if (CORIO__UNLIKELY(result < 0 || l->ncancelled || t->implicit.scope.nursery ||
+                        t->scope != &t->implicit.scope || !corio__list_empty(&t->future.waiters) ||
+                        corio__future_observable(&t->future) || (n && n->waiting))) {
+        task_end_slow(l, t, result);
+        return;
+    }
+    /* ended_cancelled stays false: nothing is cancelled. */
+    t->result = result;
+    t->state = CORIO__DONE;
+    l->live--;
+    corio_task *j = wake_joiner(l, t, result);
+    t->future.result = result;
+    t->future.done = true;
+    if (n) { /* child_done without a failure or an owner to wake */
+        n->running--;
+        if (!t->has_handle)
+            corio__list_unlink(&t->sibling);
+    }
     corio__exit(l, j); /* last: a tail call (sched.c) */
 }
 
@@ -252,8 +288,8 @@ static void join_leave(corio_task *j)
 }
 
 /* A join that waits on the future's waitq: with a deadline, a second
- * joiner, or t ended. Apart, so that corio_join's common case saves no
- * registers. */
+ * joiner, or t ended; or when a scope is cancelled somewhere. Apart, so that corio_join's common
+ * case saves no registers. */
 static __attribute__((noinline)) int join_slow(corio__loop *l, corio_task *t, intptr_t *result,
                                                int64_t deadline)
 {
@@ -269,11 +305,9 @@ int corio_join(corio_task *t, intptr_t *result, int64_t deadline)
      * result is delivered by t's end (task_end). */
     corio_task *cur = l->current;
     if (CORIO__UNLIKELY(deadline >= 0 || t->future.done || t->joiner || t == cur ||
-                        !corio__list_empty(&t->future.waiters)))
-        return join_slow(l, t, result, deadline);
-    int rc = corio__cancelled(l, cur);
-    if (rc)
-        return rc;
+                        !corio__list_empty(&t->future.waiters) || l->ncancelled))
+        return join_slow(l, t, result,
+                         deadline); /* with the checkpoint, if anything is cancelled */
     t->joiner = cur;
     t->join_out = result;
     cur->wait_data = t;
