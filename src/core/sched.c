@@ -94,6 +94,19 @@ static inline int resume_value(corio__loop *l, corio_task *t)
 {
     return t ? corio__cancelled(l, t) : 0;
 }
+
+/* The switches into t when a scope is cancelled somewhere: t's checkpoint
+ * to work out. Apart, so that the common switch, handing over 0, keeps
+ * nothing across a call of its own and its callers save no registers. */
+static __attribute__((noinline)) void swap_cancelled(corio__ctx *from, corio_task *t)
+{
+    corio__ctx_switch_val(from, &t->ctx, corio__cancelled_slow(t), false);
+}
+
+static __attribute__((noinline)) void load_cancelled(corio_task *t)
+{
+    corio__ctx_load_val(t->ctx.sp, corio__cancelled_slow(t));
+}
 #endif
 
 /* Switches from `from` (NULL: the scheduler context) to `to` (NULL: the
@@ -115,10 +128,14 @@ static inline __attribute__((always_inline)) void switch_to(corio__loop *l, cori
     corio__ctx_switch(fc, tc);
     __sanitizer_finish_switch_fiber(from ? from->asan_fake_stack : l->sched_fake_stack, NULL, NULL);
 #elif defined(CORIO__CTX_JUMP)
-    corio__ctx_switch_val(fc, tc, resume_value(l, to), false);
+    if (to && CORIO__UNLIKELY(l->ncancelled))
+        swap_cancelled(fc, to);
+    else
+        corio__ctx_switch_val(fc, tc, 0, false);
 #else
     corio__ctx_switch(fc, tc);
 #endif
+    l = corio__loop_get(); /* found again: nothing is kept across the switch */
     if (l->zombie)
         corio__reap(l);
 }
@@ -126,11 +143,14 @@ static inline __attribute__((always_inline)) void switch_to(corio__loop *l, cori
 int corio__schedule(corio__loop *l)
 {
     corio_task *cur = l->current, *next = pick_next(l, cur->state != CORIO__READY);
-    if (next == cur)
+    if (next == cur) {
         cur->state = CORIO__RUNNING;
-    else
-        switch_to(l, cur, next);
-    return cur->wake_code;
+        return cur->wake_code;
+    }
+    switch_to(l, cur, next);
+    /* Found again from the thread's loop: with nothing kept across the
+     * switch, no register is saved here (the switch saves them all). */
+    return corio__loop_get()->current->wake_code;
 }
 
 /* corio_yield's general case: the running task queued like any other. */
@@ -209,11 +229,19 @@ int corio_yield(void)
  * yet queued: the run queue was empty when its turn came, so it goes to the
  * queue's head. With nothing queued since, it runs straight away, without
  * a trip through the run queue (a turn counted as any other). */
+static __attribute__((noinline)) void exit_reap(corio__loop *l, corio_task *j)
+{
+    corio__reap(l);
+    corio__exit(l, j);
+}
+
 void corio__exit(corio__loop *l, corio_task *j)
 {
     corio_task *t = l->current;
-    if (l->zombie) /* one left by a task ending into a corio_yield */
-        corio__reap(l);
+    if (CORIO__UNLIKELY(l->zombie)) { /* one left by a task ending into a corio_yield */
+        exit_reap(l, j);
+        return;
+    }
     if (!t->has_handle)
         l->zombie = t; /* freed by whoever runs next, off this stack */
 #if defined(CORIO__CTX_JUMP)
@@ -226,7 +254,10 @@ void corio__exit(corio__loop *l, corio_task *j)
         next = pick_next(l, true); /* never t: it is not queued */
     }
     leave(l, t, next);
-    corio__ctx_load_val(ctx_of(l, next)->sp, resume_value(l, next));
+    if (next && CORIO__UNLIKELY(l->ncancelled))
+        load_cancelled(next);
+    else
+        corio__ctx_load_val(ctx_of(l, next)->sp, 0);
 #else
     if (j)
         runq_push_front(l, j);
