@@ -25,9 +25,9 @@ struct corio__listener {
 
 struct corio_future {
     corio__loop *loop;
-    intptr_t result;
-    bool done;
     corio_task *task; /* the task this is the future of, or NULL */
+    bool done;
+    intptr_t result;
     corio__waitq waiters;
     /* A task's future has these two lists only once corio_task_future has
      * given it out, the one way to observe it but by joining: until then
