@@ -247,18 +247,27 @@ int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out)
     return spawn_slow(l, NULL, fn, arg, &root, out);
 }
 
-int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts,
-                   corio_task **handle)
+/* corio_spawn_ex and corio_spawn, inlined into each: corio_spawn, with no
+ * options, is spared testing them and a call. Misuse is reported as
+ * corio_spawn_ex's, as it always was. */
+#define SPAWN_MISUSE_IF(cond, msg)                                                                 \
+    do {                                                                                           \
+        if (cond)                                                                                  \
+            corio__misuse("corio_spawn_ex", msg);                                                  \
+    } while (0)
+
+static inline __attribute__((always_inline)) int
+spawn(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts, corio_task **handle)
 {
     corio__loop *l = corio__loop_get();
-    CORIO__MISUSE_IF(!l, "called outside a loop's thread");
-    CORIO__MISUSE_IF(!fn, "fn is NULL");
+    SPAWN_MISUSE_IF(!l, "called outside a loop's thread");
+    SPAWN_MISUSE_IF(!fn, "fn is NULL");
     if (!n && l->current) { /* the running task's own nursery: nothing to check */
         n = corio__task_nursery(l->current);
     } else {
         if (!n) /* from a loop callback: into the root nursery */
             n = l->root ? corio__task_nursery(l->root) : NULL;
-        CORIO__MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
+        SPAWN_MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
         if (!n || n->owner->state == CORIO__DONE)
             return -EPERM; /* the nursery's owner has ended: nothing may join it */
     }
@@ -270,9 +279,15 @@ int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_
     return 0;
 }
 
+int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts,
+                   corio_task **handle)
+{
+    return spawn(n, fn, arg, opts, handle);
+}
+
 int corio_spawn(corio_nursery *n, corio_fn *fn, void *arg, corio_task **handle)
 {
-    return corio_spawn_ex(n, fn, arg, NULL, handle);
+    return spawn(n, fn, arg, NULL, handle);
 }
 
 static bool is_handle(const corio_task *t)
