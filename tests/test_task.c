@@ -817,3 +817,219 @@ Test(task, returning_with_a_nursery_or_scope_open_aborts, .timeout = 10)
     assert_misuse(run_nursery_left_open, "task returned with a nursery or cancel scope still open");
     assert_misuse(run_scope_left_open, "task returned with a nursery or cancel scope still open");
 }
+
+/* --- the first joiner's park and the hand-off at its target's end -------- */
+
+/* Joining parks on the target itself, and the target's end runs its joiner
+ * at once only when nothing else is queued: a task ready before it keeps
+ * its turn. */
+static char turn_log[16];
+static size_t turn_len;
+
+static intptr_t log_yield_log(void *arg)
+{
+    (void)arg;
+    turn_log[turn_len++] = 'y';
+    corio_yield();
+    turn_log[turn_len++] = 'y';
+    return 0;
+}
+
+static intptr_t log_c(void *arg)
+{
+    (void)arg;
+    turn_log[turn_len++] = 'c';
+    return 5;
+}
+
+static intptr_t joiner_turn_main(void *arg)
+{
+    (void)arg;
+    corio_task *y, *c;
+    intptr_t r = 0;
+    cr_assert_eq(corio_spawn(NULL, log_yield_log, NULL, &y), 0);
+    cr_assert_eq(corio_spawn(NULL, log_c, NULL, &c), 0);
+    cr_assert_eq(corio_join(c, &r, -1), 0);
+    cr_assert_eq(r, 5);
+    turn_log[turn_len++] = 'm';
+    corio_join(y, NULL, -1);
+    corio_task_release(c);
+    corio_task_release(y);
+    return 0;
+}
+
+Test(task, a_woken_joiner_waits_behind_ready_tasks, .timeout = 10)
+{
+    turn_len = 0;
+    cr_assert_eq(corio_run(joiner_turn_main, NULL), 0);
+    turn_log[turn_len] = '\0';
+    cr_assert_str_eq(turn_log, "ycym");
+}
+
+/* The target's end also wakes the owner of its nursery, parked in close:
+ * the joiner, woken first, runs first. */
+static intptr_t yield_then_log_c(void *arg)
+{
+    (void)arg;
+    corio_yield();
+    turn_log[turn_len++] = 'c';
+    return 6;
+}
+
+static intptr_t log_joiner(void *arg)
+{
+    intptr_t r = 0;
+    cr_assert_eq(corio_join(arg, &r, -1), 0);
+    cr_assert_eq(r, 6);
+    turn_log[turn_len++] = 'j';
+    return 0;
+}
+
+static intptr_t joiner_before_owner_main(void *arg)
+{
+    (void)arg;
+    corio_nursery *n;
+    corio_task *c, *j;
+    cr_assert_eq(corio_nursery_open(&n), 0);
+    cr_assert_eq(corio_spawn(n, yield_then_log_c, NULL, &c), 0);
+    cr_assert_eq(corio_spawn(NULL, log_joiner, c, &j), 0);
+    cr_assert_eq(corio_nursery_close(n), 0);
+    turn_log[turn_len++] = 'm';
+    corio_join(j, NULL, -1);
+    corio_task_release(j);
+    corio_task_release(c);
+    return 0;
+}
+
+Test(task, a_joiner_runs_before_the_nursery_owner_its_target_woke, .timeout = 10)
+{
+    turn_len = 0;
+    cr_assert_eq(corio_run(joiner_before_owner_main, NULL), 0);
+    turn_log[turn_len] = '\0';
+    cr_assert_str_eq(turn_log, "cjm");
+}
+
+/* A target handed the CPU by its joiner may park at once; the join still
+ * gets its result, and a second joiner with a deadline waits on the future
+ * beside the first. */
+static intptr_t parks_at_once(void *arg)
+{
+    (void)arg;
+    corio_yield();
+    cr_assert_eq(corio_sleep(30), 0);
+    return 11;
+}
+
+static intptr_t joins_with_deadline(void *arg)
+{
+    intptr_t r = -1;
+    int rc = corio_join(arg, &r, corio_now() + 5);
+    return rc == -ETIMEDOUT && r == -1 ? 1 : -2;
+}
+
+static intptr_t parked_target_main(void *arg)
+{
+    (void)arg;
+    corio_task *c, *j2;
+    intptr_t r = 0, r2 = 0;
+    cr_assert_eq(corio_spawn(NULL, parks_at_once, NULL, &c), 0);
+    cr_assert_eq(corio_spawn(NULL, joins_with_deadline, c, &j2), 0);
+    cr_assert_eq(corio_join(c, &r, -1), 0);
+    cr_assert_eq(r, 11);
+    cr_assert_eq(corio_join(j2, &r2, -1), 0);
+    cr_assert_eq(r2, 1, "the second joiner's deadline passed while the first waited");
+    corio_task_release(j2);
+    corio_task_release(c);
+    return 0;
+}
+
+Test(task, a_target_that_parks_at_once_and_two_joiners, .timeout = 10)
+{
+    cr_assert_eq(corio_run(parked_target_main, NULL), 0);
+}
+
+/* A cancelled joiner leaves its target: the target's end later writes no
+ * result for it, and the target can be joined again. */
+static intptr_t sleeps_then_7(void *arg)
+{
+    (void)arg;
+    corio_sleep(20);
+    return 7;
+}
+
+static intptr_t cancelled_joiner(void *arg)
+{
+    intptr_t r = -1;
+    int rc = corio_join(arg, &r, -1);
+    return rc == -ECANCELED && r == -1 ? 1 : -2;
+}
+
+static intptr_t cancel_fast_joiner_main(void *arg)
+{
+    (void)arg;
+    corio_task *c, *j;
+    intptr_t r = 0;
+    cr_assert_eq(corio_spawn(NULL, sleeps_then_7, NULL, &c), 0);
+    cr_assert_eq(corio_spawn(NULL, cancelled_joiner, c, &j), 0);
+    corio_yield(); /* c sleeps, j parks on it */
+    corio_task_cancel(j);
+    cr_assert_eq(corio_join(j, &r, -1), 0);
+    cr_assert_eq(r, 1);
+    cr_assert_eq(corio_join(c, &r, -1), 0);
+    cr_assert_eq(r, 7);
+    corio_task_release(j);
+    corio_task_release(c);
+    return 0;
+}
+
+Test(task, a_cancelled_joiner_leaves_its_target, .timeout = 10)
+{
+    cr_assert_eq(corio_run(cancel_fast_joiner_main, NULL), 0);
+}
+
+/* While one task spawns and joins in a loop, a ready sibling keeps getting
+ * turns (the hand-offs never skip the run queue) and a due timer fires. */
+static long sibling_turns;
+static int sibling_stop;
+
+static intptr_t yields_until_stopped(void *arg)
+{
+    (void)arg;
+    while (!sibling_stop) {
+        sibling_turns++;
+        corio_yield();
+    }
+    return 0;
+}
+
+static intptr_t chain_with_sibling_main(void *arg)
+{
+    (void)arg;
+    corio_task *s;
+    cr_assert_eq(corio_spawn(NULL, yields_until_stopped, NULL, &s), 0);
+    cr_assert_eq(corio_call_later(0, note_timer, NULL, NULL), 0);
+    long i;
+    for (i = 0; i < 1000; i++) {
+        corio_task *t;
+        intptr_t r;
+        cr_assert_eq(corio_spawn(NULL, returns_arg, (void *)i, &t), 0);
+        cr_assert_eq(corio_join(t, &r, -1), 0);
+        cr_assert_eq(r, i);
+        corio_task_release(t);
+    }
+    cr_assert(timer_fired, "a due timer waited for 1000 spawn+join turns");
+    cr_assert_geq(sibling_turns, i, "a ready sibling had %ld turns in %ld spawn+joins",
+                  sibling_turns, i);
+    sibling_stop = 1;
+    corio_join(s, NULL, -1);
+    corio_task_release(s);
+    return 0;
+}
+
+Test(task, a_spawn_join_chain_leaves_turns_to_a_ready_sibling, .timeout = 10)
+{
+    timer_fired = 0;
+    sibling_turns = 0;
+    sibling_stop = 0;
+    cr_assert_eq(corio_run(chain_with_sibling_main, NULL), 0);
+}

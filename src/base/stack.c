@@ -235,8 +235,18 @@ void corio__stack_put_slow(corio__stacks *s, const corio__stack *st)
     p->idle[p->nfree++] = *st;
 }
 
+/* The spare stack back in its pool. */
+static void put_spare(corio__stacks *s)
+{
+    if (s->spare.lo) {
+        corio__stack_put_slow(s, &s->spare);
+        s->spare.lo = NULL;
+    }
+}
+
 void corio__stacks_trim(corio__stacks *s)
 {
+    put_spare(s);
     for (size_t i = 0; i < s->npools; i++) {
         corio__stack_pool *p = &s->pools[i];
         while (p->nfree > s->pool_max) {
@@ -256,6 +266,7 @@ void corio__stacks_trim(corio__stacks *s)
 
 void corio__stacks_destroy(corio__stacks *s)
 {
+    put_spare(s);
     for (size_t i = 0; i < s->npools; i++) {
         corio__stack_pool *p = &s->pools[i];
         for (size_t k = 0; k < p->cap; k++) {

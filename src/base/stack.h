@@ -41,6 +41,10 @@ typedef struct corio__stack_pool {
 } corio__stack_pool;
 
 typedef struct corio__stacks {
+    /* The stack put last, kept apart from its pool (lo NULL: none): a spawn
+     * that follows a task's end takes it back without indexing the pools.
+     * Put in its pool before the pools are trimmed or destroyed. */
+    corio__stack spare;
     corio__stack_pool *pools; /* one per distinct stack size in use */
     size_t npools;
     size_t last;  /* index of the pool used last */
@@ -86,6 +90,12 @@ void corio__stack_put_slow(corio__stacks *s, const corio__stack *st);
  * which calls nothing; false when it does not apply. */
 static inline bool corio__stack_get_pooled(corio__stacks *s, size_t size, corio__stack *out)
 {
+    if (s->spare.lo && s->spare.size == size) {
+        *out = s->spare;
+        s->spare.lo = NULL;
+        corio__stack_write_canary(out);
+        return true;
+    }
     if (s->last < s->npools) {
         corio__stack_pool *p = &s->pools[s->last];
         if (p->size == size && p->nfree) {
@@ -107,10 +117,15 @@ static inline int corio__stack_get(corio__stacks *s, size_t size, corio__stack *
 /* Returns a stack to its pool, at once reusable. */
 static inline void corio__stack_put(corio__stacks *s, const corio__stack *st)
 {
+    /* A stack's last frames stay poisoned when its task switches away for
+     * good; the next task on it must start clean. */
+    if (!s->spare.lo) {
+        CORIO__UNPOISON(st->lo, st->size);
+        s->spare = *st;
+        return;
+    }
     if (s->last < s->npools && s->pools[s->last].size == st->size) {
         corio__stack_pool *p = &s->pools[s->last];
-        /* A stack's last frames stay poisoned when its task switches away
-         * for good; the next task on it must start clean. */
         CORIO__UNPOISON(st->lo, st->size);
         p->idle[p->nfree++] = *st;
         return;

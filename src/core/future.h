@@ -25,9 +25,9 @@ struct corio__listener {
 
 struct corio_future {
     corio__loop *loop;
-    intptr_t result;
-    bool done;
     corio_task *task; /* the task this is the future of, or NULL */
+    bool done;
+    intptr_t result;
     corio__waitq waiters;
     /* A task's future has these two lists only once corio_task_future has
      * given it out, the one way to observe it but by joining: until then
@@ -50,18 +50,19 @@ static inline bool corio__future_observable(const corio_future *f)
 }
 
 /* Sets up f; for a task's future (task not NULL) without its listeners and
- * callbacks lists yet. */
+ * callbacks lists yet, nor a result (set, with done, when the task ends). */
 static inline void corio__future_init(corio_future *f, corio__loop *l, corio_task *task)
 {
     f->loop = l;
-    f->result = 0;
     f->done = false;
     f->task = task;
     corio__list_init(&f->waiters);
-    if (task)
+    if (task) {
         f->listeners.next = NULL;
-    else
+    } else {
+        f->result = 0;
         corio__future_observable_init(f);
+    }
 }
 
 /* f has callbacks not yet run. */

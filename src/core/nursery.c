@@ -14,7 +14,8 @@ int corio_nursery_open(corio_nursery **out)
     corio_nursery *n = malloc(sizeof *n);
     if (!n)
         return -ENOMEM;
-    corio__nursery_init(n, l->current, l->current->scope, false);
+    corio__scope_init(&n->scope, l->current->scope, l->current, false, true);
+    corio__nursery_init(n, l->current, false);
     l->current->scope = &n->scope;
     *out = n;
     return 0;

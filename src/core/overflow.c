@@ -42,7 +42,7 @@ _Noreturn void corio__die_in_task(const char *msg, const corio_task *t)
     n = put(buf, n, "corio: ");
     n = put(buf, n, strnlen(msg, 300) == 300 ? "fatal error" : msg);
     n = put(buf, n, " in task '");
-    if (t && t->name[0]) {
+    if (t && t->named) {
         memcpy(buf + n, t->name, strnlen(t->name, CORIO_TASK_NAME_MAX - 1));
         n += strnlen(t->name, CORIO_TASK_NAME_MAX - 1);
     } else {

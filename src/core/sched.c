@@ -25,28 +25,47 @@
 
 __thread corio__loop *corio__tls_loop __attribute__((tls_model("initial-exec")));
 
-/* The next task to run: the next of the round, or, when the round is over,
- * one of the turns past its end (with extend: a park or an end, not a
- * yield), or, when the scheduler context has nothing to look at, the first
- * of the next round started here. NULL: the scheduler context. */
-static inline corio_task *pick_next(corio__loop *l, bool extend)
+/* Whether the run queue's head may run now, counting its turn: the next
+ * of the round, or, when the round is over, one of the turns past its end
+ * (with extend: a park or an end, not a yield), or, when the scheduler
+ * context has nothing to look at, the first of the next round started here,
+ * with the `left` tasks queued behind it. */
+static inline bool take_turn(corio__loop *l, bool extend, size_t left)
 {
-    corio_task *next = l->runq_head;
-    if (!next)
-        return NULL;
     if (l->batch > 0)
         l->batch--;
     else if (extend && l->extra < ROUND_EXTRA && !corio__callbacks_pending(l))
         l->extra++;
     else if (l->timers.n == 0 && l->poller.nfd == 0 && !corio__callbacks_pending(l))
-        corio__round_start(l, l->runq_len - 1);
+        corio__round_start(l, left);
     else
+        return false;
+    return true;
+}
+
+/* The next task to run, taken from the run queue (see take_turn); NULL:
+ * the scheduler context. */
+static inline corio_task *pick_next(corio__loop *l, bool extend)
+{
+    corio_task *next = l->runq_head;
+    if (!next || !take_turn(l, extend, l->runq_len - 1))
         return NULL;
     l->runq_head = next->run_next;
     if (!l->runq_head)
         l->runq_tail = NULL;
     l->runq_len--;
     return next;
+}
+
+/* Queues t at the run queue's head. */
+static inline void runq_push_front(corio__loop *l, corio_task *t)
+{
+    t->state = CORIO__READY;
+    t->run_next = l->runq_head;
+    if (!l->runq_head)
+        l->runq_tail = t;
+    l->runq_head = t;
+    l->runq_len++;
 }
 
 /* What from (NULL: the scheduler context) does before it leaves for to. */
@@ -75,6 +94,19 @@ static inline int resume_value(corio__loop *l, corio_task *t)
 {
     return t ? corio__cancelled(l, t) : 0;
 }
+
+/* The switches into t when a scope is cancelled somewhere: t's checkpoint
+ * to work out. Apart, so that the common switch, handing over 0, keeps
+ * nothing across a call of its own and its callers save no registers. */
+static __attribute__((noinline)) void swap_cancelled(corio__ctx *from, corio_task *t)
+{
+    corio__ctx_switch_val(from, &t->ctx, corio__cancelled_slow(t), false);
+}
+
+static __attribute__((noinline)) void load_cancelled(corio_task *t)
+{
+    corio__ctx_load_val(t->ctx.sp, corio__cancelled_slow(t));
+}
 #endif
 
 /* Switches from `from` (NULL: the scheduler context) to `to` (NULL: the
@@ -96,22 +128,29 @@ static inline __attribute__((always_inline)) void switch_to(corio__loop *l, cori
     corio__ctx_switch(fc, tc);
     __sanitizer_finish_switch_fiber(from ? from->asan_fake_stack : l->sched_fake_stack, NULL, NULL);
 #elif defined(CORIO__CTX_JUMP)
-    corio__ctx_switch_val(fc, tc, resume_value(l, to), false);
+    if (to && CORIO__UNLIKELY(l->ncancelled))
+        swap_cancelled(fc, to);
+    else
+        corio__ctx_switch_val(fc, tc, 0, false);
 #else
     corio__ctx_switch(fc, tc);
 #endif
+    l = corio__loop_get(); /* found again: nothing is kept across the switch */
     if (l->zombie)
         corio__reap(l);
 }
 
-void corio__schedule(corio__loop *l)
+int corio__schedule(corio__loop *l)
 {
     corio_task *cur = l->current, *next = pick_next(l, cur->state != CORIO__READY);
     if (next == cur) {
         cur->state = CORIO__RUNNING;
-        return;
+        return cur->wake_code;
     }
     switch_to(l, cur, next);
+    /* Found again from the thread's loop: with nothing kept across the
+     * switch, no register is saved here (the switch saves them all). */
+    return corio__loop_get()->current->wake_code;
 }
 
 /* corio_yield's general case: the running task queued like any other. */
@@ -184,19 +223,44 @@ int corio_yield(void)
  * call too: the task started with a jump that left a return stack entry
  * behind (the switch into it), and the tail call leaves the CPU's return
  * stack as it was then, so the task resumed now returns predicted (its
- * spawner's join, a nursery's close). */
-void corio__exit(corio__loop *l)
+ * spawner's join, a nursery's close).
+ *
+ * j, when not NULL, is the ended task's joiner, woken (wake_code set) but not
+ * yet queued: the run queue was empty when its turn came, so it goes to the
+ * queue's head. With nothing queued since, it runs straight away, without
+ * a trip through the run queue (a turn counted as any other). */
+static __attribute__((noinline)) void exit_reap(corio__loop *l, corio_task *j)
+{
+    corio__reap(l);
+    corio__exit(l, j);
+}
+
+void corio__exit(corio__loop *l, corio_task *j)
 {
     corio_task *t = l->current;
-    if (l->zombie) /* one left by a task ending into a corio_yield */
-        corio__reap(l);
+    if (CORIO__UNLIKELY(l->zombie)) { /* one left by a task ending into a corio_yield */
+        exit_reap(l, j);
+        return;
+    }
     if (!t->has_handle)
         l->zombie = t; /* freed by whoever runs next, off this stack */
 #if defined(CORIO__CTX_JUMP)
-    corio_task *next = pick_next(l, true); /* never t: it is not queued */
+    corio_task *next;
+    if (j && !l->runq_head && take_turn(l, true, 0)) {
+        next = j;
+    } else {
+        if (j)
+            runq_push_front(l, j);
+        next = pick_next(l, true); /* never t: it is not queued */
+    }
     leave(l, t, next);
-    corio__ctx_load_val(ctx_of(l, next)->sp, resume_value(l, next));
+    if (next && CORIO__UNLIKELY(l->ncancelled))
+        load_cancelled(next);
+    else
+        corio__ctx_load_val(ctx_of(l, next)->sp, 0);
 #else
+    if (j)
+        runq_push_front(l, j);
     corio__schedule(l);
     corio__die_in_task("internal error: task resumed after it ended", t);
 #endif

@@ -116,12 +116,16 @@ static inline int corio__cancelled(const corio__loop *l, const corio_task *t)
 }
 
 /* Leaves the running task (already queued or parked) for the next runnable
- * one, or the scheduler context when the round is over. */
-void corio__schedule(corio__loop *l);
+ * one, or the scheduler context when the round is over. Returns, once the
+ * task runs again, its wake_code: a park's result, so that parks tail-call
+ * it and keep nothing of their own across the switch. */
+int corio__schedule(corio__loop *l);
 
 /* The running task has ended: leaves it for good (its record is freed by
- * whoever runs next unless someone holds a handle). Does not return. */
-void corio__exit(corio__loop *l);
+ * whoever runs next unless someone holds a handle). Does not return. j: its
+ * joiner, woken but not queued while the run queue was empty (sched.c), or
+ * NULL. */
+void corio__exit(corio__loop *l, corio_task *j);
 
 /* Parks the running task, cancellable, without a deadline and without the
  * checkpoint test (callers of corio__park have done it). */
@@ -134,8 +138,7 @@ static inline int corio__park_now(corio__loop *l, const char *what, int64_t deta
     t->wait_detail = detail;
     t->cancel_hook = hook;
     t->cancellable = true;
-    corio__schedule(l);
-    return t->wake_code;
+    return corio__schedule(l);
 }
 
 int corio__park_slow(corio__loop *l, const char *what, int64_t detail, int64_t deadline_ns,

@@ -23,24 +23,26 @@ typedef struct corio_loop corio__loop; /* the public corio_loop */
  * root scope is in no list (corio__scope_init_root). */
 typedef struct corio__scope corio__scope;
 struct corio__scope {
+    /* What a task's root scope uses first, in 40 bytes. */
     corio__scope *parent;
-    corio__list children;     /* the scopes opened directly inside, by the same task */
-    corio__list_node sibling; /* in parent->children; unused in a task's root scope */
-    corio_task *owner;        /* whose code runs directly inside */
-    corio__timer timer;       /* the deadline, when there is one */
-    int cancelled;            /* 0, -ECANCELED or -ETIMEDOUT */
+    corio__list children; /* the scopes opened directly inside, by the same task */
+    corio_task *owner;    /* whose code runs directly inside */
+    int cancelled;        /* 0, -ECANCELED or -ETIMEDOUT */
     bool shield;
-    bool nursery; /* a corio_nursery's: its child tasks are below it too */
+    bool nursery;             /* a corio_nursery's: its child tasks are below it too */
+    corio__list_node sibling; /* in parent->children; unused in a task's root scope */
+    corio__timer timer;       /* the deadline, when there is one; never in a root scope */
 };
 
-/* Sets up s below parent, in no list. Inline: part of every spawn. */
+/* Sets up s below parent, in no list, without a deadline to disarm: a task's
+ * root scope, which is never finished (corio__scope_fini) either. Inline:
+ * part of every spawn. */
 static inline void corio__scope_init_root(corio__scope *s, corio__scope *parent, corio_task *owner,
                                           bool shield, bool nursery)
 {
     s->parent = parent;
     corio__list_init(&s->children);
     s->owner = owner;
-    s->timer.index = SIZE_MAX;
     s->cancelled = 0;
     s->shield = shield;
     s->nursery = nursery;
@@ -51,6 +53,7 @@ static inline void corio__scope_init(corio__scope *s, corio__scope *parent, cori
                                      bool shield, bool nursery)
 {
     corio__scope_init_root(s, parent, owner, shield, nursery);
+    s->timer.index = SIZE_MAX;
     corio__list_push(&parent->children, &s->sibling);
 }
 void corio__scope_fini_slow(corio__loop *l, corio__scope *s);

@@ -14,6 +14,7 @@ static void copy_name(corio_task *t, const char *name)
     size_t n = strnlen(name, CORIO_TASK_NAME_MAX - 1);
     memcpy(t->name, name, n);
     t->name[n] = '\0';
+    t->named = true;
 }
 
 /* A child of n ended: account for it and wake a waiting owner. */
@@ -36,6 +37,93 @@ static inline void child_done(corio__loop *l, corio_nursery *n, corio_task *t)
     }
 }
 
+/* t has ended with result: its joiner, if any, gets the result and is
+ * woken first, as the first waiter would be. Its join has no deadline: no
+ * timer to disarm. With nothing queued it would be the run queue's head:
+ * returned then, for corio__exit to queue there or run at once; NULL
+ * otherwise. */
+static inline corio_task *wake_joiner(corio__loop *l, corio_task *t, intptr_t result)
+{
+    corio_task *j = t->joiner;
+    if (!j)
+        return NULL;
+    t->joined = true;
+    if (t->join_out)
+        *t->join_out = result;
+    j->wake_code = 0;
+    if (!l->runq_head)
+        return j;
+    corio__runq_push(l, j);
+    return NULL;
+}
+
+/* task_end's general case: children to wait for, a failure or a
+ * cancellation, waiters or observers of its future, a parent waiting. */
+static __attribute__((noinline)) void task_end_slow(corio__loop *l, corio_task *t, intptr_t result)
+{
+    /* Scopes and nurseries close in order (scope_exit and nursery_close
+     * check it): any still open leaves the task's innermost scope elsewhere. */
+    if (t->scope != &t->implicit.scope)
+        corio__die_in_task("task returned with a nursery or cancel scope still open", t);
+    /* A child's failure cancels its siblings and the parent's body, which may
+     * then return -ECANCELED: the failure is the better result. */
+    corio_nursery *n = &t->implicit;
+    intptr_t children = !n->scope.nursery                                ? 0
+                        : n->running || !corio__list_empty(&n->children) ? corio_nursery_close(n)
+                                                                         : n->first_error;
+    if (children < 0 && (result >= 0 || result == -ECANCELED))
+        result = children;
+    t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
+    /* Its root scope has no deadline and is in no list (scope.h): only a
+     * cancellation to count out. */
+    if (t->implicit.scope.cancelled) {
+        l->ncancelled--;
+        t->implicit.scope.cancelled = 0;
+    }
+
+    t->result = result;
+    t->state = CORIO__DONE;
+    l->live--;
+    corio_task *j = wake_joiner(l, t, result);
+    corio__future_resolve(l, &t->future, result);
+    if (t->parent)
+        child_done(l, t->parent, t);
+    corio__exit(l, j); /* last: a tail call (sched.c) */
+}
+
+/* The end of a task whose body returned result: its children, its result,
+ * its joiner and parent told. Apart from task_entry, with the task and loop
+ * found again from the thread's loop, so that task_entry keeps nothing
+ * across the body. The common case calls nothing but corio__exit (a tail
+ * call), so saves no registers: no failure, nothing cancelled, no child
+ * spawned into its implicit nursery, no waiter on its future but a joiner,
+ * nobody observing it, no parent waiting in close. */
+static __attribute__((noinline)) void task_end(intptr_t result)
+{
+    corio__loop *l = corio__loop_get();
+    corio_task *t = l->current;
+    corio_nursery *n = t->parent;
+    if (CORIO__UNLIKELY(result < 0 || l->ncancelled || t->implicit.scope.nursery ||
+                        t->scope != &t->implicit.scope || !corio__list_empty(&t->future.waiters) ||
+                        corio__future_observable(&t->future) || (n && n->waiting))) {
+        task_end_slow(l, t, result);
+        return;
+    }
+    /* ended_cancelled stays false: nothing is cancelled. */
+    t->result = result;
+    t->state = CORIO__DONE;
+    l->live--;
+    corio_task *j = wake_joiner(l, t, result);
+    t->future.result = result;
+    t->future.done = true;
+    if (n) { /* child_done without a failure or an owner to wake */
+        n->running--;
+        if (!t->has_handle)
+            corio__list_unlink(&t->sibling);
+    }
+    corio__exit(l, j); /* last: a tail call (sched.c) */
+}
+
 /* Every task starts here, on its own stack, and never returns: it ends by
  * switching away for the last time (corio__exit). */
 static void task_entry(void *arg)
@@ -54,34 +142,7 @@ static void task_entry(void *arg)
 #endif
     if (l->zombie)
         corio__reap(l);
-
-    intptr_t result = t->fn(t->arg);
-    /* Scopes and nurseries close in order (scope_exit and nursery_close
-     * check it): any still open leaves the task's innermost scope elsewhere. */
-    if (t->scope != &t->implicit.scope)
-        corio__die_in_task("task returned with a nursery or cancel scope still open", t);
-    /* A child's failure cancels its siblings and the parent's body, which may
-     * then return -ECANCELED: the failure is the better result. */
-    corio_nursery *n = &t->implicit;
-    intptr_t children =
-        n->running || !corio__list_empty(&n->children) ? corio_nursery_close(n) : n->first_error;
-    if (children < 0 && (result >= 0 || result == -ECANCELED))
-        result = children;
-    t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
-    /* Its root scope has no deadline and is in no list (scope.h): only a
-     * cancellation to count out. */
-    if (t->implicit.scope.cancelled) {
-        l->ncancelled--;
-        t->implicit.scope.cancelled = 0;
-    }
-
-    t->result = result;
-    t->state = CORIO__DONE;
-    l->live--;
-    corio__future_resolve(l, &t->future, result);
-    if (t->parent)
-        child_done(l, t->parent, t);
-    corio__exit(l); /* last: a tail call (sched.c) */
+    task_end(t->fn(t->arg));
 }
 
 /* corio's own use of a task's stack: the task record at its top, the saved
@@ -111,13 +172,17 @@ static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *
     uintptr_t top = (uintptr_t)st->lo + st->size;
     corio_task *t = (corio_task *)((top - sizeof(corio_task)) & ~(uintptr_t)63);
     /* Field by field: a memset of the whole record was a tenth of a spawn.
-     * What is not set here is set by the init calls below (ctx, wait_node,
-     * scope, sibling, all, implicit, future) or by the run queue (run_next,
-     * state); the timer's other fields when it is armed; result when the
-     * task ends (nothing reads it before); wait_what, wait_detail,
+     * What is not set here is set by the init calls below (ctx, scope,
+     * sibling, all, future) or by the run queue (run_next, state); the
+     * timer's other fields when it is armed; the implicit nursery's own
+     * fields on its first use (corio__task_nursery); result when the task
+     * ends (nothing reads it before); wait_node by every waitq park, which
+     * links it before anything unlinks it; wait_what, wait_detail,
      * cancel_hook, cancellable and wake_code by every park (read only while
-     * the task is WAITING, or after it). */
+     * the task is WAITING, or after it); name when it is first given or
+     * asked for (named). */
     t->wait_data = NULL;
+    t->joiner = NULL;
     t->loop = l;
     t->fn = fn;
     t->arg = arg;
@@ -126,15 +191,14 @@ static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *
     t->has_handle = handle != NULL;
     t->ended_cancelled = false;
     t->joined = false;
+    t->named = false;
     t->timer.index = SIZE_MAX;
     t->stack = *st;
 #if defined(CORIO__ASAN)
     t->asan_fake_stack = NULL;
 #endif
-    t->name[0] = '\0';
-    corio__list_init(&t->wait_node);
     corio__future_init(&t->future, l, t);
-    corio__nursery_init(&t->implicit, t, n ? &n->scope : NULL, true);
+    corio__scope_init_root(&t->implicit.scope, n ? &n->scope : NULL, t, false, false);
     t->scope = &t->implicit.scope;
     corio__list_push(&l->tasks, &t->all);
     t->parent = n;
@@ -183,18 +247,27 @@ int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out)
     return spawn_slow(l, NULL, fn, arg, &root, out);
 }
 
-int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts,
-                   corio_task **handle)
+/* corio_spawn_ex and corio_spawn, inlined into each: corio_spawn, with no
+ * options, is spared testing them and a call. Misuse is reported as
+ * corio_spawn_ex's, as it always was. */
+#define SPAWN_MISUSE_IF(cond, msg)                                                                 \
+    do {                                                                                           \
+        if (cond)                                                                                  \
+            corio__misuse("corio_spawn_ex", msg);                                                  \
+    } while (0)
+
+static inline __attribute__((always_inline)) int
+spawn(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts, corio_task **handle)
 {
     corio__loop *l = corio__loop_get();
-    CORIO__MISUSE_IF(!l, "called outside a loop's thread");
-    CORIO__MISUSE_IF(!fn, "fn is NULL");
+    SPAWN_MISUSE_IF(!l, "called outside a loop's thread");
+    SPAWN_MISUSE_IF(!fn, "fn is NULL");
     if (!n && l->current) { /* the running task's own nursery: nothing to check */
-        n = &l->current->implicit;
+        n = corio__task_nursery(l->current);
     } else {
         if (!n) /* from a loop callback: into the root nursery */
-            n = l->root ? &l->root->implicit : NULL;
-        CORIO__MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
+            n = l->root ? corio__task_nursery(l->root) : NULL;
+        SPAWN_MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
         if (!n || n->owner->state == CORIO__DONE)
             return -EPERM; /* the nursery's owner has ended: nothing may join it */
     }
@@ -206,9 +279,15 @@ int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_
     return 0;
 }
 
+int corio_spawn_ex(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts,
+                   corio_task **handle)
+{
+    return spawn(n, fn, arg, opts, handle);
+}
+
 int corio_spawn(corio_nursery *n, corio_fn *fn, void *arg, corio_task **handle)
 {
-    return corio_spawn_ex(n, fn, arg, NULL, handle);
+    return spawn(n, fn, arg, NULL, handle);
 }
 
 static bool is_handle(const corio_task *t)
@@ -216,12 +295,38 @@ static bool is_handle(const corio_task *t)
     return t && t->magic == CORIO__TASK_MAGIC && t->has_handle;
 }
 
+/* A joiner parked on t->joiner leaves it (cancellation). */
+static void join_leave(corio_task *j)
+{
+    corio_task *t = j->wait_data;
+    t->joiner = NULL;
+}
+
+/* A join that waits on the future's waitq: with a deadline, a second
+ * joiner, or t ended; or when a scope is cancelled somewhere. Apart, so that corio_join's common
+ * case saves no registers. */
+static __attribute__((noinline)) int join_slow(corio__loop *l, corio_task *t, intptr_t *result,
+                                               int64_t deadline)
+{
+    return corio__future_wait(l, &t->future, result, deadline, "join task #%lld", (int64_t)t->id);
+}
+
 int corio_join(corio_task *t, intptr_t *result, int64_t deadline)
 {
     corio__loop *l = CORIO__TASK_LOOP();
     CORIO__MISUSE_IF(!is_handle(t) || t->loop != l,
                      "not a task handle of this thread's loop (released already?)");
-    return corio__future_wait(l, &t->future, result, deadline, "join task #%lld", (int64_t)t->id);
+    /* The common join, the first without a deadline: no waitq, and the
+     * result is delivered by t's end (task_end). */
+    corio_task *cur = l->current;
+    if (CORIO__UNLIKELY(deadline >= 0 || t->future.done || t->joiner || t == cur ||
+                        !corio__list_empty(&t->future.waiters) || l->ncancelled))
+        return join_slow(l, t, result,
+                         deadline); /* with the checkpoint, if anything is cancelled */
+    t->joiner = cur;
+    t->join_out = result;
+    cur->wait_data = t;
+    return corio__park_now(l, "join task #%lld", (int64_t)t->id, join_leave);
 }
 
 void corio_task_release(corio_task *t)
@@ -274,9 +379,11 @@ const char *corio_task_name(const corio_task *t)
 {
     if (!t)
         return "";
-    if (!t->name[0]) /* named lazily: formatting on every spawn would cost more than the spawn */
+    if (!t->named) { /* named lazily: formatting on every spawn would cost more than the spawn */
         snprintf(((corio_task *)t)->name, CORIO_TASK_NAME_MAX, "task-%llu",
                  (unsigned long long)t->id);
+        ((corio_task *)t)->named = true;
+    }
     return t->name;
 }
 

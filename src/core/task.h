@@ -37,36 +37,48 @@ struct corio_nursery {
 typedef void corio__cancel_hook(corio_task *t);
 
 struct corio_task {
+    /* What a spawn, a switch, a join and an end touch, in the first five
+     * cache lines (the record is 64-aligned), the switch's fields first:
+     * up to the implicit nursery's scope (its first 40 bytes). */
     corio__ctx ctx;
     corio_task *run_next; /* run queue link */
-    corio__stack stack;   /* here, with the other fields of a switch: one cache line */
+    corio__stack stack;
     uint32_t magic;
     uint8_t state;
-    bool has_handle;            /* someone may still join: keep it after it ends */
-    bool ended_cancelled;       /* its result is the cancellation it was under */
-    bool joined;                /* a join has delivered its result */
-    corio__list_node wait_node; /* in a waitq while parked on one */
-    void *wait_data;            /* what a waker hands over (queue items, ...) */
+    bool has_handle;      /* someone may still join: keep it after it ends */
+    bool ended_cancelled; /* its result is the cancellation it was under */
+    bool joined;          /* a join has delivered its result */
+    bool named;           /* name[] holds its name */
     corio__loop *loop;
     corio_fn *fn;
     void *arg;
-    intptr_t result;
     uint64_t id;
+    /* The first task to join this one without a deadline parks here, not on
+     * the future's waitq: its end hands the result straight to *join_out. */
+    corio_task *joiner;
+    intptr_t *join_out;
+    void *wait_data; /* what a waker hands over (queue items, ...) */
+    intptr_t result;
+    corio__scope *scope; /* innermost cancel scope */
+    corio_nursery *parent;
+    corio__list_node sibling; /* in parent->children */
+    corio__list_node all;     /* in loop->tasks */
+    corio__timer timer;       /* the park deadline */
+    corio_future future;      /* resolved with the result; joiners wait on it */
+    /* Children spawned with a NULL nursery. Its scope is the task's root
+     * scope, set up by the spawn; the rest only once a child is spawned into
+     * it (corio__task_nursery): until then implicit.scope.nursery is false. */
+    corio_nursery implicit;
+    /* The rest is a park's. */
     /* What a parked task waits on, for corio_dump_tasks. */
     const char *wait_what;
     int64_t wait_detail;
     int wake_code; /* what corio__park returns */
     /* Set while parked: cancellation calls it to take the task out of what
      * it waits on. NULL with cancellable false: the wait cannot be cut. */
-    corio__cancel_hook *cancel_hook;
     bool cancellable;
-    corio__scope *scope; /* innermost cancel scope */
-    corio__timer timer;  /* the park deadline */
-    corio_nursery *parent;
-    corio__list_node sibling; /* in parent->children */
-    corio__list_node all;     /* in loop->tasks */
-    corio_nursery implicit;   /* children spawned with a NULL nursery */
-    corio_future future;      /* resolved with the result; joiners wait on it */
+    corio__cancel_hook *cancel_hook;
+    corio__list_node wait_node; /* in a waitq while parked on one */
 #if defined(CORIO__ASAN)
     void *asan_fake_stack;
 #endif
@@ -93,22 +105,26 @@ static inline bool corio__task_failed(const corio_task *t)
     return t->result < 0 && t->result != -ECANCELED && !t->ended_cancelled;
 }
 
-/* Sets up n for owner; its scope sits inside parent_scope: in its children
- * list for a nursery the owner opens, in none for a task's implicit one (its
- * root scope: see scope.h). */
-static inline void corio__nursery_init(corio_nursery *n, corio_task *owner,
-                                       corio__scope *parent_scope, bool implicit)
+/* Sets up n's own fields, not its scope, for owner. */
+static inline void corio__nursery_init(corio_nursery *n, corio_task *owner, bool implicit)
 {
-    if (implicit)
-        corio__scope_init_root(&n->scope, parent_scope, owner, false, true);
-    else
-        corio__scope_init(&n->scope, parent_scope, owner, false, true);
     n->owner = owner;
     corio__list_init(&n->children);
     n->running = 0;
     n->first_error = 0;
     n->waiting = false;
     n->implicit = implicit;
+}
+
+/* t's implicit nursery, set up on first use (see corio_task.implicit). */
+static inline corio_nursery *corio__task_nursery(corio_task *t)
+{
+    corio_nursery *n = &t->implicit;
+    if (__builtin_expect(!n->scope.nursery, 0)) {
+        n->scope.nursery = true;
+        corio__nursery_init(n, t, true);
+    }
+    return n;
 }
 
 /* Writes "corio: <msg> in task '<name>' (id N)" to stderr with write(2) and
