@@ -128,8 +128,15 @@ int corio__fd_open_socket(int fd, corio_fd **out)
         corio__misuse(__func__, "called outside a loop's thread");
     }
     int rc = fd_register(l, fd, true, EPOLLIN | EPOLLOUT, out);
-    if (rc == 0)
+    if (rc == 0) {
         (*out)->conn = true;
+        /* Known empty until the poller says otherwise: registering it polls
+         * it, so bytes there already are reported by the next wait. A new
+         * connection's first read waits for that report rather than making
+         * a system call that says EAGAIN when the client is slower than its
+         * accept (most are). */
+        (*out)->drained = EPOLLIN;
+    }
     return rc;
 }
 
@@ -580,8 +587,9 @@ static ssize_t sys_transfer(corio_fd *f, struct msghdr *msg, bool out)
 }
 
 /* One read, or one write of iov[0..n), waiting for readiness while the
- * kernel says EAGAIN. */
-static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadline, bool out)
+ * kernel says EAGAIN (unless nowait: then -EAGAIN). */
+static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadline, bool out,
+                        bool nowait)
 {
     const char *func = out ? "corio_fd_write" : "corio_fd_read"; /* for misuse messages */
     corio__loop *l = corio__task_loop_or_die(func);
@@ -608,6 +616,8 @@ static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadli
         /* Known empty (or full): the edge-triggered poller says when that
          * changes, so the system call that would say EAGAIN is skipped. */
         if (f->drained & bit) {
+            if (nowait)
+                return -EAGAIN;
             int rc = wait_bit(l, f, bit, deadline);
             if (rc < 0)
                 return rc;
@@ -684,18 +694,23 @@ bool corio__fd_nothing_to_read(corio_fd *f)
 
 ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, &(struct iovec){buf, len}, 1, deadline, false);
+    return transfer(f, &(struct iovec){buf, len}, 1, deadline, false, false);
+}
+
+ssize_t corio__fd_read_now(corio_fd *f, void *buf, size_t len)
+{
+    return transfer(f, &(struct iovec){buf, len}, 1, -1, false, true);
 }
 
 ssize_t corio_fd_write(corio_fd *f, const void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, &(struct iovec){(void *)buf, len}, 1, deadline, true);
+    return transfer(f, &(struct iovec){(void *)buf, len}, 1, deadline, true, false);
 }
 
 ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline)
 {
     CORIO__MISUSE_IF(n < 1 || n > IOV_MAX, "iovcnt out of range");
-    return transfer(f, iov, n, deadline, true);
+    return transfer(f, iov, n, deadline, true, false);
 }
 
 int corio_fd_write_all(corio_fd *f, const void *buf, size_t len, int64_t deadline)

@@ -43,6 +43,13 @@ bool corio__fd_drained(const corio_fd *f, unsigned events);
 /* Whether f has nothing to read: known, or learnt with a peek. */
 bool corio__fd_nothing_to_read(corio_fd *f);
 
+/* One read of f without waiting, as corio_fd_read otherwise: bytes, 0 at
+ * the end, a negative errno, or -EAGAIN with nothing there yet (f is then
+ * known drained, or its receive on the ring is armed). Where bytes usually
+ * came already (a new connection), one system call instead of a peek and
+ * a read. */
+ssize_t corio__fd_read_now(corio_fd *f, void *buf, size_t len);
+
 /* Calls fn(arg, reset) when the peer closes: at once if it has already,
  * else from the loop when the poller reports it (reset: the connection
  * failed or is closed both ways; else only the peer's sending side may be).
