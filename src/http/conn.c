@@ -272,7 +272,9 @@ void corio__http_parker_init(server *srv)
 
 int corio__http_park_wait(conn *c, int64_t deadline)
 {
-    int rc = corio__park_conn_wait(&c->p, deadline);
+    /* deadline is idle_timeout_ms from now */
+    int rc =
+        corio__park_conn_wait(&c->p, deadline, c->lim->idle_timeout_ms <= 2 * CORIO__PARK_AFTER_MS);
     if (rc == 1) { /* this task is to end: what it held goes */
         corio__http_work_free(c);
         c->parked = true;

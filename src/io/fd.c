@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <corio/io.h>
+#include <corio/time.h>
 
 #include "../base/ring.h"
 #include "../core/sched.h"
@@ -586,10 +587,13 @@ static ssize_t sys_transfer(corio_fd *f, struct msghdr *msg, bool out)
     return n < 0 ? -errno : n;
 }
 
+/* A deadline to be set timeout ms from the first wait (or ring send). */
+#define LATER INT64_MIN
+
 /* One read, or one write of iov[0..n), waiting for readiness while the
  * kernel says EAGAIN (unless nowait: then -EAGAIN). */
-static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadline, bool out,
-                        bool nowait)
+static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadline, int timeout,
+                        bool out, bool nowait)
 {
     const char *func = out ? "corio_fd_write" : "corio_fd_read"; /* for misuse messages */
     corio__loop *l = corio__task_loop_or_die(func);
@@ -618,10 +622,14 @@ static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadli
         if (f->drained & bit) {
             if (nowait)
                 return -EAGAIN;
+            if (deadline == LATER)
+                deadline = corio_now() + timeout;
             int rc = wait_bit(l, f, bit, deadline);
             if (rc < 0)
                 return rc;
         }
+        if (ring && out && deadline == LATER)
+            deadline = corio_now() + timeout;
         ssize_t n = !ring ? RING_FULL
                     : out ? send_on_ring(l, f, &msg, len, deadline)
                           : recv_from_ring(l, f, iov->iov_base, len);
@@ -694,23 +702,29 @@ bool corio__fd_nothing_to_read(corio_fd *f)
 
 ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, &(struct iovec){buf, len}, 1, deadline, false, false);
+    return transfer(f, &(struct iovec){buf, len}, 1, deadline, 0, false, false);
 }
 
 ssize_t corio__fd_read_now(corio_fd *f, void *buf, size_t len)
 {
-    return transfer(f, &(struct iovec){buf, len}, 1, -1, false, true);
+    return transfer(f, &(struct iovec){buf, len}, 1, -1, 0, false, true);
 }
 
 ssize_t corio_fd_write(corio_fd *f, const void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, &(struct iovec){(void *)buf, len}, 1, deadline, true, false);
+    return transfer(f, &(struct iovec){(void *)buf, len}, 1, deadline, 0, true, false);
 }
 
 ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline)
 {
     CORIO__MISUSE_IF(n < 1 || n > IOV_MAX, "iovcnt out of range");
-    return transfer(f, iov, n, deadline, true, false);
+    return transfer(f, iov, n, deadline, 0, true, false);
+}
+
+ssize_t corio__fd_writev_within(corio_fd *f, struct iovec *iov, int n, int timeout_ms)
+{
+    CORIO__MISUSE_IF(n < 1 || n > IOV_MAX, "iovcnt out of range");
+    return transfer(f, iov, n, LATER, timeout_ms, true, false);
 }
 
 int corio_fd_write_all(corio_fd *f, const void *buf, size_t len, int64_t deadline)

@@ -77,6 +77,11 @@ int corio__accept_or_wait(corio_fd *listener, corio_fd **conn, const char *modul
  * negative errno. The pieces go out in one system call, or one ring send. */
 ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline);
 
+/* corio__fd_writev with a deadline timeout_ms from when it first has to
+ * wait (or sends on the ring): a write the socket takes at once reads no
+ * clock (a server's answer, once per request). */
+ssize_t corio__fd_writev_within(corio_fd *f, struct iovec *iov, int n, int timeout_ms);
+
 /* The next connection of listener f's multishot accept on the loop's ring
  * (CORIO_FEATURE_ACCEPT): its descriptor, nonblocking and close-on-exec,
  * into *fd. 0, a negative errno from accept, -ETIMEDOUT / -ECANCELED, or
