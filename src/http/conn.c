@@ -217,6 +217,10 @@ static int serve_requests(conn *c)
  * counted out. */
 static int conn_end(conn *c, int rc)
 {
+    /* A server's connection is closed next: what is queued can share the
+     * FIN's segment, unless unread bytes make the close a reset. */
+    c->last =
+        c->srv && c->plain && corio__fd_drained(c->plain, CORIO_READ) && !corio__fd_hup(c->plain);
     corio__http_flush(c);
     if (rc == -ENOMEM)
         corio__log(CORIO_LOG_WARN, "http", "out of memory: connection with %s closed",

@@ -79,8 +79,12 @@ ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline
 
 /* corio__fd_writev with a deadline timeout_ms from when it first has to
  * wait (or sends on the ring): a write the socket takes at once reads no
- * clock (a server's answer, once per request). */
-ssize_t corio__fd_writev_within(corio_fd *f, struct iovec *iov, int n, int timeout_ms);
+ * clock (a server's answer, once per request). last: f is closed next, with
+ * nothing unread (else the close would send a reset that discards what is
+ * held): a socket's bytes are sent with MSG_MORE and wait for the close,
+ * whose FIN then goes in their segment (8 segments per connection for a
+ * request and its answer instead of 10). */
+ssize_t corio__fd_writev_within(corio_fd *f, struct iovec *iov, int n, int timeout_ms, bool last);
 
 /* The next connection of listener f's multishot accept on the loop's ring
  * (CORIO_FEATURE_ACCEPT): its descriptor, nonblocking and close-on-exec,
