@@ -135,8 +135,10 @@ int corio__fd_open_socket(int fd, corio_fd **out)
          * it, so bytes there already are reported by the next wait. A new
          * connection's first read waits for that report rather than making
          * a system call that says EAGAIN when the client is slower than its
-         * accept (most are). */
-        (*out)->drained = EPOLLIN;
+         * accept (most are). Not where reads go on the ring: there the first
+         * read arms the receive, which brings the bytes without a report. */
+        if (!(l->poller.features & CORIO_FEATURE_RECV))
+            (*out)->drained = EPOLLIN;
     }
     return rc;
 }
