@@ -68,8 +68,10 @@ int corio__uring_wait(corio__poller *p, int64_t timeout_ns);
  * operation counts as work (nfd) until its last completion. */
 /* send(fd, buf, len, MSG_NOSIGNAL) and sendmsg(fd, msg, MSG_NOSIGNAL): the
  * bytes (and msg with what it points to) must outlive the operation. */
-int corio__uring_send(corio__poller *p, corio__op *op, int fd, const void *buf, size_t len);
-int corio__uring_sendmsg(corio__poller *p, corio__op *op, int fd, const struct msghdr *msg);
+int corio__uring_send(corio__poller *p, corio__op *op, int fd, const void *buf, size_t len,
+                      int flags);
+int corio__uring_sendmsg(corio__poller *p, corio__op *op, int fd, const struct msghdr *msg,
+                         int flags);
 /* A multishot accept4(fd, SOCK_NONBLOCK | SOCK_CLOEXEC): a completion per
  * connection (res: its descriptor), until an error or a cancel ends it. */
 int corio__uring_accept(corio__poller *p, corio__op *op, int fd);

@@ -333,22 +333,24 @@ static void op_queued(corio__poller *p, struct io_uring_sqe *sqe, corio__op *op)
     p->nfd++;
 }
 
-int corio__uring_send(corio__poller *p, corio__op *op, int fd, const void *buf, size_t len)
+int corio__uring_send(corio__poller *p, corio__op *op, int fd, const void *buf, size_t len,
+                      int flags)
 {
     struct io_uring_sqe *sqe = sqe_get(p->ring);
     if (!sqe)
         return -EBUSY;
-    io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL);
+    io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL | flags);
     op_queued(p, sqe, op);
     return 0;
 }
 
-int corio__uring_sendmsg(corio__poller *p, corio__op *op, int fd, const struct msghdr *msg)
+int corio__uring_sendmsg(corio__poller *p, corio__op *op, int fd, const struct msghdr *msg,
+                         int flags)
 {
     struct io_uring_sqe *sqe = sqe_get(p->ring);
     if (!sqe)
         return -EBUSY;
-    io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
+    io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL | flags);
     op_queued(p, sqe, op);
     return 0;
 }

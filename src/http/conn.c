@@ -217,6 +217,10 @@ static int serve_requests(conn *c)
  * counted out. */
 static int conn_end(conn *c, int rc)
 {
+    /* A server's connection is closed next: what is queued can share the
+     * FIN's segment, unless unread bytes make the close a reset. */
+    c->last =
+        c->srv && c->plain && corio__fd_drained(c->plain, CORIO_READ) && !corio__fd_hup(c->plain);
     corio__http_flush(c);
     if (rc == -ENOMEM)
         corio__log(CORIO_LOG_WARN, "http", "out of memory: connection with %s closed",
@@ -272,7 +276,9 @@ void corio__http_parker_init(server *srv)
 
 int corio__http_park_wait(conn *c, int64_t deadline)
 {
-    int rc = corio__park_conn_wait(&c->p, deadline);
+    /* deadline is idle_timeout_ms from now */
+    int rc =
+        corio__park_conn_wait(&c->p, deadline, c->lim->idle_timeout_ms <= 2 * CORIO__PARK_AFTER_MS);
     if (rc == 1) { /* this task is to end: what it held goes */
         corio__http_work_free(c);
         c->parked = true;

@@ -127,7 +127,16 @@ static ssize_t fill(conn *c, int64_t deadline, bool idle)
         return -ECANCELED;
     if (idle && c->srv && c->p.woken) {
         c->p.woken = false; /* its readiness woke it: the bytes are there */
-    } else if (idle && c->plain && corio__fd_nothing_to_read(c->plain)) {
+    } else if (idle && c->plain) {
+        /* Not known drained (a new connection, whose request usually came
+         * with it): one read rather than a peek and a read. */
+        if (!corio__fd_drained(c->plain, CORIO_READ)) {
+            if ((rc = room(c, c->lim->max_request_line + c->lim->max_header_bytes)) < 0)
+                return rc;
+            ssize_t n = corio__fd_read_now(c->plain, c->in + c->end, c->cap - c->end);
+            if (n != -EAGAIN)
+                return n;
+        }
         corio__http_bufs_drop(c);
         c->idle = true;
         rc = c->srv ? corio__http_park_wait(c, deadline)

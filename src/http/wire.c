@@ -79,11 +79,11 @@ int corio__http_out(conn *c, const void *p, size_t n)
 /* One write with its progress deadline: bytes taken, or < 0. */
 static ssize_t write_some(conn *c, const char *p, size_t n)
 {
-    int64_t deadline = corio_now() + c->lim->write_timeout_ms;
     if (c->plain)
-        return corio_fd_write(c->plain, p, n, deadline);
+        return corio__fd_writev_within(c->plain, &(struct iovec){(void *)p, n}, 1,
+                                       c->lim->write_timeout_ms, c->last);
     size_t piece = n < TLS_PIECE ? n : TLS_PIECE;
-    int rc = corio_stream_write(c->s, p, piece, deadline);
+    int rc = corio_stream_write(c->s, p, piece, corio_now() + c->lim->write_timeout_ms);
     return rc < 0 ? rc : (ssize_t)piece;
 }
 
@@ -131,8 +131,8 @@ static int write_gathered(conn *c, const void *p, size_t n)
     struct iovec iov[2] = {{c->out, c->olen}, {(void *)p, n}};
     int first = 0;
     while (first < 2) {
-        ssize_t k = corio__fd_writev(c->plain, iov + first, 2 - first,
-                                     corio_now() + c->lim->write_timeout_ms);
+        ssize_t k = corio__fd_writev_within(c->plain, iov + first, 2 - first,
+                                            c->lim->write_timeout_ms, false);
         if (k < 0) {
             c->broken = c->closing = true;
             return (int)k;

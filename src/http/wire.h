@@ -81,9 +81,10 @@ struct conn {
     int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
     bool idle;             /* its task waits for the next request */
     bool closing;
-    bool parked;    /* its task gave it up (parked, or handed to a new task) */
-    bool broken;    /* a write failed: the client holds part of an answer, nothing more goes out */
-    bool peer_gone; /* the client left while its handler ran */
+    bool parked; /* its task gave it up (parked, or handed to a new task) */
+    bool broken; /* a write failed: the client holds part of an answer, nothing more goes out */
+    bool last;   /* the write before the close, with nothing unread: its bytes wait for the FIN */
+    bool peer_gone;             /* the client left while its handler ran */
     corio_scope *handler_scope; /* while a handler runs: cancelled when the client leaves */
     unsigned served;
     arena_block *arena;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <corio/io.h>
+#include <corio/time.h>
 
 #include "../base/ring.h"
 #include "../core/sched.h"
@@ -128,8 +129,17 @@ int corio__fd_open_socket(int fd, corio_fd **out)
         corio__misuse(__func__, "called outside a loop's thread");
     }
     int rc = fd_register(l, fd, true, EPOLLIN | EPOLLOUT, out);
-    if (rc == 0)
+    if (rc == 0) {
         (*out)->conn = true;
+        /* Known empty until the poller says otherwise: registering it polls
+         * it, so bytes there already are reported by the next wait. A new
+         * connection's first read waits for that report rather than making
+         * a system call that says EAGAIN when the client is slower than its
+         * accept (most are). Not where reads go on the ring: there the first
+         * read arms the receive, which brings the bytes without a report. */
+        if (!(l->poller.features & CORIO_FEATURE_RECV))
+            (*out)->drained = EPOLLIN;
+    }
     return rc;
 }
 
@@ -267,16 +277,17 @@ static void ring_sends_orphan(corio_fd *f)
 
 /* One send of msg's pieces on the ring: bytes sent, a negative errno or
  * RING_FULL. */
-static ssize_t send_on_ring(corio__loop *l, corio_fd *f, struct msghdr *msg, size_t len,
+static ssize_t send_on_ring(corio__loop *l, corio_fd *f, struct msghdr *msg, size_t len, int flags,
                             int64_t deadline)
 {
     ring_send s = {.op.done = send_done, .f = f, .task = l->current, .len = len};
     int rc = corio__cancelled(l, l->current);
     if (rc)
         return rc;
-    rc = msg->msg_iovlen == 1 ? corio__uring_send(&l->poller, &s.op, f->io.fd,
-                                                  msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len)
-                              : corio__uring_sendmsg(&l->poller, &s.op, f->io.fd, msg);
+    rc = msg->msg_iovlen == 1
+             ? corio__uring_send(&l->poller, &s.op, f->io.fd, msg->msg_iov[0].iov_base,
+                                 msg->msg_iov[0].iov_len, flags)
+             : corio__uring_sendmsg(&l->poller, &s.op, f->io.fd, msg, flags);
     if (rc < 0)
         return RING_FULL;
     s.next = f->sends;
@@ -564,24 +575,33 @@ static ssize_t recv_from_ring(corio__loop *l, corio_fd *f, char *buf, size_t len
 
 /* --- reads and writes ------------------------------------------------------ */
 
-/* One system call: bytes moved or a negative errno. */
-static ssize_t sys_transfer(corio_fd *f, struct msghdr *msg, bool out)
+/* One system call: bytes moved or a negative errno. flags: a socket's send's
+ * (MSG_MORE). */
+static ssize_t sys_transfer(corio_fd *f, struct msghdr *msg, bool out, int flags)
 {
     struct iovec *iov = msg->msg_iov;
     ssize_t n;
     if (msg->msg_iovlen == 1)
         n = !out        ? read(f->io.fd, iov->iov_base, iov->iov_len)
-            : f->socket ? send(f->io.fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL)
+            : f->socket ? send(f->io.fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL | flags)
                         : write(f->io.fd, iov->iov_base, iov->iov_len);
     else
-        n = f->socket ? sendmsg(f->io.fd, msg, MSG_NOSIGNAL)
+        n = f->socket ? sendmsg(f->io.fd, msg, MSG_NOSIGNAL | flags)
                       : writev(f->io.fd, iov, (int)msg->msg_iovlen);
     return n < 0 ? -errno : n;
 }
 
+/* A deadline to be set timeout ms from the first wait (or ring send). */
+#define LATER INT64_MIN
+
+/* How a transfer goes: without waiting (-EAGAIN instead), or a socket's
+ * send with MSG_MORE. */
+enum { NOWAIT = 1, MORE = 2 };
+
 /* One read, or one write of iov[0..n), waiting for readiness while the
  * kernel says EAGAIN. */
-static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadline, bool out)
+static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadline, int timeout,
+                        bool out, unsigned how)
 {
     const char *func = out ? "corio_fd_write" : "corio_fd_read"; /* for misuse messages */
     corio__loop *l = corio__task_loop_or_die(func);
@@ -608,15 +628,21 @@ static ssize_t transfer(corio_fd *f, struct iovec *iov, int niov, int64_t deadli
         /* Known empty (or full): the edge-triggered poller says when that
          * changes, so the system call that would say EAGAIN is skipped. */
         if (f->drained & bit) {
+            if (how & NOWAIT)
+                return -EAGAIN;
+            if (deadline == LATER)
+                deadline = corio_now() + timeout;
             int rc = wait_bit(l, f, bit, deadline);
             if (rc < 0)
                 return rc;
         }
+        if (ring && out && deadline == LATER)
+            deadline = corio_now() + timeout;
         ssize_t n = !ring ? RING_FULL
-                    : out ? send_on_ring(l, f, &msg, len, deadline)
+                    : out ? send_on_ring(l, f, &msg, len, how & MORE ? MSG_MORE : 0, deadline)
                           : recv_from_ring(l, f, iov->iov_base, len);
         if (n == RING_FULL) {
-            n = sys_transfer(f, &msg, out);
+            n = sys_transfer(f, &msg, out, how & MORE ? MSG_MORE : 0);
             note_result(f, bit, n, len);
         } /* else it noted it, in the order the poller's events came */
         if (n >= 0)
@@ -684,18 +710,29 @@ bool corio__fd_nothing_to_read(corio_fd *f)
 
 ssize_t corio_fd_read(corio_fd *f, void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, &(struct iovec){buf, len}, 1, deadline, false);
+    return transfer(f, &(struct iovec){buf, len}, 1, deadline, 0, false, 0);
+}
+
+ssize_t corio__fd_read_now(corio_fd *f, void *buf, size_t len)
+{
+    return transfer(f, &(struct iovec){buf, len}, 1, -1, 0, false, NOWAIT);
 }
 
 ssize_t corio_fd_write(corio_fd *f, const void *buf, size_t len, int64_t deadline)
 {
-    return transfer(f, &(struct iovec){(void *)buf, len}, 1, deadline, true);
+    return transfer(f, &(struct iovec){(void *)buf, len}, 1, deadline, 0, true, 0);
 }
 
 ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline)
 {
     CORIO__MISUSE_IF(n < 1 || n > IOV_MAX, "iovcnt out of range");
-    return transfer(f, iov, n, deadline, true);
+    return transfer(f, iov, n, deadline, 0, true, 0);
+}
+
+ssize_t corio__fd_writev_within(corio_fd *f, struct iovec *iov, int n, int timeout_ms, bool last)
+{
+    CORIO__MISUSE_IF(n < 1 || n > IOV_MAX, "iovcnt out of range");
+    return transfer(f, iov, n, LATER, timeout_ms, true, last && f->socket ? MORE : 0);
 }
 
 int corio_fd_write_all(corio_fd *f, const void *buf, size_t len, int64_t deadline)

@@ -43,6 +43,13 @@ bool corio__fd_drained(const corio_fd *f, unsigned events);
 /* Whether f has nothing to read: known, or learnt with a peek. */
 bool corio__fd_nothing_to_read(corio_fd *f);
 
+/* One read of f without waiting, as corio_fd_read otherwise: bytes, 0 at
+ * the end, a negative errno, or -EAGAIN with nothing there yet (f is then
+ * known drained, or its receive on the ring is armed). Where bytes usually
+ * came already (a new connection), one system call instead of a peek and
+ * a read. */
+ssize_t corio__fd_read_now(corio_fd *f, void *buf, size_t len);
+
 /* Calls fn(arg, reset) when the peer closes: at once if it has already,
  * else from the loop when the poller reports it (reset: the connection
  * failed or is closed both ways; else only the peer's sending side may be).
@@ -69,6 +76,15 @@ int corio__accept_or_wait(corio_fd *listener, corio_fd **conn, const char *modul
  * written (all, or a short count with the socket's buffer full) or a
  * negative errno. The pieces go out in one system call, or one ring send. */
 ssize_t corio__fd_writev(corio_fd *f, struct iovec *iov, int n, int64_t deadline);
+
+/* corio__fd_writev with a deadline timeout_ms from when it first has to
+ * wait (or sends on the ring): a write the socket takes at once reads no
+ * clock (a server's answer, once per request). last: f is closed next, with
+ * nothing unread (else the close would send a reset that discards what is
+ * held): a socket's bytes are sent with MSG_MORE and wait for the close,
+ * whose FIN then goes in their segment (8 segments per connection for a
+ * request and its answer instead of 10). */
+ssize_t corio__fd_writev_within(corio_fd *f, struct iovec *iov, int n, int timeout_ms, bool last);
 
 /* The next connection of listener f's multishot accept on the loop's ring
  * (CORIO_FEATURE_ACCEPT): its descriptor, nonblocking and close-on-exec,

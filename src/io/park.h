@@ -66,12 +66,12 @@ int corio__parker_arm(corio__parker *pk);
 int corio__park_conn_swept(corio__parked *p, int64_t deadline);
 
 /* In p's task, with nothing to read: waits for bytes until deadline (-1
- * none). 0 when they came (or the end, an error: the next read says), 1
- * when p went on without this task (parked, or handed to a new one: the
- * task is cancelled and is to end without touching the connection's
- * descriptor), or a negative errno (-ETIMEDOUT). Inline: it runs once per
- * message of a busy connection. */
-static inline int corio__park_conn_wait(corio__parked *p, int64_t deadline)
+ * none; near: it comes before the second sweep, which the caller knows from
+ * its timeout without reading the clock once more per message). 0 when they came (or the end, an
+ * error: the next read says), 1 when p went on without this task (parked, or handed to a new one:
+ * the task is cancelled and is to end without touching the connection's descriptor), or a negative
+ * errno (-ETIMEDOUT). Inline: it runs once per message of a busy connection. */
+static inline int corio__park_conn_wait(corio__parked *p, int64_t deadline, bool near)
 {
     corio__parker *pk = p->pk;
     if (pk->closing || (pk->sweeper.index == SIZE_MAX && corio__parker_arm(pk) < 0))
@@ -81,8 +81,7 @@ static inline int corio__park_conn_wait(corio__parked *p, int64_t deadline)
     corio__list_push(&pk->waiting, &p->link);
     /* A deadline past the second sweep needs no timer of its own: the
      * parked connection's takes over. */
-    bool near = deadline >= 0 && deadline <= corio_now() + 2 * CORIO__PARK_AFTER_MS;
-    int rc = corio_fd_wait(p->fd, CORIO_READ, near ? deadline : -1);
+    int rc = corio_fd_wait(p->fd, CORIO_READ, deadline >= 0 && near ? deadline : -1);
     corio__list_unlink(&p->link);
     if (!p->swept || pk->closing)
         return rc;

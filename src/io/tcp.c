@@ -669,7 +669,7 @@ static int await_bytes(served *c)
     corio_fd *f = corio__stream_plain_fd(c->conn); /* NULL: the stream holds bytes */
     if (!f || !corio__fd_nothing_to_read(f))
         return 0;
-    int rc = corio__park_conn_wait(&c->p, -1);
+    int rc = corio__park_conn_wait(&c->p, -1, false);
     if (rc == 1 && !c->p.woken)
         corio__stream_trim(c->conn);
     return rc;
