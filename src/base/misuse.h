@@ -7,11 +7,15 @@
  * no stdio lock) and aborts. */
 _Noreturn void corio__misuse(const char *func, const char *msg);
 
-/* Aborts through corio__misuse when cond holds. */
-#define CORIO__MISUSE_IF(cond, msg)                                                                \
+/* Aborts through corio__misuse when cond holds, naming func (a public call
+ * whose body an internal helper holds). */
+#define CORIO__MISUSE_IF_IN(func, cond, msg)                                                       \
     do {                                                                                           \
         if (cond)                                                                                  \
-            corio__misuse(__func__, msg);                                                          \
+            corio__misuse(func, msg);                                                              \
     } while (0)
+
+/* Aborts through corio__misuse when cond holds, naming the calling function. */
+#define CORIO__MISUSE_IF(cond, msg) CORIO__MISUSE_IF_IN(__func__, cond, msg)
 
 #endif

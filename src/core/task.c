@@ -250,24 +250,19 @@ int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out)
 /* corio_spawn_ex and corio_spawn, inlined into each: corio_spawn, with no
  * options, is spared testing them and a call. Misuse is reported as
  * corio_spawn_ex's, as it always was. */
-#define SPAWN_MISUSE_IF(cond, msg)                                                                 \
-    do {                                                                                           \
-        if (cond)                                                                                  \
-            corio__misuse("corio_spawn_ex", msg);                                                  \
-    } while (0)
-
 static inline __attribute__((always_inline)) int
 spawn(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts, corio_task **handle)
 {
     corio__loop *l = corio__loop_get();
-    SPAWN_MISUSE_IF(!l, "called outside a loop's thread");
-    SPAWN_MISUSE_IF(!fn, "fn is NULL");
+    CORIO__MISUSE_IF_IN("corio_spawn_ex", !l, "called outside a loop's thread");
+    CORIO__MISUSE_IF_IN("corio_spawn_ex", !fn, "fn is NULL");
     if (!n && l->current) { /* the running task's own nursery: nothing to check */
         n = corio__task_nursery(l->current);
     } else {
         if (!n) /* from a loop callback: into the root nursery */
             n = l->root ? corio__task_nursery(l->root) : NULL;
-        SPAWN_MISUSE_IF(n && n->owner->loop != l, "a nursery of another loop");
+        CORIO__MISUSE_IF_IN("corio_spawn_ex", n && n->owner->loop != l,
+                            "a nursery of another loop");
         if (!n || n->owner->state == CORIO__DONE)
             return -EPERM; /* the nursery's owner has ended: nothing may join it */
     }
@@ -302,9 +297,9 @@ static void join_leave(corio_task *j)
     t->joiner = NULL;
 }
 
-/* A join that waits on the future's waitq: with a deadline, a second
- * joiner, or t ended; or when a scope is cancelled somewhere. Apart, so that corio_join's common
- * case saves no registers. */
+/* A join that waits on the future's waitq (with its checkpoint): with a
+ * deadline, a second joiner, or t ended; or when a scope is cancelled
+ * somewhere. Apart, so that corio_join's common case saves no registers. */
 static __attribute__((noinline)) int join_slow(corio__loop *l, corio_task *t, intptr_t *result,
                                                int64_t deadline)
 {
@@ -321,8 +316,7 @@ int corio_join(corio_task *t, intptr_t *result, int64_t deadline)
     corio_task *cur = l->current;
     if (CORIO__UNLIKELY(deadline >= 0 || t->future.done || t->joiner || t == cur ||
                         !corio__list_empty(&t->future.waiters) || l->ncancelled))
-        return join_slow(l, t, result,
-                         deadline); /* with the checkpoint, if anything is cancelled */
+        return join_slow(l, t, result, deadline);
     t->joiner = cur;
     t->join_out = result;
     cur->wait_data = t;

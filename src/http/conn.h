@@ -17,9 +17,8 @@ void corio__http_parker_init(server *srv);
 
 /* req.c: c, a server's plain connection with nothing to read, waits for
  * its next request until deadline, idle_timeout_ms from now
- * (corio__park_conn_wait): 1 when its task is
- * to end (c->parked; the task's request state is given back), else as
- * corio_fd_wait. */
+ * (corio__park_conn_wait): 1 when its task is to end (c->parked; the task's
+ * request state is given back), else as corio_fd_wait. */
 int corio__http_park_wait(conn *c, int64_t deadline);
 
 /* Closes srv's parked connections and cancels the tasks waiting for a

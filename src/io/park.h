@@ -67,10 +67,11 @@ int corio__park_conn_swept(corio__parked *p, int64_t deadline);
 
 /* In p's task, with nothing to read: waits for bytes until deadline (-1
  * none; near: it comes before the second sweep, which the caller knows from
- * its timeout without reading the clock once more per message). 0 when they came (or the end, an
- * error: the next read says), 1 when p went on without this task (parked, or handed to a new one:
- * the task is cancelled and is to end without touching the connection's descriptor), or a negative
- * errno (-ETIMEDOUT). Inline: it runs once per message of a busy connection. */
+ * its timeout without reading the clock once more per message). 0 when they
+ * came (or the end, an error: the next read says), 1 when p went on without
+ * this task (parked, or handed to a new one: the task is cancelled and is to
+ * end without touching the connection's descriptor), or a negative errno
+ * (-ETIMEDOUT). Inline: it runs once per message of a busy connection. */
 static inline int corio__park_conn_wait(corio__parked *p, int64_t deadline, bool near)
 {
     corio__parker *pk = p->pk;
