@@ -826,19 +826,33 @@ Test(task, returning_with_a_nursery_or_scope_open_aborts, .timeout = 10)
 static char turn_log[16];
 static size_t turn_len;
 
+static void turn(char who)
+{
+    turn_log[turn_len++] = who;
+}
+
+/* The turns fn's loop took, in order, one letter each. */
+static const char *turns_of(corio_fn *fn)
+{
+    turn_len = 0;
+    cr_assert_eq(corio_run(fn, NULL), 0);
+    turn_log[turn_len] = '\0';
+    return turn_log;
+}
+
 static intptr_t log_yield_log(void *arg)
 {
     (void)arg;
-    turn_log[turn_len++] = 'y';
+    turn('y');
     corio_yield();
-    turn_log[turn_len++] = 'y';
+    turn('y');
     return 0;
 }
 
 static intptr_t log_c(void *arg)
 {
     (void)arg;
-    turn_log[turn_len++] = 'c';
+    turn('c');
     return 5;
 }
 
@@ -851,7 +865,7 @@ static intptr_t joiner_turn_main(void *arg)
     cr_assert_eq(corio_spawn(NULL, log_c, NULL, &c), 0);
     cr_assert_eq(corio_join(c, &r, -1), 0);
     cr_assert_eq(r, 5);
-    turn_log[turn_len++] = 'm';
+    turn('m');
     corio_join(y, NULL, -1);
     corio_task_release(c);
     corio_task_release(y);
@@ -860,10 +874,7 @@ static intptr_t joiner_turn_main(void *arg)
 
 Test(task, a_woken_joiner_waits_behind_ready_tasks, .timeout = 10)
 {
-    turn_len = 0;
-    cr_assert_eq(corio_run(joiner_turn_main, NULL), 0);
-    turn_log[turn_len] = '\0';
-    cr_assert_str_eq(turn_log, "ycym");
+    cr_assert_str_eq(turns_of(joiner_turn_main), "ycym");
 }
 
 /* The target's end also wakes the owner of its nursery, parked in close:
@@ -872,7 +883,7 @@ static intptr_t yield_then_log_c(void *arg)
 {
     (void)arg;
     corio_yield();
-    turn_log[turn_len++] = 'c';
+    turn('c');
     return 6;
 }
 
@@ -881,7 +892,7 @@ static intptr_t log_joiner(void *arg)
     intptr_t r = 0;
     cr_assert_eq(corio_join(arg, &r, -1), 0);
     cr_assert_eq(r, 6);
-    turn_log[turn_len++] = 'j';
+    turn('j');
     return 0;
 }
 
@@ -894,7 +905,7 @@ static intptr_t joiner_before_owner_main(void *arg)
     cr_assert_eq(corio_spawn(n, yield_then_log_c, NULL, &c), 0);
     cr_assert_eq(corio_spawn(NULL, log_joiner, c, &j), 0);
     cr_assert_eq(corio_nursery_close(n), 0);
-    turn_log[turn_len++] = 'm';
+    turn('m');
     corio_join(j, NULL, -1);
     corio_task_release(j);
     corio_task_release(c);
@@ -903,10 +914,7 @@ static intptr_t joiner_before_owner_main(void *arg)
 
 Test(task, a_joiner_runs_before_the_nursery_owner_its_target_woke, .timeout = 10)
 {
-    turn_len = 0;
-    cr_assert_eq(corio_run(joiner_before_owner_main, NULL), 0);
-    turn_log[turn_len] = '\0';
-    cr_assert_str_eq(turn_log, "cjm");
+    cr_assert_str_eq(turns_of(joiner_before_owner_main), "cjm");
 }
 
 /* A target handed the CPU by its joiner may park at once; the join still
