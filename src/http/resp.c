@@ -73,6 +73,13 @@ static size_t put_number(char *p, const char *name, size_t nlen, unsigned long l
     return nlen + n + 2;
 }
 
+/* Appends s, of n bytes, at p + *at. */
+static void put(char *p, size_t *at, const char *s, size_t n)
+{
+    memcpy(p + *at, s, n);
+    *at += n;
+}
+
 int corio__http_head(corio_http_resp *resp, int status, const char *type, long long len)
 {
     conn *c = resp->c;
@@ -81,56 +88,57 @@ int corio__http_head(corio_http_resp *resp, int status, const char *type, long l
     if (status < 100 || status > 999)
         return -EINVAL;
     resp->started = true;
-    char buf[512];
-    size_t n;
-    if (status == 200) {
-        n = 0;
-        PUT_LIT(buf, n, "HTTP/1.1 200 OK\r\n");
-    } else {
-        n = (size_t)snprintf(buf, 128, "HTTP/1.1 %d %s\r\n", status, corio_http_reason(status));
-    }
+    if (c->broken)
+        return -EPIPE;
     const char *server = c->app->server_name;
-    if (server) {
-        size_t sl = strlen(server);
-        if (sl > 200)
-            sl = 200;
-        PUT_LIT(buf, n, "Server: ");
-        memcpy(buf + n, server, sl);
-        n += sl;
-        PUT_LIT(buf, n, "\r\n");
-    }
-    size_t dl;
+    size_t sl = server ? strlen(server) : 0, tl = type ? strlen(type) : 0, dl;
+    if (sl > 200)
+        sl = 200;
     const char *date = corio__http_date_line(&dl);
-    int rc = corio__http_out(c, buf, n);
-    rc = rc ? rc : corio__http_out(c, date, dl);
-    if (rc == 0 && type) {
-        rc = corio__http_out(c, LIT("Content-Type: "));
-        rc = rc ? rc : corio__http_out(c, type, strlen(type));
-        rc = rc ? rc : corio__http_out(c, LIT("\r\n"));
+    /* The whole head at the buffer's end in one go: the status line, each
+     * fixed line and the framing lines have room in the 256 bytes. */
+    char *p = corio__http_out_room(c, 256 + sl + dl + tl + resp->hlen);
+    if (!p)
+        return -ENOMEM;
+    size_t n = 0;
+    if (status == 200)
+        PUT_LIT(p, n, "HTTP/1.1 200 OK\r\n");
+    else
+        n = (size_t)snprintf(p, 128, "HTTP/1.1 %d %s\r\n", status, corio_http_reason(status));
+    if (server) {
+        PUT_LIT(p, n, "Server: ");
+        put(p, &n, server, sl);
+        PUT_LIT(p, n, "\r\n");
     }
-    if (rc == 0 && resp->hlen)
-        rc = corio__http_out(c, resp->headers, resp->hlen);
+    put(p, &n, date, dl);
+    if (type) {
+        PUT_LIT(p, n, "Content-Type: ");
+        put(p, &n, type, tl);
+        PUT_LIT(p, n, "\r\n");
+    }
+    if (resp->hlen)
+        put(p, &n, resp->headers, resp->hlen);
     bool close = ends(c);
     bool bodyless = status == 204 || status == 304 || status < 200;
-    n = 0;
     if (len >= 0) {
         if (!bodyless)
-            n = put_number(buf, "Content-Length: ", 16, (unsigned long long)len);
+            n += put_number(p + n, "Content-Length: ", 16, (unsigned long long)len);
     } else if (c->w->req.minor >= 1) {
         resp->chunked = true;
-        PUT_LIT(buf, n, "Transfer-Encoding: chunked\r\n");
+        PUT_LIT(p, n, "Transfer-Encoding: chunked\r\n");
     } else {
         resp->close_delimited = true;
         close = true;
     }
     if (close) {
-        PUT_LIT(buf, n, "Connection: close\r\n");
+        PUT_LIT(p, n, "Connection: close\r\n");
         c->closing = true;
     } else if (c->w->req.minor == 0) {
-        PUT_LIT(buf, n, "Connection: keep-alive\r\n");
+        PUT_LIT(p, n, "Connection: keep-alive\r\n");
     }
-    PUT_LIT(buf, n, "\r\n");
-    return rc ? rc : corio__http_out(c, buf, n);
+    PUT_LIT(p, n, "\r\n");
+    c->olen += n;
+    return 0;
 }
 
 int corio_http_resp_send(corio_http_resp *resp, int status, const char *type, const void *body,

@@ -53,21 +53,29 @@ void corio__http_arena_reset(conn *c)
 
 /* --- output ---------------------------------------------------------------- */
 
-int corio__http_out(conn *c, const void *p, size_t n)
+char *corio__http_out_room(conn *c, size_t n)
 {
-    if (c->broken)
-        return -EPIPE;
     if (c->ocap - c->olen < n) {
         size_t cap = c->ocap ? c->ocap : OUT_CAP;
         while (cap - c->olen < n)
             cap *= 2;
         char *o = cap == OUT_CAP ? corio__http_pool_take(c->srv, POOL_OUT) : realloc(c->out, cap);
         if (!o)
-            return -ENOMEM;
+            return NULL;
         c->out = o;
         c->ocap = cap;
     }
-    memcpy(c->out + c->olen, p, n);
+    return c->out + c->olen;
+}
+
+int corio__http_out(conn *c, const void *p, size_t n)
+{
+    if (c->broken)
+        return -EPIPE;
+    char *o = corio__http_out_room(c, n);
+    if (!o)
+        return -ENOMEM;
+    memcpy(o, p, n);
     c->olen += n;
     return 0;
 }

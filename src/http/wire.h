@@ -132,6 +132,9 @@ ssize_t corio__http_read(conn *c, void *buf, size_t len, int64_t deadline);
 /* Appends to the output buffer (flushed before the connection next waits
  * for input, or when it grows large). */
 int corio__http_out(conn *c, const void *p, size_t n);
+/* Room for n more bytes at the output buffer's end: where to write them
+ * (then add what was written to c->olen), or NULL out of memory. */
+char *corio__http_out_room(conn *c, size_t n);
 int corio__http_flush(conn *c);
 /* Writes n bytes to the client, after what is buffered. The deadline is
  * about progress: it fails only when no byte was taken for
