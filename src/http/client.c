@@ -232,15 +232,13 @@ static int on_status_cb(llhttp_t *p, const char *at, size_t len)
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     corio_http_response *r = p->data;
-    (void)len;
-    return corio__http_hdrs_field(&r->hdrs, at, 0) ? -1 : 0;
+    return corio__http_hdrs_field(&r->hdrs, at, len, 0) ? -1 : 0;
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     corio_http_response *r = p->data;
-    (void)len;
-    corio__http_hdrs_value(&r->hdrs, at);
+    corio__http_hdrs_value(&r->hdrs, at, len);
     return 0;
 }
 

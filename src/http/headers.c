@@ -7,10 +7,12 @@
 
 #include "http.h"
 
-int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t max)
+int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t len, size_t max)
 {
-    if (!h->in_value && h->n)
-        return 0; /* the same name, continued */
+    if (!h->in_value && h->n) { /* the same name, continued */
+        h->v[h->n - 1].name_end = at + len;
+        return 0;
+    }
     if (max && h->n == max)
         return -E2BIG;
     if (h->n == h->cap) {
@@ -21,15 +23,19 @@ int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t max)
         h->v = v;
         h->cap = cap;
     }
-    h->v[h->n++] = (http_hdr){at, ""};
+    h->v[h->n++] = (http_hdr){at, "", at + len, NULL};
     h->in_value = false;
     return 0;
 }
 
-void corio__http_hdrs_value(http_hdrs *h, const char *at)
+void corio__http_hdrs_value(http_hdrs *h, const char *at, size_t len)
 {
-    if (!h->in_value && h->n)
-        h->v[h->n - 1].value = at;
+    if (!h->n)
+        return;
+    http_hdr *last = &h->v[h->n - 1];
+    if (!h->in_value)
+        last->value = at;
+    last->value_end = at + len; /* a value in pieces ends with the last */
     h->in_value = true;
 }
 
@@ -38,12 +44,12 @@ void corio__http_hdrs_value(http_hdrs *h, const char *at)
 void corio__http_hdrs_finish(http_hdrs *h)
 {
     for (size_t i = 0; i < h->n; i++) {
-        char *n = (char *)h->v[i].name;
-        n[strcspn(n, ":")] = '\0';
-        char *v = (char *)h->v[i].value;
-        if (!*v)
+        http_hdr *x = &h->v[i];
+        *(char *)x->name_end = '\0';
+        if (!x->value_end)
             continue;
-        size_t len = strcspn(v, "\r\n");
+        char *v = (char *)x->value;
+        size_t len = (size_t)(x->value_end - v);
         while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
             len--;
         v[len] = '\0';

@@ -100,6 +100,7 @@ int corio__http_route_find(const corio_http_app *app, const char *method, const 
  * collected by llhttp's callbacks, then NUL-terminated in place. */
 typedef struct http_hdr {
     const char *name, *value;
+    const char *name_end, *value_end; /* as the spans came; value_end NULL: empty */
 } http_hdr;
 
 typedef struct http_hdrs {
@@ -110,8 +111,8 @@ typedef struct http_hdrs {
 
 /* on_header_field / on_header_value: 0, -E2BIG past max headers (0: no
  * limit), -ENOMEM. */
-int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t max);
-void corio__http_hdrs_value(http_hdrs *h, const char *at);
+int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t len, size_t max);
+void corio__http_hdrs_value(http_hdrs *h, const char *at, size_t len);
 /* Once the head is parsed: terminates names and values, trims values. */
 void corio__http_hdrs_finish(http_hdrs *h);
 /* The first header called name (case-insensitive), or NULL. */

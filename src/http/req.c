@@ -21,18 +21,17 @@
 
 static int on_url(llhttp_t *p, const char *at, size_t len)
 {
-    conn *c = p->data;
-    if (!c->w->req.target)
-        c->w->req.target = (char *)at;
-    (void)len;
+    corio_http_req *r = &((conn *)p->data)->w->req;
+    if (!r->target)
+        r->target = (char *)at;
+    r->target_len = (size_t)(at + len - r->target); /* a target in pieces ends with the last */
     return 0;
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    (void)len;
-    int rc = corio__http_hdrs_field(&c->w->req.hdrs, at, c->lim->max_headers);
+    int rc = corio__http_hdrs_field(&c->w->req.hdrs, at, len, c->lim->max_headers);
     if (rc == -E2BIG)
         c->err_status = 431;
     return rc ? -1 : 0;
@@ -41,8 +40,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
-    (void)len;
-    corio__http_hdrs_value(&c->w->req.hdrs, at);
+    corio__http_hdrs_value(&c->w->req.hdrs, at, len);
     return 0;
 }
 
@@ -269,8 +267,7 @@ static bool head_is_clean(const conn *c)
 static void terminate(conn *c)
 {
     corio_http_req *r = &c->w->req;
-    char *t = r->target;
-    t[strcspn(t, " \r\n")] = '\0';
+    r->target[r->target_len] = '\0';
     corio__http_hdrs_finish(&r->hdrs);
 }
 
@@ -317,22 +314,24 @@ int corio__http_parse_head(conn *c)
     if ((status = corio__http_check_headers(&r->hdrs, r->minor, &why)))
         return bad_head(c, status, why);
     r->head = c->w->parser.method == HTTP_HEAD;
-    const char *q = strchr(r->target, '?');
+    const char *q = memchr(r->target, '?', r->target_len);
     r->raw_path = r->target;
-    r->raw_path_len = q ? (size_t)(q - r->target) : strlen(r->target);
+    r->raw_path_len = q ? (size_t)(q - r->target) : r->target_len;
     if (q) {
-        r->query = corio__http_arena_alloc(c, strlen(q));
+        size_t qlen = r->target_len - r->raw_path_len - 1;
+        r->query = corio__http_arena_alloc(c, qlen + 1);
         if (!r->query)
             return -ENOMEM;
-        strcpy(r->query, q + 1);
+        memcpy(r->query, q + 1, qlen + 1);
     }
     const char *expect = corio_http_req_header(r, "Expect");
     r->expect_continue = expect && strcasecmp(expect, "100-continue") == 0 && r->minor >= 1;
     c->next = c->head_end;
     c->parsed = c->head_end;
-    c->body_deadline = corio_now() + c->lim->body_total_timeout_ms;
     if (r->body.done)
         r->has_body = false;
+    if (r->has_body) /* a clock read saved on every request without a body */
+        c->body_deadline = corio_now() + c->lim->body_total_timeout_ms;
     return 0;
 }
 

@@ -21,7 +21,8 @@ struct corio_http_req {
     conn *c;
     const char *method;
     char *target; /* NUL-terminated in the input buffer */
-    char *path;   /* decoded (arena) */
+    size_t target_len;
+    char *path; /* decoded (arena) */
     const char *raw_path;
     size_t raw_path_len;
     char *query; /* raw, (arena) or NULL */
@@ -78,7 +79,7 @@ struct conn {
     char *out;
     size_t olen, ocap;
     int err_status;        /* set by a parser callback that refused the head (431) */
-    int64_t body_deadline; /* corio_now() ms the body must be in by, before its rate bonus */
+    int64_t body_deadline; /* a body's: corio_now() ms it must be in by, before its rate bonus */
     bool idle;             /* its task waits for the next request */
     bool closing;
     bool parked; /* its task gave it up (parked, or handed to a new task) */
