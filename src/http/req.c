@@ -243,20 +243,29 @@ int corio__http_read_head(conn *c)
 
 /* Bare CR, obs-fold (a header line starting with a space or tab) and
  * whitespace between a field name and its colon, which llhttp 8 lets
- * through, are refused: all three are request smuggling vectors. */
-static bool head_is_clean(const conn *c)
+ * through, are refused: all three are request smuggling vectors. One pass
+ * over the head's lines, which also finds the request line's end (*eol). */
+static bool head_is_clean(const conn *c, const char **eol)
 {
     const char *p = c->in + c->start, *e = c->in + c->head_end;
-    for (const char *q = p; (q = memchr(q, '\r', (size_t)(e - q))); q++)
-        if (q + 1 == e || q[1] != '\n')
+    *eol = NULL;
+    for (const char *ls = p; ls < e;) {
+        const char *nl = memchr(ls, '\n', (size_t)(e - ls));
+        if (!nl)
+            nl = e; /* cannot be: a head ends with LF */
+        const char *end = nl > ls && nl[-1] == '\r' ? nl - 1 : nl;
+        if (end > ls && memchr(ls, '\r', (size_t)(end - ls)))
             return false;
-    for (const char *q = p; (q = memchr(q, '\n', (size_t)(e - q))) && q + 1 < e; q++) {
-        if (q[1] == ' ' || q[1] == '\t')
-            return false;
-        const char *eol = memchr(q + 1, '\n', (size_t)(e - q - 1));
-        const char *colon = memchr(q + 1, ':', (size_t)((eol ? eol : e) - q - 1));
-        if (colon && colon > q + 1 && (colon[-1] == ' ' || colon[-1] == '\t'))
-            return false;
+        if (ls == p) {
+            *eol = nl;
+        } else if (end > ls) {
+            if (*ls == ' ' || *ls == '\t')
+                return false;
+            const char *colon = memchr(ls, ':', (size_t)(end - ls));
+            if (colon && colon > ls && (colon[-1] == ' ' || colon[-1] == '\t'))
+                return false;
+        }
+        ls = nl + 1;
     }
     return true;
 }
@@ -276,10 +285,10 @@ int corio__http_parse_head(conn *c)
 {
     corio_http_req *r = &c->w->req;
     c->err_status = 0;
-    if (!head_is_clean(c))
+    const char *eol;
+    if (!head_is_clean(c, &eol))
         return bad_head(c, 400, "bare CR, obs-fold or whitespace before a colon");
     const char *line = c->in + c->start; /* read_head skipped empty lines */
-    const char *eol = memchr(line, '\n', c->head_end - c->start);
     int status = corio__http_check_line(line, eol ? (size_t)(eol - line) : 0);
     if (status)
         return bad_head(c, status,
