@@ -56,10 +56,16 @@ void corio__http_hdrs_finish(http_hdrs *h)
     }
 }
 
+bool corio__http_hdr_is(const http_hdr *x, const char *name, size_t len)
+{
+    return (size_t)(x->name_end - x->name) == len && strncasecmp(x->name, name, len) == 0;
+}
+
 const char *corio__http_hdrs_get(const http_hdrs *h, const char *name)
 {
+    size_t len = strlen(name);
     for (size_t i = 0; i < h->n; i++)
-        if (strcasecmp(h->v[i].name, name) == 0)
+        if (corio__http_hdr_is(&h->v[i], name, len))
             return h->v[i].value;
     return NULL;
 }

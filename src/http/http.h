@@ -115,6 +115,12 @@ int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t len, size_t max)
 void corio__http_hdrs_value(http_hdrs *h, const char *at, size_t len);
 /* Once the head is parsed: terminates names and values, trims values. */
 void corio__http_hdrs_finish(http_hdrs *h);
+/* A string literal and its length, counted by the compiler:
+ * corio__http_out(c, LIT("Connection: close\r\n")). */
+#define LIT(s) (s), (sizeof(s) - 1)
+
+/* Whether x is called name, of len bytes (case-insensitive). */
+bool corio__http_hdr_is(const http_hdr *x, const char *name, size_t len);
 /* The first header called name (case-insensitive), or NULL. */
 const char *corio__http_hdrs_get(const http_hdrs *h, const char *name);
 

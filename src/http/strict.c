@@ -44,9 +44,9 @@ int corio__http_check_headers(const http_hdrs *h, int minor, const char **why)
     size_t hosts = 0, codings = 0;
     const char *te = NULL;
     for (size_t i = 0; i < h->n; i++) {
-        if (strcasecmp(h->v[i].name, "Host") == 0)
+        if (corio__http_hdr_is(&h->v[i], LIT("Host")))
             hosts++;
-        else if (strcasecmp(h->v[i].name, "Transfer-Encoding") == 0)
+        else if (corio__http_hdr_is(&h->v[i], LIT("Transfer-Encoding")))
             codings++, te = h->v[i].value;
     }
     if (hosts > 1 || (minor >= 1 && hosts == 0)) {

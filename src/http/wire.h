@@ -92,9 +92,6 @@ struct conn {
     char peer[48];
 };
 
-/* A string literal and its length, counted by the compiler:
- * corio__http_out(c, LIT("Connection: close\r\n")). */
-#define LIT(s) (s), (sizeof(s) - 1)
 /* Copies a string literal to buf + n and advances n past it. */
 #define PUT_LIT(buf, n, s) (memcpy((buf) + (n), (s), sizeof(s) - 1), (n) += sizeof(s) - 1)
 
