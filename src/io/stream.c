@@ -46,12 +46,12 @@ static const corio__transport plain = {plain_read, plain_write_all, plain_shutdo
 
 int corio__stream_new(corio_fd *f, const corio__transport *ops, void *t, corio_stream **out)
 {
-    corio_stream *s = calloc(1, sizeof *s);
+    /* Not calloc, which glibc serves past its per-thread cache: a server
+     * makes one per connection. */
+    corio_stream *s = malloc(sizeof *s);
     if (!s)
         return -ENOMEM;
-    s->fd = f;
-    s->ops = ops;
-    s->t = t;
+    *s = (corio_stream){.fd = f, .ops = ops, .t = t};
     *out = s;
     return 0;
 }
