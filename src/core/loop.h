@@ -44,6 +44,7 @@ struct corio_loop {
     uint64_t next_id;
     corio__list tasks; /* every task not yet freed, for the dump */
     corio__timers timers;
+    int64_t polled_ns; /* corio_now_ns() when the loop last polled (or started) */
     corio__poller poller;
     corio_task *root;
     /* call_soon callbacks: a ring, run by the scheduler context. */

@@ -75,8 +75,9 @@ static intptr_t cycle(corio__loop *l)
             if (rc < 0)
                 return rc;
         }
+        l->polled_ns = corio_now_ns();
         if (l->timers.n)
-            corio__timers_run(&l->timers, corio_now_ns());
+            corio__timers_run(&l->timers, l->polled_ns);
 
         corio__round_start(l, l->runq_len);
         corio_task *t = corio__runq_pop(l);
@@ -125,6 +126,7 @@ intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
     }
 
     corio__tls_loop = l;
+    l->polled_ns = corio_now_ns();
     l->sched_tsan_fiber = CORIO__TSAN_CURRENT();
     corio_task *root;
     result = corio__spawn_root(l, main, arg, &root);

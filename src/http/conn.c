@@ -274,11 +274,25 @@ void corio__http_parker_init(server *srv)
     corio__parker_init(&srv->pk, srv->nursery, resumed, parked_end, "http-conn");
 }
 
+/* Whether the idle timeout ends before the second sweep (park.h): the
+ * waiting task keeps a deadline of its own. */
+static bool idle_near(const conn *c)
+{
+    return c->lim->idle_timeout_ms <= 2 * CORIO__PARK_AFTER_MS;
+}
+
+int64_t corio__http_idle_deadline(const conn *c)
+{
+    /* A server's connection with a far timeout: its deadline is used once it
+     * parked, 20 ms or more from now, so the last poll's clock will do. */
+    bool far = c->srv && c->plain && !idle_near(c);
+    return (far ? corio__loop_now(corio__loop_get()) : corio_now()) + c->lim->idle_timeout_ms;
+}
+
 int corio__http_park_wait(conn *c, int64_t deadline)
 {
-    /* deadline is idle_timeout_ms from now */
-    int rc =
-        corio__park_conn_wait(&c->p, deadline, c->lim->idle_timeout_ms <= 2 * CORIO__PARK_AFTER_MS);
+    /* deadline is corio__http_idle_deadline's */
+    int rc = corio__park_conn_wait(&c->p, deadline, idle_near(c));
     if (rc == 1) { /* this task is to end: what it held goes */
         corio__http_work_free(c);
         c->parked = true;

@@ -15,8 +15,12 @@ int corio__http_conn_run(corio_http_app *app, server *srv, corio_stream *s);
 /* srv's parker (srv->nursery is open). */
 void corio__http_parker_init(server *srv);
 
+/* The deadline of c's wait for its next request: idle_timeout_ms from now
+ * (or from the loop's last poll, where that is close enough). */
+int64_t corio__http_idle_deadline(const conn *c);
+
 /* req.c: c, a server's plain connection with nothing to read, waits for
- * its next request until deadline, idle_timeout_ms from now
+ * its next request until deadline, corio__http_idle_deadline's
  * (corio__park_conn_wait): 1 when its task is to end (c->parked; the task's
  * request state is given back), else as corio_fd_wait. */
 int corio__http_park_wait(conn *c, int64_t deadline);

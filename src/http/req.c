@@ -228,7 +228,7 @@ int corio__http_read_head(conn *c)
         bool idle = have == 0;
         if (!idle && deadline < 0)
             deadline = corio_now() + l->header_timeout_ms;
-        ssize_t n = fill(c, idle ? corio_now() + l->idle_timeout_ms : deadline, idle);
+        ssize_t n = fill(c, idle ? corio__http_idle_deadline(c) : deadline, idle);
         if (n < 0 && c->parked)
             return 1;
         if (n <= 0) {
