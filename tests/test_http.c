@@ -173,6 +173,26 @@ static int state(corio_http_req *req, corio_http_resp *resp, void *arg)
     return corio_http_resp_text(resp, 200, corio_http_app_state(corio_http_req_app(req)));
 }
 
+/* The request as the handler sees it: target, query, and the headers the
+ * test asks about, each in brackets ("-" for a missing one). */
+static int spans(corio_http_req *req, corio_http_resp *resp, void *arg)
+{
+    (void)arg;
+    static const char *const names[] = {"x-a", "X-B", "X-C", "X-A-Longer", "X"};
+    char out[512];
+    const char *q = corio_http_req_query_string(req);
+    int n = snprintf(out, sizeof out, "[%s][%s][%zu]", corio_http_req_target(req), q ? q : "-",
+                     corio_http_req_header_count(req));
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *v = corio_http_req_header(req, names[i]);
+        n += snprintf(out + n, sizeof out - (size_t)n, "[%s]", v ? v : "-");
+    }
+    const char *name, *value;
+    for (size_t i = 0; corio_http_req_header_at(req, i, &name, &value) == 0; i++)
+        n += snprintf(out + n, sizeof out - (size_t)n, "%s=%s;", name, value);
+    return corio_http_resp_text(resp, 200, out);
+}
+
 static corio_http_app *make_app(void)
 {
     corio_http_app *app;
@@ -195,6 +215,7 @@ static corio_http_app *make_app(void)
     cr_assert_eq(corio_http_route(app, "GET", "/big", big, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/state", state, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/busy", busy, NULL), 0);
+    cr_assert_eq(corio_http_route(app, "GET", "/spans", spans, NULL), 0);
     cr_assert_eq(corio_http_on_startup(app, started_hook, NULL), 0);
     cr_assert_eq(corio_http_route(app, "GET", "/{bad", hello, NULL), -EINVAL);
     cr_assert_eq(corio_http_route(app, "GET", "nope", hello, NULL), -EINVAL);
@@ -294,6 +315,33 @@ RUN(not_found)
 Test(http, not_found_and_method_not_allowed_with_allow)
 {
     not_found_run();
+}
+
+/* Header names and values end where the request said, values without the
+ * whitespace around them; a name is matched whole, not by its prefix. */
+RUN(header_spans)
+{
+    (void)arg;
+    fixture f = {0};
+    start(&f, NULL);
+    char *out = raw(&f,
+                    "GET /spans?k=v&e= HTTP/1.1\r\nHost: x\r\nX-A:  spaced out \t \r\n"
+                    "X-B:\r\nX-A-Longer:long\r\nConnection: close\r\n\r\n",
+                    5000);
+    cr_assert_not_null(strstr(out, "HTTP/1.1 200 OK\r\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "\r\n\r\n[/spans?k=v&e=][k=v&e=][5][spaced out][][-][long][-]"
+                                   "Host=x;X-A=spaced out;X-B=;X-A-Longer=long;Connection=close;"),
+                       "%s", out);
+    free(out);
+    out = raw(&f, "GET /spans HTTP/1.0\r\nx-c: \t\r\n\r\n", 5000);
+    cr_assert_not_null(strstr(out, "\r\n\r\n[/spans][-][1][-][-][][-][-]x-c=;"), "%s", out);
+    free(out);
+    stop(&f);
+    return 0;
+}
+Test(http, header_spans_as_sent)
+{
+    header_spans_run();
 }
 
 RUN(pipelining)

@@ -235,6 +235,13 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     return corio__http_hdrs_field(&r->hdrs, at, len, 0) ? -1 : 0;
 }
 
+static int on_header_field_complete(llhttp_t *p)
+{
+    corio_http_response *r = p->data;
+    corio__http_hdrs_field_done(&r->hdrs);
+    return 0;
+}
+
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     corio_http_response *r = p->data;
@@ -268,6 +275,7 @@ static int on_message_complete(llhttp_t *p)
 static const llhttp_settings_t settings = {
     .on_status = on_status_cb,
     .on_header_field = on_header_field,
+    .on_header_field_complete = on_header_field_complete,
     .on_header_value = on_header_value,
     .on_headers_complete = on_headers_complete,
     .on_body = on_body,
@@ -316,7 +324,7 @@ static int read_head(corio_http_response *r)
             r->cap = r->head_end + IN_CAP;
         }
         r->hdrs.n = 0;
-        r->hdrs.in_value = false;
+        r->hdrs.name_open = false;
         r->body.done = false;
         llhttp_errno_t e = llhttp_execute(&r->parser, r->in, r->head_end);
         if (e == HPE_PAUSED) {

@@ -9,7 +9,7 @@
 
 int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t len, size_t max)
 {
-    if (!h->in_value && h->n) { /* the same name, continued */
+    if (h->name_open) { /* the same name, continued */
         h->v[h->n - 1].name_end = at + len;
         return 0;
     }
@@ -24,19 +24,23 @@ int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t len, size_t max)
         h->cap = cap;
     }
     h->v[h->n++] = (http_hdr){at, "", at + len, NULL};
-    h->in_value = false;
+    h->name_open = true;
     return 0;
+}
+
+void corio__http_hdrs_field_done(http_hdrs *h)
+{
+    h->name_open = false;
 }
 
 void corio__http_hdrs_value(http_hdrs *h, const char *at, size_t len)
 {
-    if (!h->n)
-        return;
+    if (!h->n || !len)
+        return; /* an empty value's span is where the next line starts */
     http_hdr *last = &h->v[h->n - 1];
-    if (!h->in_value)
+    if (!last->value_end)
         last->value = at;
     last->value_end = at + len; /* a value in pieces ends with the last */
-    h->in_value = true;
 }
 
 /* The bytes after each span (':' after a name, CR/LF after a value) are

@@ -106,12 +106,15 @@ typedef struct http_hdr {
 typedef struct http_hdrs {
     http_hdr *v;
     size_t n, cap;
-    bool in_value; /* the parser's last span was a value */
+    bool name_open; /* the last header's name may go on in the next span */
 } http_hdrs;
 
 /* on_header_field / on_header_value: 0, -E2BIG past max headers (0: no
  * limit), -ENOMEM. */
 int corio__http_hdrs_field(http_hdrs *h, const char *at, size_t len, size_t max);
+/* on_header_field_complete: the next name span is another header's, even
+ * after an empty value (which llhttp reports no span for). */
+void corio__http_hdrs_field_done(http_hdrs *h);
 void corio__http_hdrs_value(http_hdrs *h, const char *at, size_t len);
 /* Once the head is parsed: terminates names and values, trims values. */
 void corio__http_hdrs_finish(http_hdrs *h);

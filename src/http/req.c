@@ -37,6 +37,13 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     return rc ? -1 : 0;
 }
 
+static int on_header_field_complete(llhttp_t *p)
+{
+    conn *c = p->data;
+    corio__http_hdrs_field_done(&c->w->req.hdrs);
+    return 0;
+}
+
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     conn *c = p->data;
@@ -67,6 +74,7 @@ static int on_message_complete(llhttp_t *p)
 static const llhttp_settings_t settings = {
     .on_url = on_url,
     .on_header_field = on_header_field,
+    .on_header_field_complete = on_header_field_complete,
     .on_header_value = on_header_value,
     .on_headers_complete = on_headers_complete,
     .on_body = on_body,
