@@ -46,7 +46,7 @@ struct corio_loop {
     size_t live_peak;  /* the most since the heap was last trimmed */
     size_t ncancelled; /* cancelled scopes not yet left: 0 skips all checks */
     uint64_t next_id;
-    corio__list tasks; /* every task not yet freed, for the dump */
+    corio__list tasks; /* every task not yet freed and the spare, for the dump */
     corio__timers timers;
     corio__poller poller;
     corio_task *root;

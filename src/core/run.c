@@ -137,10 +137,13 @@ intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
     }
     if (l->dns)
         l->dns_destroy(l->dns);
-    /* Normally only root is left; after a deadlock, the stuck tasks too. */
-    while (!corio__list_empty(&l->tasks))
-        corio__task_free(l, corio__container_of(l->tasks.next, corio_task, all));
+    /* Normally only root is left; after a deadlock, the stuck tasks too.
+     * Each may become the spare, which is in the list as well. */
     corio__task_spare_drop(l);
+    while (!corio__list_empty(&l->tasks)) {
+        corio__task_free(l, corio__container_of(l->tasks.next, corio_task, all));
+        corio__task_spare_drop(l);
+    }
     corio__tls_loop = NULL;
 
     corio__overflow_stop(&overflow);

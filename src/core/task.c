@@ -165,7 +165,8 @@ size_t corio_stack_min(void)
  * magic; no deadline armed (every wake and firing disarms it); its future's
  * loop and task, and no waiter (each has left, woken or timed out, before
  * the task can be freed); its root scope's owner, no scope opened inside it
- * (scopes close in order, task_end checks) and the root scope innermost. */
+ * (scopes close in order, task_end checks) and the root scope innermost;
+ * its place in the loop's list of tasks, where the dump passes over it. */
 static inline __attribute__((always_inline)) corio_task *task_setup(corio__loop *l,
                                                                     const corio__stack *st)
 {
@@ -180,6 +181,7 @@ static inline __attribute__((always_inline)) corio_task *task_setup(corio__loop 
     corio__future_init(&t->future, l, t);
     corio__scope_init_root(&t->implicit.scope, NULL, t, false, false);
     t->scope = &t->implicit.scope;
+    corio__list_push(&l->tasks, &t->all);
     return t;
 }
 
@@ -218,7 +220,6 @@ static inline __attribute__((always_inline)) void task_start(corio__loop *l, cor
     t->implicit.scope.parent = n ? &n->scope : NULL;
     t->implicit.scope.cancelled = 0;
     t->implicit.scope.nursery = false;
-    corio__list_push(&l->tasks, &t->all);
     t->parent = n;
     if (n) {
         corio__list_push(&n->children, &t->sibling);
@@ -361,6 +362,7 @@ void corio_task_release(corio_task *t)
 /* Gives t's record back to the pool with its stack. */
 static void stack_free(corio__loop *l, corio_task *t)
 {
+    corio__list_remove(&t->all);
     t->magic = 0;
     /* The pool copies t->stack (after unpoisoning the stack, for
      * AddressSanitizer) before anything reuses it. */
@@ -384,12 +386,12 @@ void corio__task_free(corio__loop *l, corio_task *t)
 #if defined(CORIO__TSAN)
     CORIO__TSAN_DESTROY(t->tsan_fiber);
 #endif
-    corio__list_remove(&t->all);
     corio__list_remove(&t->sibling);
     if (!l->spare_task && t->stack.size == l->cfg.stack_size) {
         /* Its stack's last frames stay poisoned when its task switches away
          * for good; the next task on it must start clean. */
         CORIO__UNPOISON(t->stack.lo, t->stack.size);
+        t->state = CORIO__FREE;
         l->spare_task = t;
         return;
     }

@@ -20,6 +20,7 @@ enum corio__state {
     CORIO__RUNNING, /* on the CPU */
     CORIO__WAITING, /* parked until something wakes it */
     CORIO__DONE,    /* finished; result is final */
+    CORIO__FREE,    /* no task: a record in the loop's spare slot (corio__task_free) */
 };
 
 struct corio_nursery {
