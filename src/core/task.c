@@ -185,12 +185,13 @@ static inline __attribute__((always_inline)) corio_task *task_setup(corio__loop 
     return t;
 }
 
-/* Sets up the rest of t's record, fresh or reused, for fn(arg), a child of
- * n, and queues it. Calls nothing (but ThreadSanitizer): inlined into
+/* Sets up the rest of t's record, fresh or reused (from the spare slot),
+ * for fn(arg), a child of n, and queues it. Calls nothing (but ThreadSanitizer): inlined into
  * corio_spawn_ex, whose common case then saves no registers. */
 static inline __attribute__((always_inline)) void task_start(corio__loop *l, corio_task *t,
-                                                             corio_nursery *n, corio_fn *fn,
-                                                             void *arg, corio_task **handle)
+                                                             bool reused, corio_nursery *n,
+                                                             corio_fn *fn, void *arg,
+                                                             corio_task **handle)
 {
     /* Field by field: a memset of the whole record was a tenth of a spawn.
      * What is not set here or by task_setup is set by the run queue
@@ -227,7 +228,11 @@ static inline __attribute__((always_inline)) void task_start(corio__loop *l, cor
     } else {
         corio__list_init(&t->sibling);
     }
-    corio__ctx_make(&t->ctx, t->stack.lo, (size_t)((char *)t - t->stack.lo), task_entry, t);
+    size_t below = (size_t)((char *)t - t->stack.lo);
+    if (reused) /* its first frame may still be there (context.h) */
+        corio__ctx_remake(&t->ctx, t->stack.lo, below, task_entry, t);
+    else
+        corio__ctx_make(&t->ctx, t->stack.lo, below, task_entry, t);
 #if defined(CORIO__TSAN)
     t->tsan_fiber = CORIO__TSAN_CREATE();
 #endif
@@ -254,7 +259,7 @@ static __attribute__((noinline)) int spawn_slow(corio__loop *l, corio_nursery *n
     if (rc < 0)
         return rc;
     corio_task *t = task_setup(l, &st);
-    task_start(l, t, n, fn, arg, handle);
+    task_start(l, t, false, n, fn, arg, handle);
     if (opts && opts->name)
         copy_name(t, opts->name);
     return 0;
@@ -290,13 +295,13 @@ spawn(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts, c
     corio_task *t = l->spare_task;
     if (CORIO__LIKELY(t != NULL)) { /* the default stack size's, kept set up */
         l->spare_task = NULL;
-    } else {
-        corio__stack st;
-        if (!corio__stack_get_pooled(&l->stacks, l->cfg.stack_size, &st))
-            return spawn_slow(l, n, fn, arg, opts, handle);
-        t = task_setup(l, &st);
+        task_start(l, t, true, n, fn, arg, handle);
+        return 0;
     }
-    task_start(l, t, n, fn, arg, handle);
+    corio__stack st;
+    if (!corio__stack_get_pooled(&l->stacks, l->cfg.stack_size, &st))
+        return spawn_slow(l, n, fn, arg, opts, handle);
+    task_start(l, task_setup(l, &st), false, n, fn, arg, handle);
     return 0;
 }
 
