@@ -71,6 +71,7 @@ static __attribute__((noinline)) void task_end_slow(corio__loop *l, corio_task *
     intptr_t children = !n->scope.nursery                                ? 0
                         : n->running || !corio__list_empty(&n->children) ? corio_nursery_close(n)
                                                                          : n->first_error;
+    n->scope.nursery = false; /* closed: as a record reused from the spare slot expects */
     if (children < 0 && (result >= 0 || result == -ECANCELED))
         result = children;
     t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
@@ -163,10 +164,13 @@ size_t corio_stack_min(void)
  * it, once per record: when its stack comes from the pool. A record reused
  * from the spare slot (corio__task_free) has them still: its loop, stack and
  * magic; no deadline armed (every wake and firing disarms it); its future's
- * loop and task, and no waiter (each has left, woken or timed out, before
- * the task can be freed); its root scope's owner, no scope opened inside it
- * (scopes close in order, task_end checks) and the root scope innermost;
- * its place in the loop's list of tasks, where the dump passes over it. */
+ * loop and task, no waiter (each has left, woken or timed out, before the
+ * task can be freed) and no listeners or callbacks lists (the free takes
+ * them away); its root scope's owner, no cancellation (task_end_slow counts
+ * it out), no scope opened inside it (scopes close in order, task_end
+ * checks) and the root scope innermost; its implicit nursery not in use
+ * (task_end_slow); its place in the loop's list of tasks, where the dump
+ * passes over it. */
 static inline __attribute__((always_inline)) corio_task *task_setup(corio__loop *l,
                                                                     const corio__stack *st)
 {
@@ -215,12 +219,7 @@ static inline __attribute__((always_inline)) void task_start(corio__loop *l, cor
     t->asan_fake_stack = NULL;
 #endif
     t->future.done = false;
-    t->future.listeners.next = NULL; /* corio_task_future may have set them up */
-    /* Not cancelled (a cancellation of a task's root scope is counted out
-     * when it ends), and its implicit nursery not yet in use. */
     t->implicit.scope.parent = n ? &n->scope : NULL;
-    t->implicit.scope.cancelled = 0;
-    t->implicit.scope.nursery = false;
     t->parent = n;
     if (n) {
         corio__list_push(&n->children, &t->sibling);
@@ -374,18 +373,21 @@ static void stack_free(corio__loop *l, corio_task *t)
     corio__stack_put(&l->stacks, &t->stack);
 }
 
-/* corio__task_free's case with callbacks to drop, apart: the common case
- * then calls nothing (but a tail call), so saves no registers. */
-static __attribute__((noinline)) void task_free_callbacks(corio__loop *l, corio_task *t)
+/* corio__task_free's case with a future that was given out (corio_task_future),
+ * apart: the common case then calls nothing (but a tail call), so saves no
+ * registers. Its callbacks are dropped and its lists go, as a spawn that
+ * reuses the record expects. */
+static __attribute__((noinline)) void task_free_observed(corio__loop *l, corio_task *t)
 {
-    corio__future_drop_callbacks(&t->future);
+    corio__future_fini(&t->future);
+    t->future.listeners.next = NULL;
     corio__task_free(l, t);
 }
 
 void corio__task_free(corio__loop *l, corio_task *t)
 {
-    if (CORIO__UNLIKELY(corio__future_has_callbacks(&t->future))) {
-        task_free_callbacks(l, t);
+    if (CORIO__UNLIKELY(corio__future_observable(&t->future))) {
+        task_free_observed(l, t);
         return;
     }
 #if defined(CORIO__TSAN)
