@@ -704,6 +704,70 @@ Test(task, dump_shows_what_a_task_waits_on, .timeout = 10)
     cr_assert_eq(corio_run(join_waits_dump, NULL), 0);
 }
 
+/* A spawn that follows a task's end reuses its record as it was left
+ * (docs/core.md): nothing of the last life may carry over, whatever it went
+ * through: a child in its implicit nursery, a cancellation, a future given
+ * out with a callback. */
+static int reuse_callbacks;
+
+static void reuse_cb(corio_future *f, void *arg)
+{
+    (void)f;
+    (void)arg;
+    reuse_callbacks++;
+}
+
+static intptr_t reuse_eventful(void *arg)
+{
+    (void)arg;
+    corio_spawn(NULL, failing, NULL, NULL);
+    corio_task_cancel(corio_current());
+    return corio_checkpoint(); /* -ECANCELED, which the child's failure beats */
+}
+
+static intptr_t reuse_plain(void *arg)
+{
+    if (corio_checkpoint() != 0)
+        return -EINVAL; /* the last task's cancellation */
+    if (arg)
+        corio_spawn(NULL, failing, NULL, NULL);
+    return 0; /* or the child's failure */
+}
+
+static intptr_t reuse_main(void *arg)
+{
+    (void)arg;
+    corio_task *a, *b;
+    intptr_t r = 0;
+    cr_assert_eq(corio_spawn(NULL, reuse_eventful, NULL, &a), 0);
+    cr_assert_eq(corio_future_add_done_callback(corio_task_future(a), reuse_cb, NULL), 0);
+    cr_assert_eq(corio_join(a, &r, -1), 0);
+    cr_assert_eq(r, -EIO);
+    corio_yield(); /* the callback runs */
+    cr_assert_eq(reuse_callbacks, 1);
+    /* The child's record, freed first, is the one kept for the next spawn
+     * (corio__task_free): c takes it, and b a's. */
+    corio_task *c;
+    cr_assert_eq(corio_spawn(NULL, noop, NULL, &c), 0);
+    corio_task_release(a);
+    for (intptr_t i = 0; i < 2; i++) { /* the second with a failing child */
+        cr_assert_eq(corio_spawn(NULL, reuse_plain, (void *)i, &b), 0);
+        cr_assert(!corio_future_done(corio_task_future(b)));
+        cr_assert_eq(corio_join(b, &r, -1), 0);
+        cr_assert_eq(r, i ? -EIO : 0);
+        corio_task_release(b);
+    }
+    corio_task_release(c);
+    corio_yield();
+    cr_assert_eq(reuse_callbacks, 1);
+    return 0;
+}
+
+Test(task, a_reused_record_starts_clean, .timeout = 10)
+{
+    cr_assert_eq(corio_run(reuse_main, NULL), 0);
+}
+
 /* --- loops on several threads ---------------------------------------- */
 
 #include <pthread.h>

@@ -39,17 +39,23 @@ typedef struct corio__ctx {
 #if defined(CORIO_CONTEXT_ASM) && defined(__x86_64__)
 void corio__ctx_start(void);
 
-/* Inline, part of every spawn: the frame that switch_x86_64.S pops on the
- * first switch into the context, low to high: the jump flag, r15, r14, r13,
- * r12, rbx, rbp, return address. r15, r14 and rbx are left as they are:
- * entry, a C function, does not read them. */
+/* The frame that switch_x86_64.S pops on the first switch into a context
+ * on [lo, lo + size), low to high: the jump flag, r15, r14, r13, r12, rbx,
+ * rbp, return address; at the top, with a padding slot above it.
+ * corio__ctx_start moves the stack pointer below it, so the context's run
+ * leaves it as it was made. */
+static inline uint64_t *corio__ctx_frame(void *lo, size_t size)
+{
+    uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
+    return (uint64_t *)(top - 16) - 8;
+}
+
+/* Inline, part of a spawn. r15, r14 and rbx are left as they are: entry, a
+ * C function, does not read them. */
 static inline void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *),
                                    void *arg)
 {
-    uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
-    /* corio__ctx_start is entered with a 16-aligned sp: the slot above the
-     * return address is padding. */
-    uint64_t *f = (uint64_t *)(top - 16) - 8;
+    uint64_t *f = corio__ctx_frame(lo, size);
     f[0] = 1;                          /* entered by a jump: corio__ctx_start is no return site */
     f[3] = (uint64_t)(uintptr_t)arg;   /* r13 */
     f[4] = (uint64_t)(uintptr_t)entry; /* r12 */
@@ -57,8 +63,26 @@ static inline void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void 
     f[7] = (uint64_t)(uintptr_t)corio__ctx_start;
     ctx->sp = f;
 }
+
+/* corio__ctx_make again, for a context on a stack where it was made before
+ * with the same entry and arg and that has run since: its first frame is
+ * still there, so only the context is pointed back at it. */
+static inline void corio__ctx_remake(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *),
+                                     void *arg)
+{
+    (void)entry;
+    (void)arg;
+    ctx->sp = corio__ctx_frame(lo, size);
+}
 #else
 void corio__ctx_make(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg);
+
+/* The first frame is not kept through a run here: made afresh. */
+static inline void corio__ctx_remake(corio__ctx *ctx, void *lo, size_t size, void (*entry)(void *),
+                                     void *arg)
+{
+    corio__ctx_make(ctx, lo, size, entry, arg);
+}
 #endif
 
 /* Saves the running context in from and resumes to. Returns when something

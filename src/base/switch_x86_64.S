@@ -83,7 +83,10 @@ corio__ctx_load_val:
     .size   corio__ctx_load_val, .-corio__ctx_load_val
 
 /* First code a new context runs: r12 holds entry, r13 its argument. The
- * stack is 16-byte aligned here. entry is jumped to, not called: a call
+ * stack is 16-byte aligned here, just above the frame that was popped to
+ * get here (corio__ctx_make): the context runs below that frame, which
+ * stays as it was made for the next context on this stack to start from
+ * (corio__ctx_remake). entry is jumped to, not called: a call
  * would leave a return stack entry that no return consumes, and every
  * return of the task resumed after this one ends would be mispredicted.
  * corio__ctx_end stands in as entry's return address: entry never returns,
@@ -95,6 +98,7 @@ corio__ctx_load_val:
 corio__ctx_start:
     .cfi_startproc
     .cfi_undefined rip
+    subq    $64, %rsp
     leaq    corio__ctx_end(%rip), %rax
     pushq   %rax
     movq    %r13, %rdi

@@ -24,8 +24,11 @@ int corio_dump_tasks(FILE *out)
 {
     corio__loop *l = CORIO__LOOP();
     int n = 0;
-    for (corio__list_node *p = l->tasks.next; p != &l->tasks; p = p->next, n++) {
+    for (corio__list_node *p = l->tasks.next; p != &l->tasks; p = p->next) {
         const corio_task *t = corio__container_of(p, corio_task, all);
+        if (t->state == CORIO__FREE)
+            continue;
+        n++;
         fprintf(out, "#%-6llu %-31s %s", (unsigned long long)t->id, corio_task_name(t),
                 state_name(t));
         if (t->state == CORIO__WAITING && t->wait_what) {

@@ -38,11 +38,15 @@ struct corio_loop {
      * CORIO__ROUND_EXTRA before the loop polls. */
     size_t extra;
     corio_task *zombie; /* ended, its stack to be freed off its own stack */
-    size_t live;        /* tasks not yet DONE */
-    size_t live_peak;   /* the most since the heap was last trimmed */
-    size_t ncancelled;  /* cancelled scopes not yet left: 0 skips all checks */
+    /* A freed task's record, with its stack of the default size, kept set
+     * up for the next spawn (corio__task_free); back in the pool before the
+     * pool is trimmed. */
+    corio_task *spare_task;
+    size_t live;       /* tasks not yet DONE */
+    size_t live_peak;  /* the most since the heap was last trimmed */
+    size_t ncancelled; /* cancelled scopes not yet left: 0 skips all checks */
     uint64_t next_id;
-    corio__list tasks; /* every task not yet freed, for the dump */
+    corio__list tasks; /* every task not yet freed and the spare, for the dump */
     corio__timers timers;
     int64_t polled_ns; /* corio_now_ns() when the loop last polled (or started) */
     corio__poller poller;

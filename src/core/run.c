@@ -67,6 +67,7 @@ static intptr_t cycle(corio__loop *l)
             return -EDEADLK;
 
         if (timeout != 0) { /* idle: a good time for syscalls */
+            corio__task_spare_drop(l);
             corio__stacks_trim(&l->stacks);
             trim_heap(l);
         }
@@ -138,9 +139,13 @@ intptr_t corio_run_ex(corio_fn *main, void *arg, const corio_config *cfg)
     }
     if (l->dns)
         l->dns_destroy(l->dns);
-    /* Normally only root is left; after a deadlock, the stuck tasks too. */
-    while (!corio__list_empty(&l->tasks))
+    /* Normally only root is left; after a deadlock, the stuck tasks too.
+     * Each may become the spare, which is in the list as well. */
+    corio__task_spare_drop(l);
+    while (!corio__list_empty(&l->tasks)) {
         corio__task_free(l, corio__container_of(l->tasks.next, corio_task, all));
+        corio__task_spare_drop(l);
+    }
     corio__tls_loop = NULL;
 
     corio__overflow_stop(&overflow);

@@ -71,6 +71,7 @@ static __attribute__((noinline)) void task_end_slow(corio__loop *l, corio_task *
     intptr_t children = !n->scope.nursery                                ? 0
                         : n->running || !corio__list_empty(&n->children) ? corio_nursery_close(n)
                                                                          : n->first_error;
+    n->scope.nursery = false; /* closed: as a record reused from the spare slot expects */
     if (children < 0 && (result >= 0 || result == -ECANCELED))
         result = children;
     t->ended_cancelled = result < 0 && result == corio__cancelled(l, t);
@@ -159,48 +160,66 @@ size_t corio_stack_min(void)
     return corio__stack_min(sizeof(corio_task) + OWN_FRAMES);
 }
 
-/* Sets up the record of a task on stack st, a child of n, and queues it.
- * Calls nothing (but ThreadSanitizer): inlined into corio_spawn_ex, whose
- * common case then saves no registers. */
-static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *l, corio_nursery *n,
-                                                                   corio_fn *fn, void *arg,
-                                                                   corio_task **handle,
-                                                                   const corio__stack *st)
+/* Sets up what a task's record holds that a task's life leaves as it found
+ * it, once per record: when its stack comes from the pool. A record reused
+ * from the spare slot (corio__task_free) has them still: its loop, stack and
+ * magic; no deadline armed (every wake and firing disarms it); its future's
+ * loop and task, no waiter (each has left, woken or timed out, before the
+ * task can be freed) and no listeners or callbacks lists (the free takes
+ * them away); its root scope's owner, no cancellation (task_end_slow counts
+ * it out), no scope opened inside it (scopes close in order, task_end
+ * checks) and the root scope innermost; its implicit nursery not in use
+ * (task_end_slow); its place in the loop's list of tasks, where the dump
+ * passes over it. */
+static inline __attribute__((always_inline)) corio_task *task_setup(corio__loop *l,
+                                                                    const corio__stack *st)
 {
     /* The task lives at the top of its own stack: one allocation, and a
      * sleeping task touches a single page there. */
     uintptr_t top = (uintptr_t)st->lo + st->size;
     corio_task *t = (corio_task *)((top - sizeof(corio_task)) & ~(uintptr_t)63);
+    t->loop = l;
+    t->magic = CORIO__TASK_MAGIC;
+    t->timer.index = SIZE_MAX;
+    t->stack = *st;
+    corio__future_init(&t->future, l, t);
+    corio__scope_init_root(&t->implicit.scope, NULL, t, false, false);
+    t->scope = &t->implicit.scope;
+    corio__list_push(&l->tasks, &t->all);
+    return t;
+}
+
+/* Sets up the rest of t's record, fresh or reused (from the spare slot),
+ * for fn(arg), a child of n, and queues it. Calls nothing (but ThreadSanitizer): inlined into
+ * corio_spawn_ex, whose common case then saves no registers. */
+static inline __attribute__((always_inline)) void task_start(corio__loop *l, corio_task *t,
+                                                             bool reused, corio_nursery *n,
+                                                             corio_fn *fn, void *arg,
+                                                             corio_task **handle)
+{
     /* Field by field: a memset of the whole record was a tenth of a spawn.
-     * What is not set here is set by the init calls below (ctx, scope,
-     * sibling, all, future) or by the run queue (run_next, state); the
-     * timer's other fields when it is armed; the implicit nursery's own
-     * fields on its first use (corio__task_nursery); result when the task
-     * ends (nothing reads it before); wait_node by every waitq park, which
-     * links it before anything unlinks it; wait_what, wait_detail,
-     * cancel_hook, cancellable and wake_code by every park (read only while
-     * the task is WAITING, or after it); name when it is first given or
-     * asked for (named). */
+     * What is not set here or by task_setup is set by the run queue
+     * (run_next, state); the timer's other fields when it is armed; the
+     * implicit nursery's own fields on its first use (corio__task_nursery);
+     * result when the task ends (nothing reads it before); wait_node by
+     * every waitq park, which links it before anything unlinks it;
+     * wait_what, wait_detail, cancel_hook, cancellable and wake_code by
+     * every park (read only while the task is WAITING, or after it); name
+     * when it is first given or asked for (named). */
     t->wait_data = NULL;
     t->joiner = NULL;
-    t->loop = l;
     t->fn = fn;
     t->arg = arg;
     t->id = ++l->next_id;
-    t->magic = CORIO__TASK_MAGIC;
     t->has_handle = handle != NULL;
     t->ended_cancelled = false;
     t->joined = false;
     t->named = false;
-    t->timer.index = SIZE_MAX;
-    t->stack = *st;
 #if defined(CORIO__ASAN)
     t->asan_fake_stack = NULL;
 #endif
-    corio__future_init(&t->future, l, t);
-    corio__scope_init_root(&t->implicit.scope, n ? &n->scope : NULL, t, false, false);
-    t->scope = &t->implicit.scope;
-    corio__list_push(&l->tasks, &t->all);
+    t->future.done = false;
+    t->implicit.scope.parent = n ? &n->scope : NULL;
     t->parent = n;
     if (n) {
         corio__list_push(&n->children, &t->sibling);
@@ -208,7 +227,11 @@ static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *
     } else {
         corio__list_init(&t->sibling);
     }
-    corio__ctx_make(&t->ctx, st->lo, (size_t)((char *)t - st->lo), task_entry, t);
+    size_t below = (size_t)((char *)t - t->stack.lo);
+    if (reused) /* its first frame may still be there (context.h) */
+        corio__ctx_remake(&t->ctx, t->stack.lo, below, task_entry, t);
+    else
+        corio__ctx_make(&t->ctx, t->stack.lo, below, task_entry, t);
 #if defined(CORIO__TSAN)
     t->tsan_fiber = CORIO__TSAN_CREATE();
 #endif
@@ -217,7 +240,6 @@ static inline __attribute__((always_inline)) corio_task *task_init(corio__loop *
     corio__runq_push(l, t);
     if (handle)
         *handle = t;
-    return t;
 }
 
 /* A spawn with options, or whose stack is not in the pool used last. */
@@ -235,7 +257,8 @@ static __attribute__((noinline)) int spawn_slow(corio__loop *l, corio_nursery *n
     int rc = corio__stack_get(&l->stacks, size, &st);
     if (rc < 0)
         return rc;
-    corio_task *t = task_init(l, n, fn, arg, handle, &st);
+    corio_task *t = task_setup(l, &st);
+    task_start(l, t, false, n, fn, arg, handle);
     if (opts && opts->name)
         copy_name(t, opts->name);
     return 0;
@@ -266,11 +289,18 @@ spawn(corio_nursery *n, corio_fn *fn, void *arg, const corio_spawn_opts *opts, c
         if (!n || n->owner->state == CORIO__DONE)
             return -EPERM; /* the nursery's owner has ended: nothing may join it */
     }
-    corio__stack st;
-    if (CORIO__UNLIKELY(opts != NULL) ||
-        !corio__stack_get_pooled(&l->stacks, l->cfg.stack_size, &st))
+    if (CORIO__UNLIKELY(opts != NULL))
         return spawn_slow(l, n, fn, arg, opts, handle);
-    task_init(l, n, fn, arg, handle, &st);
+    corio_task *t = l->spare_task;
+    if (CORIO__LIKELY(t != NULL)) { /* the default stack size's, kept set up */
+        l->spare_task = NULL;
+        task_start(l, t, true, n, fn, arg, handle);
+        return 0;
+    }
+    corio__stack st;
+    if (!corio__stack_get_pooled(&l->stacks, l->cfg.stack_size, &st))
+        return spawn_slow(l, n, fn, arg, opts, handle);
+    task_start(l, task_setup(l, &st), false, n, fn, arg, handle);
     return 0;
 }
 
@@ -333,29 +363,54 @@ void corio_task_release(corio_task *t)
         corio__task_free(l, t);
 }
 
-/* corio__task_free's case with callbacks to drop, apart: the common case
- * then calls nothing (but a tail call), so saves no registers. */
-static __attribute__((noinline)) void task_free_callbacks(corio__loop *l, corio_task *t)
+/* Gives t's record back to the pool with its stack. */
+static void stack_free(corio__loop *l, corio_task *t)
 {
-    corio__future_drop_callbacks(&t->future);
+    corio__list_remove(&t->all);
+    t->magic = 0;
+    /* The pool copies t->stack (after unpoisoning the stack, for
+     * AddressSanitizer) before anything reuses it. */
+    corio__stack_put(&l->stacks, &t->stack);
+}
+
+/* corio__task_free's case with a future that was given out (corio_task_future),
+ * apart: the common case then calls nothing (but a tail call), so saves no
+ * registers. Its callbacks are dropped and its lists go, as a spawn that
+ * reuses the record expects. */
+static __attribute__((noinline)) void task_free_observed(corio__loop *l, corio_task *t)
+{
+    corio__future_fini(&t->future);
+    t->future.listeners.next = NULL;
     corio__task_free(l, t);
 }
 
 void corio__task_free(corio__loop *l, corio_task *t)
 {
-    if (CORIO__UNLIKELY(corio__future_has_callbacks(&t->future))) {
-        task_free_callbacks(l, t);
+    if (CORIO__UNLIKELY(corio__future_observable(&t->future))) {
+        task_free_observed(l, t);
         return;
     }
 #if defined(CORIO__TSAN)
     CORIO__TSAN_DESTROY(t->tsan_fiber);
 #endif
-    corio__list_remove(&t->all);
     corio__list_remove(&t->sibling);
-    t->magic = 0;
-    /* The record goes with its stack: the pool copies t->stack (after
-     * unpoisoning the stack, for AddressSanitizer) before anything reuses it. */
-    corio__stack_put(&l->stacks, &t->stack);
+    if (!l->spare_task && t->stack.size == l->cfg.stack_size) {
+        /* Its stack's last frames stay poisoned when its task switches away
+         * for good; the next task on it must start clean. */
+        CORIO__UNPOISON(t->stack.lo, t->stack.size);
+        t->state = CORIO__FREE;
+        l->spare_task = t;
+        return;
+    }
+    stack_free(l, t);
+}
+
+void corio__task_spare_drop(corio__loop *l)
+{
+    if (l->spare_task) {
+        stack_free(l, l->spare_task);
+        l->spare_task = NULL;
+    }
 }
 
 corio_task *corio_current(void)

@@ -20,6 +20,7 @@ enum corio__state {
     CORIO__RUNNING, /* on the CPU */
     CORIO__WAITING, /* parked until something wakes it */
     CORIO__DONE,    /* finished; result is final */
+    CORIO__FREE,    /* no task: a record in the loop's spare slot (corio__task_free) */
 };
 
 struct corio_nursery {
@@ -91,8 +92,14 @@ struct corio_task {
 /* Frees the ended task parked in l->zombie, if any. */
 void corio__reap(corio__loop *l);
 
-/* Frees a finished task's memory (its stack holds it). */
+/* Frees a finished task's memory (its stack holds it). A record of the
+ * default stack size is kept in the loop's spare slot, if free, for the
+ * next spawn to reuse as it is (task.c). */
 void corio__task_free(corio__loop *l, corio_task *t);
+
+/* Gives the spare record's stack back to the pool: before the pool is
+ * trimmed (the spare counts as an idle stack), or the loop ends. */
+void corio__task_spare_drop(corio__loop *l);
 
 /* Spawning the root task, from corio_run (no current task). */
 int corio__spawn_root(corio__loop *l, corio_fn *fn, void *arg, corio_task **out);
