@@ -9,7 +9,10 @@ bin=$1
 dir=$(mktemp -d)
 sock=$dir/redis.sock
 pids=""
-trap 'for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
+# Waited for before the directory goes: a redis-server stopping on SIGTERM
+# writes its log and removes its socket there, racing the rm.
+trap 'for p in $pids; do kill "$p" 2>/dev/null || true; done
+      for p in $pids; do wait "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
 redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --save '' --appendonly no \
     --dir "$dir" --logfile "$dir/redis.log" &
 pids="$!"
