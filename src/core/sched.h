@@ -37,7 +37,6 @@ static inline int64_t corio__deadline_ns(int64_t deadline_ms)
     return deadline_ms > INT64_MAX / 1000000 ? INT64_MAX : deadline_ms * 1000000;
 }
 
-/* What a wait with a caller's deadline returns: its own deadline is -ETIMEDOUT. */
 /* corio_now() as it was when the loop last polled: a turn old at most, and
  * no clock read. For a deadline far enough off that a turn does not
  * matter, computed often (once per request of a busy connection). */
@@ -46,6 +45,7 @@ static inline int64_t corio__loop_now(const corio__loop *l)
     return l->polled_ns / 1000000;
 }
 
+/* What a wait with a caller's deadline returns: its own deadline is -ETIMEDOUT. */
 static inline int corio__wait_rc(int rc)
 {
     return rc == CORIO__EDEADLINE ? -ETIMEDOUT : rc;
